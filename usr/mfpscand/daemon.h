@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * daemon: the shared context of mfpscand and the contract between its parts.
+ *
+ * Ownership of the daemon's files:
+ *   main.c, config.{c,h}, accounts.{c,h}, secrets.{c,h}, name_template.{c,h},
+ *   bus.{c,h} (caller identity, errors, owner-only signals, filtered
+ *   ObjectManager), bus_manager.c, bus_account.c           -> "core"
+ *   jobs.{c,h} (the pipeline worker), bus_job.c, bus_spool.c,
+ *   retry_runner.{c,h}, notify.{c,h}                          -> "jobs"
+ * Each part only calls the other through the functions declared here.
+ *
+ * Threads: all D-Bus and sd-event work happens on the main thread. A job's
+ * pipeline (read bands, encode, upload) and retry uploads run on worker
+ * threads that never touch sd-bus; they post progress and results back to
+ * the main thread through daemon_post() (an eventfd-backed queue).
+ */
+#ifndef MFPSCAND_DAEMON_H
+#define MFPSCAND_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "err.h"
+
+#define DAEMON_BUS_NAME		"org.mfpscan.Daemon1"
+#define DAEMON_PATH		"/org/mfpscan/Daemon1"
+#define DAEMON_IFACE_MANAGER	"org.mfpscan.Daemon1.Manager"
+#define DAEMON_IFACE_ACCOUNT	"org.mfpscan.Daemon1.Account"
+#define DAEMON_IFACE_JOB	"org.mfpscan.Daemon1.Job"
+#define DAEMON_IFACE_SPOOL	"org.mfpscan.Daemon1.SpoolEntry"
+#define DAEMON_ERROR_PREFIX	"org.mfpscan.Daemon1.Error."
+
+struct config;		/* config.h: the parsed /etc/mfpscan/mfpscand.conf */
+struct accounts;	/* accounts.h: the account store */
+struct account;		/* one account (settings; secrets decrypted on demand) */
+struct jobs;		/* jobs.h: running and finished jobs, spool glue */
+struct spool;		/* usr/lib/spool.h */
+struct dest;		/* usr/lib/upload.h */
+
+struct daemon {
+	sd_event *event;
+	sd_bus *bus;
+	struct config *config;
+	struct accounts *accounts;
+	struct jobs *jobs;
+	struct spool *spool;
+	int post_fd;		/* eventfd: worker -> main thread queue */
+	bool exiting;
+};
+
+/* --- provided by "core" ------------------------------------------------ */
+
+/* The Unix uid of the sender of @m, from the bus (never from arguments). */
+int bus_caller_uid(sd_bus_message *m, uid_t *uid);
+
+/*
+ * Reply to @m with the D-Bus error for @e: class -> name under
+ * org.mfpscan.Daemon1.Error. (StorageFull, AuthFailed, NotFound, Network,
+ * Server, Tls, Local, InvalidArgument, DeviceError) and e->msg as message.
+ */
+int bus_reply_err(sd_bus_message *m, const struct err *e);
+
+/*
+ * Send @signal (already built) only to the bus connections of @uid (and
+ * root's), never broadcast: unicast copies with a destination set.
+ */
+int bus_send_to_uid(struct daemon *d, uid_t uid, sd_bus_message *signal);
+
+/* Emit PropertiesChanged for @path/@iface, to its owner only. */
+int bus_emit_properties_changed(struct daemon *d, uid_t owner, const char *path,
+				const char *iface, const char *const *names);
+
+/* Emit InterfacesAdded/Removed for @path, to its owner only. */
+int bus_emit_object_added(struct daemon *d, uid_t owner, const char *path);
+int bus_emit_object_removed(struct daemon *d, uid_t owner, const char *path,
+			    const char *iface);
+
+/* Look up an account by object path; NULL when absent. */
+struct account *accounts_by_path(struct accounts *a, const char *path);
+
+/* Owner uid of an account. */
+uid_t account_owner(const struct account *acc);
+
+/* Object path of an account ("/org/mfpscan/Daemon1/account/<id>"). */
+const char *account_path(const struct account *acc);
+
+/* Human name of an account. */
+const char *account_name(const struct account *acc);
+
+/*
+ * Fill @dest with the account's destination including its decrypted
+ * secrets; the strings live until account_dest_release(). Worker threads
+ * get a private copy this way (the account may be deleted meanwhile).
+ */
+int account_dest_get(const struct account *acc, struct dest *dest,
+		     struct err *e);
+void account_dest_release(struct dest *dest);
+
+/* The notification address of an account, or NULL. */
+const char *account_notify_email(const struct account *acc);
+
+/*
+ * Expand the account's name template for a new document: @page < 0 for a
+ * whole multi-page document, else the page number (single-page formats).
+ * Result is a safe file name (no '/', no "..", no control characters).
+ */
+int account_make_name(struct account *acc, const char *job_name,
+		      const char *extension, int page, char *out, size_t len,
+		      struct err *e);
+
+/* Run @fn(@arg) on the main thread soon (callable from any thread). */
+int daemon_post(struct daemon *d, void (*fn)(struct daemon *d, void *arg),
+		void *arg);
+
+/* --- provided by "jobs" ------------------------------------------------ */
+
+int jobs_new(struct daemon *d, struct jobs **out, struct err *e);
+void jobs_free(struct jobs *j);
+
+/* Register the Job and SpoolEntry object trees on the bus. */
+int jobs_register_bus(struct jobs *j);
+
+/*
+ * Manager.Scan: @options is the a{sv} already parsed into the message
+ * (positioned at the array). Validates, tries the caller's spooled entries
+ * first (pending_policy), pre-checks the destination, creates the job and
+ * replies to @m with its object path (or an error).
+ */
+int jobs_handle_scan(struct jobs *j, sd_bus_message *m, uid_t caller,
+		     struct account *acc);
+
+/* Manager.ListJobs / ListSpool: reply with the caller's own paths. */
+int jobs_handle_list_jobs(struct jobs *j, sd_bus_message *m, uid_t caller);
+int jobs_handle_list_spool(struct jobs *j, sd_bus_message *m, uid_t caller);
+
+/* An account is being deleted: jobs keep their private dest copy. */
+void jobs_account_deleted(struct jobs *j, const struct account *acc);
+
+#endif
