@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Stage 2 of the test guest (PID 1 in the overlay of the host root): mount
+# the usual filesystems and the read-write share, run the command that
+# vm-run.sh wrote, hand back its exit status and the kernel log, power off.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH HOME=/root TERM=dumb LANG=C.UTF-8
+
+arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+chmod 1777 /tmp /dev/shm
+modprobe configfs 2>/dev/null
+mount -t configfs configfs /sys/kernel/config 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+ln -sf /proc/self/mounts /etc/mtab 2>/dev/null
+hostname mfpscan-vm
+ip link set lo up
+
+share=$(arg mfpscan.share)
+run=$(arg mfpscan.run)
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share "$share" ||
+	echo "guest-init: cannot mount the share at $share"
+
+rc=126
+if [ -f "$run/cmd.sh" ]; then
+	sh "$run/cmd.sh" </dev/null
+	rc=$?
+else
+	echo "guest-init: no command at $run/cmd.sh"
+fi
+dmesg >"$run/dmesg.txt" 2>/dev/null
+echo "$rc" >"$run/rc"
+sync
+echo o >/proc/sysrq-trigger
+sleep 10

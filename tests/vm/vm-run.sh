@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run a command as root inside a QEMU/TCG guest booting Debian's kernel, with
+# the host's root filesystem shared read-only over 9p under a tmpfs overlay:
+# every host tool, library and this repository are at the same paths in the
+# guest; guest writes go to tmpfs, except build/vm/share (shared read-write,
+# same path) which carries results back.
+#
+#   tests/vm/vm-run.sh [--mem MB] [--smp N] [--timeout SEC] [--disk IMG]
+#                      [--keep-dmesg-noise] -- COMMAND...
+#
+# Exit status: COMMAND's, or 124 on timeout, or 125 when the guest's kernel
+# log shows BUG/WARNING/Oops/Call Trace/lockdep/KASAN-style reports (saved in
+# build/vm/last-dmesg.txt), or 126 when the guest never reported back.
+# --disk IMG attaches IMG (raw) as /dev/vda, persistent across runs.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+mem=2048
+smp=2
+timeout=900
+disk=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--disk) disk=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "usage: vm-run.sh [options] -- COMMAND..." >&2; exit 2; }
+
+kver=${KVER:-$(ls -1 /lib/modules | sort -V | tail -n 1)}
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || { echo "vm-run: $kernel missing (make deps)" >&2; exit 2; }
+
+vmdir=$top/build/vm
+mkdir -p "$vmdir/share"
+initrd=$vmdir/initramfs-$kver.cpio.gz
+[ -f "$initrd" ] && [ "$initrd" -nt "$0" ] && [ "$initrd" -nt "$top/tests/vm/initramfs-init" ] ||
+	bash "$top/tests/vm/mkinitramfs.sh" "$kver" "$initrd"
+
+# One run directory per invocation, so that concurrent runs don't collide.
+run=$(mktemp -d "$vmdir/share/run.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+{
+	printf 'cd %q\n' "$top"
+	printf '%q ' "$@"
+	printf '\n'
+} >"$run/cmd.sh"
+
+drive=()
+[ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=virtio,cache=writeback")
+
+# TCG only: KVM is present on these machines but hangs at boot.
+set +e
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp "$smp" -m "$mem" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 loglevel=4 panic=-1 mfpscan.top=$top mfpscan.run=$run mfpscan.share=$vmdir/share" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$vmdir/share,mount_tag=share,security_model=none,multidevs=remap" \
+	"${drive[@]}" \
+	-nic none -display none -no-reboot -serial stdio -monitor none \
+	</dev/null | tr -d '\r'
+qemu_rc=${PIPESTATUS[0]}
+set -e
+
+cp -f "$run/dmesg.txt" "$vmdir/last-dmesg.txt" 2>/dev/null || true
+if [ "$qemu_rc" = 124 ]; then
+	echo "vm-run: timed out after ${timeout}s" >&2
+	exit 124
+fi
+if [ ! -f "$run/rc" ]; then
+	echo "vm-run: the guest did not report an exit status (qemu rc $qemu_rc)" >&2
+	exit 126
+fi
+rc=$(cat "$run/rc")
+if grep -E -n 'BUG:|WARNING:|Oops|Call Trace|general protection|possible circular locking|KASAN|UBSAN|kernel BUG|list_add corruption|refcount_t:' \
+	"$vmdir/last-dmesg.txt" >&2; then
+	echo "vm-run: the guest kernel log shows a bug report (build/vm/last-dmesg.txt)" >&2
+	exit 125
+fi
+exit "$rc"
