@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * retry: backoff arithmetic and the ticket's retry bookkeeping (see
+ * retry.h). The interval is computed in one small pure function, like
+ * OpenSMTPD's scheduler_backoff(): doubling from initial_s, multiplied for
+ * failures that need a person, clamped to max_interval_s.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "retry.h"
+
+void retry_policy_default(struct retry_policy *p)
+{
+	p->initial_s = RETRY_INITIAL_S_DEFAULT;
+	p->max_interval_s = RETRY_MAX_INTERVAL_S_DEFAULT;
+	p->count = RETRY_COUNT_DEFAULT;
+	p->slow_factor = RETRY_SLOW_FACTOR_DEFAULT;
+}
+
+static unsigned int *retry_knob(struct retry_policy *p, const char *key)
+{
+	if (strncmp(key, "retry_", 6) == 0)
+		key += 6;
+	if (strcmp(key, "initial_s") == 0)
+		return &p->initial_s;
+	if (strcmp(key, "max_interval_s") == 0)
+		return &p->max_interval_s;
+	if (strcmp(key, "count") == 0)
+		return &p->count;
+	if (strcmp(key, "slow_factor") == 0)
+		return &p->slow_factor;
+	return NULL;
+}
+
+int retry_policy_set(struct retry_policy *p, const char *key,
+		     const char *value, struct err *e)
+{
+	unsigned int *knob = retry_knob(p, key);
+	unsigned long long v;
+	char *end;
+
+	if (!knob)
+		return -ENOENT;
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (errno || end == value || *end || value[0] == '-' ||
+	    v > RETRY_LIMIT_S)
+		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
+			       "retry: %s = \"%.64s\" is not a whole number from 0 to %d",
+			       key, value, RETRY_LIMIT_S);
+	*knob = (unsigned int)v;
+	return 0;
+}
+
+int retry_policy_validate(const struct retry_policy *p, struct err *e)
+{
+	if (p->initial_s < 1 || p->initial_s > p->max_interval_s ||
+	    p->max_interval_s > RETRY_LIMIT_S)
+		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
+			       "retry: need 1 <= initial_s (%u) <= max_interval_s (%u) <= %d",
+			       p->initial_s, p->max_interval_s, RETRY_LIMIT_S);
+	if (p->slow_factor < 1 || p->slow_factor > 100)
+		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
+			       "retry: slow_factor (%u) must be from 1 to 100",
+			       p->slow_factor);
+	if (p->count > RETRY_COUNT_LIMIT)
+		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
+			       "retry: count (%u) must be at most %d",
+			       p->count, RETRY_COUNT_LIMIT);
+	return 0;
+}
+
+bool retry_class_is_slow(enum err_class cls)
+{
+	switch (cls) {
+	case ERR_STORAGE_FULL:
+	case ERR_AUTH:
+	case ERR_NOT_FOUND:
+	case ERR_TLS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+unsigned int retry_interval(const struct retry_policy *p, enum err_class cls,
+			    unsigned int attempts_done)
+{
+	uint64_t cap = p->max_interval_s;
+	uint64_t s = p->initial_s;
+
+	if (retry_class_is_slow(cls))
+		s *= p->slow_factor;	/* both < 2^32: no overflow in 64 bits */
+	/* Double once per earlier failure; stop as soon as the cap is hit,
+	 * which also bounds the loop for huge attempt counts. */
+	for (unsigned int i = 1; i < attempts_done && s < cap; i++)
+		s *= 2;
+	if (s > cap)
+		s = cap;
+	return (unsigned int)s;
+}
+
+time_t retry_next_time(const struct retry_policy *p, enum err_class cls,
+		       unsigned int attempts_done, time_t now)
+{
+	time_t step = (time_t)retry_interval(p, cls, attempts_done);
+	time_t next;
+
+	/* Saturate below INT64_MAX, which the ticket reader refuses. */
+	if (__builtin_add_overflow(now, step, &next) || next == INT64_MAX)
+		return INT64_MAX - 1;
+	return next;
+}
+
+/* Record the failure itself: shared by the first and later failures. */
+static void retry_record(struct ticket *t, enum err_class cls,
+			 const char *msg, time_t now)
+{
+	t->last_class = cls;
+	snprintf(t->last_error, sizeof(t->last_error), "%s", msg ? msg : "");
+	ticket_log_append(t, now, cls, msg);
+	if (t->attempts < UINT32_MAX)
+		t->attempts++;
+}
+
+/* Plan the next attempt, or stop when the counter is spent (S810). */
+static void retry_plan(struct ticket *t, enum err_class cls, time_t now,
+		       const struct retry_policy *p)
+{
+	if (t->retries_left == 0) {
+		t->state = TICKET_NEEDS_ATTENTION;
+		t->next_retry = 0;
+		return;
+	}
+	t->state = TICKET_WAITING;
+	t->next_retry = retry_next_time(p, cls, t->attempts, now);
+}
+
+void retry_first_failure(struct ticket *t, enum err_class cls,
+			 const char *msg, time_t now,
+			 const struct retry_policy *p)
+{
+	t->attempts = 0;
+	t->n_log = 0;
+	t->retries_left = p->count;
+	retry_record(t, cls, msg, now);
+	retry_plan(t, cls, now, p);
+}
+
+void retry_after_failure(struct ticket *t, enum err_class cls,
+			 const char *msg, time_t now,
+			 const struct retry_policy *p)
+{
+	if (t->retries_left > 0)
+		t->retries_left--;
+	retry_record(t, cls, msg, now);
+	retry_plan(t, cls, now, p);
+}
+
+void retry_begin(struct ticket *t)
+{
+	t->state = TICKET_RETRYING;
+}
+
+bool retry_is_due(const struct ticket *t, time_t now)
+{
+	return t->state == TICKET_WAITING && t->retries_left > 0 &&
+	       t->next_retry <= now;
+}
