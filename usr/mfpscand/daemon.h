@@ -70,11 +70,21 @@ int bus_reply_err(sd_bus_message *m, const struct err *e);
  */
 int bus_send_to_uid(struct daemon *d, uid_t uid, sd_bus_message *signal);
 
-/* Emit PropertiesChanged for @path/@iface, to its owner only. */
+/*
+ * Emit PropertiesChanged for @path/@iface, to its owner only. @names is a
+ * NULL-terminated list of property names (NULL: every property that is
+ * not const). The tree must have been registered with bus_add_object_tree
+ * (or be an account).
+ */
 int bus_emit_properties_changed(struct daemon *d, uid_t owner, const char *path,
 				const char *iface, const char *const *names);
 
-/* Emit InterfacesAdded/Removed for @path, to its owner only. */
+/*
+ * Emit InterfacesAdded (every interface registered for @path's tree, with
+ * its properties) / InterfacesRemoved (@iface) for @path, to its owner
+ * only. Call _added after the object is findable, _removed before it is
+ * freed (or after it is unlinked; only the path and @iface are used).
+ */
 int bus_emit_object_added(struct daemon *d, uid_t owner, const char *path);
 int bus_emit_object_removed(struct daemon *d, uid_t owner, const char *path,
 			    const char *iface);
@@ -112,9 +122,55 @@ int account_make_name(struct account *acc, const char *job_name,
 		      const char *extension, int page, char *out, size_t len,
 		      struct err *e);
 
-/* Run @fn(@arg) on the main thread soon (callable from any thread). */
+/*
+ * Run @fn(@arg) on the main thread soon (callable from any thread). Returns
+ * 0 or -ENOMEM (then @fn is not called and @arg stays the caller's). At
+ * shutdown, after jobs_free(), callbacks still queued are run with
+ * d->exiting set so that they can free @arg (they should not start new
+ * work then; replying to a message is still fine).
+ */
 int daemon_post(struct daemon *d, void (*fn)(struct daemon *d, void *arg),
 		void *arg);
+
+/*
+ * Reply to @m with error org.mfpscan.Daemon1.Error.@name (one of the
+ * BUS_ERROR_* suffixes in bus.h: "PendingUploads", "DeviceBusy", ...) and a
+ * printf-style message a person can act on.
+ */
+int bus_reply_errorf(sd_bus_message *m, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * May the sender of the message being processed see an object owned by
+ * @owner? True for the owner and root (and for the daemon's own look-ups
+ * while it builds a signal). Object find callbacks and node enumerators
+ * call this so that other users' objects do not exist for a caller: not
+ * for method calls, Get/GetAll, GetManagedObjects or Introspect.
+ */
+bool bus_caller_may_see(struct daemon *d, uid_t owner);
+
+/*
+ * The uid of the sender of the message being processed (see
+ * bus_caller_may_see); -ENXIO when there is none, -EACCES when the bus
+ * cannot tell.
+ */
+int bus_current_uid(struct daemon *d, uid_t *uid);
+
+/*
+ * Register an object tree: a fallback @vtable for @iface under @prefix
+ * ("/org/mfpscan/Daemon1/job"), @find mapping a path to the object (it
+ * must answer 0 for an object the caller may not see: bus_caller_may_see),
+ * @enumerate listing only the caller's children (may be NULL when another
+ * tree with the same prefix lists them). Use this instead of
+ * sd_bus_add_fallback_vtable() so that bus_emit_object_added() and
+ * bus_emit_properties_changed() can build their signals with the current
+ * property values (vtable properties with a getter, or with get == NULL
+ * and a basic type at the offset). The slots live until shutdown.
+ */
+int bus_add_object_tree(struct daemon *d, const char *prefix,
+			const char *iface, const sd_bus_vtable *vtable,
+			sd_bus_object_find_t find,
+			sd_bus_node_enumerator_t enumerate, void *userdata);
 
 /* --- provided by "jobs" ------------------------------------------------ */
 

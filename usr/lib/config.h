@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * config: /etc/mfpscan/mfpscand.conf as a validated struct. The file is INI
+ * (parsed with inih); sections [daemon], [device.NAME] (any number),
+ * [spool], [retry] and [mail]; the keys and their defaults are those of
+ * usr/mfpscand/mfpscand.conf.example. Every value is checked (numbers in
+ * range, enumerations, absolute paths) and an unknown section or key, a key
+ * given twice or a bad value is refused with a message naming file:line and
+ * the key, so that a typo never silently falls back to a default.
+ */
+#ifndef MFPSCAN_CONFIG_H
+#define MFPSCAN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "retry.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/mfpscan/mfpscand.conf"
+#define CONFIG_DEVICE_NAME_MAX	32	/* bytes of a [device.NAME] name */
+#define CONFIG_DEVICES_MAX	16
+
+enum config_pending_policy { CONFIG_PENDING_BLOCK, CONFIG_PENDING_ALLOW };
+enum config_driver { CONFIG_DRIVER_KERNEL, CONFIG_DRIVER_LIBUSB };
+enum config_starttls {
+	CONFIG_STARTTLS_NO, CONFIG_STARTTLS_OPTIONAL, CONFIG_STARTTLS_REQUIRED
+};
+
+/* One [device.NAME] section. */
+struct config_device {
+	char name[CONFIG_DEVICE_NAME_MAX + 1];
+	char *path;		/* band source spec: /dev/mfpscan0[#mmap], pattern:... */
+	enum config_driver driver;
+	unsigned int line;	/* where the section was first seen, for messages */
+};
+
+struct config {
+	/* [daemon] */
+	char *state_dir;	/* absolute; accounts, machine.key */
+	char *spool_dir;	/* absolute */
+	char *default_device;	/* names one of devices[] */
+	enum config_pending_policy pending_policy;
+	int log_level;		/* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
+	unsigned int jpeg_quality; /* 1..100 */
+
+	struct config_device devices[CONFIG_DEVICES_MAX];
+	size_t n_devices;
+
+	/* [spool] */
+	uint64_t spool_max_bytes_per_user;
+	uint32_t spool_max_entries_per_user;
+
+	/* [retry] */
+	struct retry_policy retry;
+
+	/* [mail]; NULL strings mean "not set" */
+	char *mail_smtp_url;	/* NULL: send no mail */
+	char *mail_from;
+	char *mail_username;
+	char *mail_password_file; /* absolute */
+	enum config_starttls mail_starttls;
+	char *mail_ca_file;	/* absolute */
+};
+
+/*
+ * A config with every default (one device "default" at /dev/mfpscan).
+ * Returns 0 or -ENOMEM; *@out is set on success only.
+ */
+int config_new_defaults(struct config **out, struct err *e);
+
+/*
+ * Parse @path over the defaults. With @must_exist false a missing file
+ * gives the defaults; otherwise it is an error. Returns 0 with *@out set,
+ * or a negative errno with @e naming "file:line: key" (ERR_INVALID for
+ * bad content, ERR_LOCAL when the file cannot be read).
+ */
+int config_load(const char *path, bool must_exist, struct config **out,
+		struct err *e);
+
+/* Same, from a string (unit tests); @name is used in messages. */
+int config_load_string(const char *text, const char *name,
+		       struct config **out, struct err *e);
+
+/* The device called @name, or the default device for NULL or "". */
+const struct config_device *config_device(const struct config *c,
+					  const char *name);
+
+/* "block"/"allow", "kernel"/"libusb", "no"/"optional"/"required". */
+const char *config_pending_policy_name(enum config_pending_policy p);
+const char *config_driver_name(enum config_driver d);
+const char *config_starttls_name(enum config_starttls s);
+
+/* Free @c (NULL is fine); returns NULL. */
+struct config *config_free(struct config *c);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bus: mfpscand's side of the system bus that every object shares. Who is
+ * calling (the uid the bus reports, cached per unique name), which
+ * connections belong to which uid (so that signals about a user's objects
+ * go as unicast copies to that user's connections only), the error names
+ * of org.mfpscan.Daemon1.Error, the ObjectManager, and the per-caller
+ * filtering of object trees. The functions the jobs part needs are
+ * declared in daemon.h; this header adds the core's own.
+ */
+#ifndef MFPSCAND_BUS_H
+#define MFPSCAND_BUS_H
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "daemon.h"
+
+#define BUS_ERROR(x)		DAEMON_ERROR_PREFIX x
+#define BUS_ERROR_STORAGE_FULL	BUS_ERROR("StorageFull")
+#define BUS_ERROR_AUTH_FAILED	BUS_ERROR("AuthFailed")
+#define BUS_ERROR_NOT_FOUND	BUS_ERROR("NotFound")
+#define BUS_ERROR_NETWORK	BUS_ERROR("Network")
+#define BUS_ERROR_SERVER	BUS_ERROR("Server")
+#define BUS_ERROR_TLS		BUS_ERROR("Tls")
+#define BUS_ERROR_LOCAL		BUS_ERROR("Local")
+#define BUS_ERROR_INVALID	BUS_ERROR("InvalidArgument")
+#define BUS_ERROR_DEVICE	BUS_ERROR("DeviceError")
+#define BUS_ERROR_ACCESS_DENIED	BUS_ERROR("AccessDenied")
+#define BUS_ERROR_NO_DEVICE	BUS_ERROR("NoDevice")
+#define BUS_ERROR_DEVICE_BUSY	BUS_ERROR("DeviceBusy")
+#define BUS_ERROR_PENDING	BUS_ERROR("PendingUploads")
+#define BUS_ERROR_FAILED	BUS_ERROR("Failed")
+
+/* Longest string argument any method accepts (a URL, a path, a secret). */
+#define BUS_STRING_MAX		4096
+
+/*
+ * Set up the bus state of @d (d->bus must be open): the sender->uid cache,
+ * NameOwnerChanged tracking, the ObjectManager at DAEMON_PATH. Returns 0
+ * or a negative errno with @e set.
+ */
+int bus_init(struct daemon *d, struct err *e);
+
+/* Drop every slot and the connection registry (before sd_bus_unref). */
+void bus_done(struct daemon *d);
+
+/* Register the Manager object (bus_manager.c). */
+int bus_manager_register(struct daemon *d, struct err *e);
+
+/* Register the Account object tree (bus_account.c). */
+int bus_account_register(struct daemon *d, struct err *e);
+
+/* Join the Account.Check worker threads still running (at shutdown). */
+void bus_account_join_workers(struct daemon *d);
+
+/*
+ * The caller's uid for method handler @m, or an AccessDenied reply: the
+ * handler returns what this returns when it is < 0... Returns 0 with
+ * *@uid set, or the (negative) result of replying with an error; then the
+ * handler must return that value without replying again.
+ */
+int bus_method_uid(sd_bus_message *m, uid_t *uid);
+
+/*
+ * Read a string of at most BUS_STRING_MAX bytes from a variant already
+ * entered by the caller's loop: checks that the variant holds "s" and
+ * fills @e (ERR_INVALID naming @key) otherwise.
+ */
+int bus_read_string_variant(sd_bus_message *m, const char *key,
+			    const char **out, struct err *e);
+
+#endif
