@@ -1,0 +1,432 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# lib.sh: shared helpers of the mfpscand integration tests.
+#
+# Every test starts the real parts on private addresses: a private
+# dbus-daemon with a system-bus-like policy (deny by default, plus the
+# project's own dbus/org.mfpscan.Daemon1.conf), the real mfpscand built in
+# build/usr, and real clients (busctl, dbus-send, gdbus, mfpscanctl) run as
+# two real unprivileged users. Tests must run as root (CI does): they create
+# the users, directories and sockets. Everything lives in one temporary
+# directory removed on exit (kept with IT_KEEP=1 for post-mortems).
+#
+# Usage in a test:
+#   . "$(dirname "$0")/lib.sh"
+#   it_init                  # temp dir, users, trap
+#   it_start_bus
+#   it_write_config          # optional extra INI text on stdin
+#   it_start_daemon
+#   check "name" cmd...      # and the other assertions below
+#   it_finish                # prints "N passed, N failed", sets exit code
+#
+# Failed assertions are also appended to build/integration/FAILURES.md so
+# that a whole run leaves one list of exact failing cases.
+
+IT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+IT_BUILD=${IT_BUILD:-$IT_TOP/build/usr}
+IT_TEST=$(basename "${0%.sh}")
+IT_ALICE=${IT_ALICE:-mfpscan-alice}
+IT_BOB=${IT_BOB:-mfpscan-bob}
+IT_PASS=0
+IT_FAIL=0
+IT_DIR=
+IT_BUS_ADDR=
+IT_BUS_PID=
+IT_DAEMON_PID=
+IT_BGPIDS=()
+IT_FAILURES=$IT_TOP/build/integration/FAILURES.md
+IT_DEST=org.mfpscan.Daemon1
+IT_PATH=/org/mfpscan/Daemon1
+IT_MGR=org.mfpscan.Daemon1.Manager
+IT_ERR=org.mfpscan.Daemon1.Error
+
+# --- assertions ---------------------------------------------------------
+
+# pass NAME: count a passed check.
+pass() {
+	IT_PASS=$((IT_PASS + 1))
+	printf 'ok   %s\n' "$1"
+}
+
+# fail NAME [DETAIL]: count a failed check, print and record it.
+fail() {
+	IT_FAIL=$((IT_FAIL + 1))
+	printf 'FAIL %s\n' "$1"
+	[ -n "${2:-}" ] && printf '     %s\n' "$2" | head -c 2000
+	mkdir -p "$(dirname "$IT_FAILURES")"
+	{
+		printf -- '- **%s**: %s\n' "$IT_TEST" "$1"
+		[ -n "${2:-}" ] && printf '  ```\n%s\n  ```\n' \
+			"$(printf '%s' "$2" | head -c 1500)"
+	} >>"$IT_FAILURES"
+	return 0
+}
+
+# check NAME CMD...: CMD must exit 0.
+check() {
+	local name=$1 out rc
+	shift
+	out=$("$@" 2>&1) && rc=0 || rc=$?
+	if [ "$rc" -eq 0 ]; then pass "$name"; else
+		fail "$name" "exit $rc: $* => $out"; fi
+}
+
+# check_fails NAME CMD...: CMD must exit non-zero.
+check_fails() {
+	local name=$1 out rc
+	shift
+	out=$("$@" 2>&1) && rc=0 || rc=$?
+	if [ "$rc" -ne 0 ]; then pass "$name"; else
+		fail "$name" "unexpected success: $* => $out"; fi
+}
+
+# check_error NAME ERRNAME_REGEX CMD...: CMD must fail and its output must
+# name one of the D-Bus errors in ERRNAME_REGEX (an extended regex).
+check_error() {
+	local name=$1 want=$2 out rc
+	shift 2
+	out=$("$@" 2>&1) && rc=0 || rc=$?
+	if [ "$rc" -ne 0 ] && printf '%s' "$out" | grep -Eq -- "$want"; then
+		pass "$name"
+	else
+		fail "$name" "want failure matching /$want/, got exit $rc: $* => $out"
+	fi
+}
+
+# check_exit NAME CODE CMD...: CMD must exit with CODE.
+check_exit() {
+	local name=$1 want=$2 out rc
+	shift 2
+	out=$("$@" 2>&1) && rc=0 || rc=$?
+	if [ "$rc" -eq "$want" ]; then pass "$name"; else
+		fail "$name" "want exit $want, got $rc: $* => $out"; fi
+}
+
+# assert_eq NAME EXPECTED ACTUAL
+assert_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else
+		fail "$1" "expected [$2], got [$3]"; fi
+}
+
+# assert_match NAME REGEX TEXT: TEXT must match the extended REGEX.
+assert_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then pass "$1"; else
+		fail "$1" "/$2/ not in: $3"; fi
+}
+
+# assert_no_match NAME REGEX TEXT: TEXT must not match the extended REGEX.
+assert_no_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		fail "$1" "/$2/ found in: $(printf '%s' "$3" | grep -E -- "$2" | head -5)"
+	else pass "$1"; fi
+}
+
+# assert_file_lacks NAME STRING FILE...: no FILE contains STRING (bytes).
+assert_file_lacks() {
+	local name=$1 s=$2 hits
+	shift 2
+	hits=$(grep -rlF -- "$s" "$@" 2>/dev/null || true)
+	if [ -z "$hits" ]; then pass "$name"; else
+		fail "$name" "found in: $hits"; fi
+}
+
+# it_finish: print the summary line; exit status 1 if anything failed.
+it_finish() {
+	printf '%s: %d passed, %d failed\n' "$IT_TEST" "$IT_PASS" "$IT_FAIL"
+	[ "$IT_FAIL" -eq 0 ]
+	exit $?
+}
+
+# it_die MSG: a setup step failed; count it, print the summary, stop.
+it_die() {
+	fail "setup: $1" "${2:-}"
+	it_finish
+}
+
+# --- environment --------------------------------------------------------
+
+# it_cleanup: stop everything this test started, remove the temp dir.
+it_cleanup() {
+	local p
+	for p in "${IT_BGPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	it_stop_daemon
+	if [ -n "$IT_BUS_PID" ]; then kill "$IT_BUS_PID" 2>/dev/null || true; fi
+	for p in "${IT_MOUNTS[@]}"; do umount -l "$p" 2>/dev/null || true; done
+	if [ -n "$IT_DIR" ] && [ "${IT_KEEP:-0}" != 1 ]; then
+		rm -rf "$IT_DIR"
+	elif [ -n "$IT_DIR" ]; then
+		echo "kept $IT_DIR" >&2
+	fi
+}
+IT_MOUNTS=()
+
+# it_make_user NAME: create an unprivileged system user if absent.
+it_make_user() {
+	getent passwd "$1" >/dev/null && return 0
+	useradd --system --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin "$1"
+}
+
+# it_init: check prerequisites, make the temp dir and the two users.
+it_init() {
+	[ "$(id -u)" -eq 0 ] || { echo "$IT_TEST: must run as root" >&2; exit 1; }
+	trap it_cleanup EXIT
+	trap 'exit 130' INT TERM
+	IT_DIR=$(mktemp -d /tmp/mfpscan-it.XXXXXX) || exit 1
+	chmod 0755 "$IT_DIR"
+	mkdir -p "$IT_DIR/bin"
+	it_make_user "$IT_ALICE" || it_die "useradd $IT_ALICE"
+	it_make_user "$IT_BOB" || it_die "useradd $IT_BOB"
+	IT_ALICE_UID=$(id -u "$IT_ALICE")
+	IT_BOB_UID=$(id -u "$IT_BOB")
+	# The users run clients from a directory they can surely reach.
+	if [ -x "$IT_BUILD/mfpscanctl" ]; then
+		install -m 0755 "$IT_BUILD/mfpscanctl" "$IT_DIR/bin/mfpscanctl"
+	fi
+	IT_CTL=$IT_DIR/bin/mfpscanctl
+	export IT_DIR IT_CTL
+}
+
+# it_need_daemon: fail the test (not skip: CI builds it) without the binary.
+it_need_daemon() {
+	[ -x "$IT_BUILD/mfpscand" ] ||
+		it_die "daemon binary missing" "$IT_BUILD/mfpscand not built (make -C usr)"
+}
+
+# it_need_ctl: fail the test without mfpscanctl.
+it_need_ctl() {
+	[ -x "$IT_CTL" ] ||
+		it_die "mfpscanctl missing" "$IT_BUILD/mfpscanctl not built (make -C usr)"
+}
+
+# it_start_bus: a private dbus-daemon with a system-bus-like policy.
+it_start_bus() {
+	local conf=$IT_DIR/bus.conf
+	cat >"$conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$IT_DIR/bus.sock</listen>
+  <auth>EXTERNAL</auth>
+  <pidfile>$IT_DIR/bus.pid</pidfile>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Properties"/>
+    <deny send_destination="org.freedesktop.DBus"
+          send_interface="org.freedesktop.DBus"
+          send_member="UpdateActivationEnvironment"/>
+    <deny send_destination="org.freedesktop.DBus"
+          send_interface="org.freedesktop.DBus.Debug.Stats"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  <include>$IT_TOP/dbus/org.mfpscan.Daemon1.conf</include>
+  <limit name="max_message_size">33554432</limit>
+</busconfig>
+EOF
+	IT_BUS_ADDR=$(dbus-daemon --config-file="$conf" --fork --print-address=1) ||
+		it_die "dbus-daemon did not start"
+	IT_BUS_PID=$(cat "$IT_DIR/bus.pid")
+	export DBUS_SYSTEM_BUS_ADDRESS=$IT_BUS_ADDR
+	export IT_BUS_ADDR
+}
+
+# it_write_config [EXTRA]: the daemon's config; state and spool under the
+# temp dir, the userspace pattern engine as default device. EXTRA (INI
+# text, e.g. "[retry]\ninitial_s = 1") is appended; a section already
+# present may be given again: later keys win in inih.
+it_write_config() {
+	mkdir -p "$IT_DIR/state" "$IT_DIR/spool"
+	chmod 0700 "$IT_DIR/state" "$IT_DIR/spool"
+	IT_CONF=$IT_DIR/mfpscand.conf
+	cat >"$IT_CONF" <<EOF
+[daemon]
+state_dir = $IT_DIR/state
+spool_dir = $IT_DIR/spool
+default_device = default
+pending_policy = ${IT_PENDING_POLICY:-block}
+log_level = debug
+
+[device.default]
+path = pattern:
+driver = kernel
+
+[retry]
+initial_s = ${IT_RETRY_INITIAL:-60}
+max_interval_s = 3600
+count = ${IT_RETRY_COUNT:-24}
+slow_factor = 4
+EOF
+	if [ -n "${1:-}" ]; then printf '%b\n' "$1" >>"$IT_CONF"; fi
+}
+
+# it_bus_has_daemon: true when the daemon's name has an owner.
+it_bus_has_daemon() {
+	dbus-send --bus="$IT_BUS_ADDR" --print-reply --dest=org.freedesktop.DBus \
+		/org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
+		string:"$IT_DEST" 2>/dev/null | grep -q 'boolean true'
+}
+
+# it_start_daemon: start mfpscand (stderr log in $IT_DIR/daemon.log) and
+# wait until it owns its name; dies with the log when it does not.
+it_start_daemon() {
+	local i
+	it_need_daemon
+	"$IT_BUILD/mfpscand" --config "$IT_CONF" --log-stderr \
+		>>"$IT_DIR/daemon.log" 2>&1 &
+	IT_DAEMON_PID=$!
+	for i in $(seq 1 200); do
+		it_bus_has_daemon && return 0
+		kill -0 "$IT_DAEMON_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	local log
+	log=$(tail -n 20 "$IT_DIR/daemon.log" 2>/dev/null)
+	IT_DAEMON_PID=
+	it_die "mfpscand did not take $IT_DEST" "$log"
+}
+
+# it_stop_daemon: SIGTERM the daemon and reap it.
+it_stop_daemon() {
+	[ -n "$IT_DAEMON_PID" ] || return 0
+	kill -TERM "$IT_DAEMON_PID" 2>/dev/null || true
+	wait "$IT_DAEMON_PID" 2>/dev/null || true
+	IT_DAEMON_PID=
+}
+
+# it_daemon_alive NAME: the same daemon process still runs and answers.
+it_daemon_alive() {
+	if [ -n "$IT_DAEMON_PID" ] && kill -0 "$IT_DAEMON_PID" 2>/dev/null &&
+		busctl --address="$IT_BUS_ADDR" call "$IT_DEST" "$IT_PATH" \
+			"$IT_MGR" GetCapabilities >/dev/null 2>&1; then
+		pass "$1"
+	else
+		fail "$1" "daemon gone or not answering; log tail: $(tail -n 15 "$IT_DIR/daemon.log" 2>/dev/null)"
+	fi
+}
+
+# --- clients ------------------------------------------------------------
+
+# as USER CMD...: run CMD as USER (real uid/gid/groups), bus address kept.
+as() {
+	local u=$1
+	shift
+	if [ "$u" = root ]; then
+		env HOME=/root "$@"
+	else
+		setpriv --reuid="$u" --regid="$u" --init-groups \
+			env HOME=/nonexistent DBUS_SYSTEM_BUS_ADDRESS="$IT_BUS_ADDR" "$@"
+	fi
+}
+
+# bctl USER ARGS...: busctl on the private bus as USER.
+bctl() {
+	local u=$1
+	shift
+	as "$u" busctl --address="$IT_BUS_ADDR" "$@"
+}
+
+# dsend USER ARGS...: dbus-send --print-reply on the private bus as USER.
+dsend() {
+	local u=$1
+	shift
+	as "$u" dbus-send --bus="$IT_BUS_ADDR" --print-reply "$@"
+}
+
+# ctl USER ARGS...: mfpscanctl as USER.
+ctl() {
+	local u=$1
+	shift
+	as "$u" "$IT_CTL" "$@"
+}
+
+# mgr USER METHOD [SIG ARGS...]: call a Manager method with busctl.
+mgr() {
+	local u=$1
+	shift
+	bctl "$u" call "$IT_DEST" "$IT_PATH" "$IT_MGR" "$@"
+}
+
+# it_busctl_path OUTPUT: the first object path in a busctl call's output
+# (`o "/org/..."`).
+it_busctl_path() {
+	printf '%s\n' "$1" | grep -o '"/org/mfpscan/[^"]*"' | head -n 1 | tr -d '"'
+}
+
+# it_local_dir USER: a folder only USER (and root) can enter.
+it_local_dir() {
+	local d=$IT_DIR/local/$1
+	mkdir -p "$d"
+	chown "$1:" "$d"
+	chmod 0700 "$d"
+	chmod 0755 "$IT_DIR/local"
+	printf '%s\n' "$d"
+}
+
+# it_create_local USER NAME FOLDER [EXTRA_SETTINGS_COUNT EXTRA...]: create
+# a "local" account with busctl; prints its object path.
+it_create_local() {
+	local u=$1 name=$2 folder=$3 out
+	out=$(mgr "$u" CreateAccount 'ssa{sv}a{sv}' "$name" local \
+		2 folder s "$folder" name-template s "${IT_TEMPLATE:-doc-%n}" 0) ||
+		{ printf '%s\n' "$out" >&2; return 1; }
+	it_busctl_path "$out"
+}
+
+# it_bg CMD...: run CMD in the background; stopped by the cleanup trap.
+it_bg() {
+	"$@" &
+	IT_BGPIDS+=("$!")
+}
+
+# it_wait_for FILE REGEX [TRIES]: wait (bounded; not a timing assertion)
+# until FILE has a line matching REGEX. Returns 1 when it never does.
+it_wait_for() {
+	local i n=${3:-200}
+	for i in $(seq 1 "$n"); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# it_job_state USER JOBPATH: the job's State property (bare word).
+it_job_state() {
+	bctl "$1" get-property "$IT_DEST" "$2" org.mfpscan.Daemon1.Job State \
+		2>/dev/null | sed -n 's/^s "\(.*\)"$/\1/p'
+}
+
+# it_wait_job USER JOBPATH: wait until the job reaches a final state and
+# print it (done, spooled, failed, cancelled), or "timeout".
+it_wait_job() {
+	local i s
+	for i in $(seq 1 "${IT_JOB_TRIES:-600}"); do
+		s=$(it_job_state "$1" "$2")
+		case $s in
+		done | spooled | failed | cancelled)
+			printf '%s\n' "$s"
+			return 0
+			;;
+		esac
+		sleep 0.1
+	done
+	printf 'timeout(%s)\n' "$s"
+}
