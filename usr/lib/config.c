@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * config: parse and validate mfpscand.conf (see config.h). inih does the
+ * INI syntax; it reads through our own line reader so that every message
+ * can name the line, and a line too long for inih is an error instead of
+ * being split in two. Each key has one setter that validates its value.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define CONFIG_FILE_MAX		(1024 * 1024)
+#define CONFIG_PATH_MAX		4096
+#define CONFIG_SEEN_MAX		256
+
+struct config_parse {
+	struct config *c;
+	struct err *e;
+	const char *file;
+	const char *text;	/* what the reader has not handed out yet */
+	unsigned int line;	/* of the line inih is working on */
+	bool failed;
+	bool devices_from_file;
+	char *seen[CONFIG_SEEN_MAX];	/* "section\nkey" given so far */
+	size_t n_seen;
+};
+
+typedef int (*config_setter)(struct config_parse *p, const char *key,
+			     const char *value);
+
+struct config_key {
+	const char *section;
+	const char *key;
+	config_setter set;
+};
+
+static int config_fail(struct config_parse *p, const char *section,
+		       const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Record the first error as "file:line: [section] key: why"; returns 0. */
+static int config_fail(struct config_parse *p, const char *section,
+		       const char *key, const char *fmt, ...)
+{
+	char why[ERR_MSG_MAX];
+	va_list ap;
+
+	if (p->failed)
+		return 0;
+	p->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (!section)
+		err_set(p->e, ERR_INVALID, 0, EINVAL, "%s:%u: %s", p->file,
+			p->line, why);
+	else
+		err_set(p->e, ERR_INVALID, 0, EINVAL, "%s:%u: [%s]%s%s: %s",
+			p->file, p->line, section, key ? " " : "",
+			key ? key : "", why);
+	return 0;
+}
+
+static int config_strdup(char **dst, const char *value)
+{
+	char *s = strdup(value);
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static bool config_has_control(const char *s)
+{
+	for (; *s; s++)
+		if (iscntrl((unsigned char)*s))
+			return true;
+	return false;
+}
+
+/* Decimal without sign; -EINVAL for anything else or out of [min, max]. */
+static int config_parse_u64(const char *s, uint64_t min, uint64_t max,
+			    uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int config_set_path(struct config_parse *p, const char *section,
+			   const char *key, const char *value, char **dst,
+			   bool may_be_empty)
+{
+	if (!*value && may_be_empty) {
+		free(*dst);
+		*dst = NULL;
+		return 1;
+	}
+	if (value[0] != '/' || strlen(value) >= CONFIG_PATH_MAX ||
+	    config_has_control(value))
+		return config_fail(p, section, key,
+				   "must be an absolute path, got \"%s\"",
+				   value);
+	if (config_strdup(dst, value))
+		return config_fail(p, section, key, "%s", "out of memory");
+	return 1;
+}
+
+static int config_set_state_dir(struct config_parse *p, const char *key,
+				const char *v)
+{
+	return config_set_path(p, "daemon", key, v, &p->c->state_dir, false);
+}
+
+static int config_set_spool_dir(struct config_parse *p, const char *key,
+				const char *v)
+{
+	return config_set_path(p, "daemon", key, v, &p->c->spool_dir, false);
+}
+
+static bool config_valid_device_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CONFIG_DEVICE_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+			return false;
+	return true;
+}
+
+static int config_set_default_device(struct config_parse *p, const char *key,
+				     const char *v)
+{
+	if (!config_valid_device_name(v))
+		return config_fail(p, "daemon", key,
+				   "\"%s\" is not a device name (letters, digits, '-', '_', at most 32)",
+				   v);
+	if (config_strdup(&p->c->default_device, v))
+		return config_fail(p, "daemon", key, "%s", "out of memory");
+	return 1;
+}
+
+static int config_set_pending(struct config_parse *p, const char *key,
+			      const char *v)
+{
+	if (strcmp(v, "block") == 0)
+		p->c->pending_policy = CONFIG_PENDING_BLOCK;
+	else if (strcmp(v, "allow") == 0)
+		p->c->pending_policy = CONFIG_PENDING_ALLOW;
+	else
+		return config_fail(p, "daemon", key,
+				   "must be \"block\" or \"allow\", got \"%s\"",
+				   v);
+	return 1;
+}
+
+static const struct {
+	const char *name;
+	int prio;
+} config_levels[] = {
+	{ "err", LOG_ERR }, { "warning", LOG_WARNING },
+	{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+};
+
+static int config_set_log_level(struct config_parse *p, const char *key,
+				const char *v)
+{
+	for (size_t i = 0; i < sizeof(config_levels) / sizeof(config_levels[0]); i++) {
+		if (strcmp(v, config_levels[i].name) == 0) {
+			p->c->log_level = config_levels[i].prio;
+			return 1;
+		}
+	}
+	return config_fail(p, "daemon", key,
+			   "must be err, warning, info or debug, got \"%s\"", v);
+}
+
+static int config_set_jpeg_quality(struct config_parse *p, const char *key,
+				   const char *v)
+{
+	uint64_t q;
+
+	if (config_parse_u64(v, 1, 100, &q))
+		return config_fail(p, "daemon", key,
+				   "must be a number from 1 to 100, got \"%s\"",
+				   v);
+	p->c->jpeg_quality = (unsigned int)q;
+	return 1;
+}
+
+static int config_set_spool_bytes(struct config_parse *p, const char *key,
+				  const char *v)
+{
+	uint64_t n;
+
+	/* at least 1 MiB: a smaller spool could not hold one page */
+	if (config_parse_u64(v, 1024 * 1024, UINT64_MAX / 2, &n))
+		return config_fail(p, "spool", key,
+				   "must be a number of bytes, at least 1048576, got \"%s\"",
+				   v);
+	p->c->spool_max_bytes_per_user = n;
+	return 1;
+}
+
+static int config_set_spool_entries(struct config_parse *p, const char *key,
+				    const char *v)
+{
+	uint64_t n;
+
+	if (config_parse_u64(v, 1, 1000000, &n))
+		return config_fail(p, "spool", key,
+				   "must be a number from 1 to 1000000, got \"%s\"",
+				   v);
+	p->c->spool_max_entries_per_user = (uint32_t)n;
+	return 1;
+}
+
+static int config_set_smtp_url(struct config_parse *p, const char *key,
+			       const char *v)
+{
+	if (!*v) {
+		free(p->c->mail_smtp_url);
+		p->c->mail_smtp_url = NULL;
+		return 1;
+	}
+	if ((strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8)) ||
+	    strlen(v) >= CONFIG_PATH_MAX || config_has_control(v) ||
+	    strchr(v, '@'))
+		return config_fail(p, "mail", key,
+				   "must be smtp://host[:port] or smtps://host[:port] without credentials, got \"%s\"",
+				   v);
+	if (config_strdup(&p->c->mail_smtp_url, v))
+		return config_fail(p, "mail", key, "%s", "out of memory");
+	return 1;
+}
+
+static bool config_valid_address(const char *v)
+{
+	const char *at = strchr(v, '@');
+
+	if (!at || at == v || !at[1] || strchr(at + 1, '@') ||
+	    strlen(v) > 254)
+		return false;
+	for (; *v; v++)
+		if (iscntrl((unsigned char)*v) || isspace((unsigned char)*v) ||
+		    strchr("<>,;\"", *v))
+			return false;
+	return true;
+}
+
+static int config_set_from(struct config_parse *p, const char *key,
+			   const char *v)
+{
+	if (!config_valid_address(v))
+		return config_fail(p, "mail", key,
+				   "must be an address like mfpscan@example.org, got \"%s\"",
+				   v);
+	if (config_strdup(&p->c->mail_from, v))
+		return config_fail(p, "mail", key, "%s", "out of memory");
+	return 1;
+}
+
+static int config_set_mail_user(struct config_parse *p, const char *key,
+				const char *v)
+{
+	if (!*v) {
+		free(p->c->mail_username);
+		p->c->mail_username = NULL;
+		return 1;
+	}
+	if (strlen(v) > 256 || config_has_control(v))
+		return config_fail(p, "mail", key, "%s",
+				   "must be at most 256 printable characters");
+	if (config_strdup(&p->c->mail_username, v))
+		return config_fail(p, "mail", key, "%s", "out of memory");
+	return 1;
+}
+
+static int config_set_password_file(struct config_parse *p, const char *key,
+				    const char *v)
+{
+	return config_set_path(p, "mail", key, v, &p->c->mail_password_file,
+			       true);
+}
+
+static int config_set_mail_ca(struct config_parse *p, const char *key,
+			      const char *v)
+{
+	return config_set_path(p, "mail", key, v, &p->c->mail_ca_file, true);
+}
+
+static int config_set_starttls(struct config_parse *p, const char *key,
+			       const char *v)
+{
+	static const char *const names[] = { "no", "optional", "required" };
+
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			p->c->mail_starttls = (enum config_starttls)i;
+			return 1;
+		}
+	}
+	return config_fail(p, "mail", key,
+			   "must be no, optional or required, got \"%s\"", v);
+}
+
+static const struct config_key config_keys[] = {
+	{ "daemon", "state_dir", config_set_state_dir },
+	{ "daemon", "spool_dir", config_set_spool_dir },
+	{ "daemon", "default_device", config_set_default_device },
+	{ "daemon", "pending_policy", config_set_pending },
+	{ "daemon", "log_level", config_set_log_level },
+	{ "daemon", "jpeg_quality", config_set_jpeg_quality },
+	{ "spool", "max_bytes_per_user", config_set_spool_bytes },
+	{ "spool", "max_entries_per_user", config_set_spool_entries },
+	{ "mail", "smtp_url", config_set_smtp_url },
+	{ "mail", "from", config_set_from },
+	{ "mail", "username", config_set_mail_user },
+	{ "mail", "password_file", config_set_password_file },
+	{ "mail", "starttls", config_set_starttls },
+	{ "mail", "ca_file", config_set_mail_ca },
+};
+
+/* The device of section [device.NAME], created on first sight. */
+static struct config_device *config_section_device(struct config_parse *p,
+						   const char *name)
+{
+	struct config *c = p->c;
+
+	if (!p->devices_from_file) {
+		/* the file names its devices: the built-in one goes */
+		for (size_t i = 0; i < c->n_devices; i++)
+			free(c->devices[i].path);
+		c->n_devices = 0;
+		p->devices_from_file = true;
+	}
+	for (size_t i = 0; i < c->n_devices; i++)
+		if (strcmp(c->devices[i].name, name) == 0)
+			return &c->devices[i];
+	if (c->n_devices == CONFIG_DEVICES_MAX)
+		return NULL;
+	struct config_device *d = &c->devices[c->n_devices++];
+
+	memset(d, 0, sizeof(*d));
+	memcpy(d->name, name, strlen(name) + 1);
+	d->driver = CONFIG_DRIVER_KERNEL;
+	d->line = p->line;
+	return d;
+}
+
+static int config_device_key(struct config_parse *p, const char *section,
+			     const char *key, const char *v)
+{
+	const char *name = section + strlen("device.");
+	struct config_device *d;
+
+	if (!config_valid_device_name(name))
+		return config_fail(p, section, NULL, "\"%s\" is not a device name (letters, digits, '-', '_', at most 32)",
+				   name);
+	d = config_section_device(p, name);
+	if (!d)
+		return config_fail(p, section, NULL, "%s",
+				   "too many [device.NAME] sections (at most 16)");
+	if (strcmp(key, "path") == 0) {
+		if (!*v || strlen(v) >= CONFIG_PATH_MAX || config_has_control(v) ||
+		    (v[0] != '/' && strncmp(v, "pattern:", 8) &&
+		     strncmp(v, "usb:", 4)))
+			return config_fail(p, section, key,
+					   "must be a device path (/dev/mfpscan0, /dev/mfpscan0#mmap), pattern:[options] or usb:..., got \"%s\"",
+					   v);
+		if (config_strdup(&d->path, v))
+			return config_fail(p, section, key, "%s", "out of memory");
+		return 1;
+	}
+	if (strcmp(key, "driver") == 0) {
+		if (strcmp(v, "kernel") == 0)
+			d->driver = CONFIG_DRIVER_KERNEL;
+		else if (strcmp(v, "libusb") == 0)
+			d->driver = CONFIG_DRIVER_LIBUSB;
+		else
+			return config_fail(p, section, key,
+					   "must be kernel or libusb, got \"%s\"", v);
+		return 1;
+	}
+	return config_fail(p, section, key, "%s",
+			   "unknown key (a device has path and driver)");
+}
+
+static int config_retry_key(struct config_parse *p, const char *key,
+			    const char *v)
+{
+	struct err e;
+	int r = retry_policy_set(&p->c->retry, key, v, &e);
+
+	if (r == -ENOENT)
+		return config_fail(p, "retry", key, "%s",
+				   "unknown key (known: initial_s, max_interval_s, count, slow_factor)");
+	if (r < 0)
+		return config_fail(p, "retry", key, "%s", e.msg);
+	return 1;
+}
+
+/* A key given twice is most likely a mistake: refuse it. */
+static int config_note_seen(struct config_parse *p, const char *section,
+			    const char *key)
+{
+	char *s;
+
+	for (size_t i = 0; i < p->n_seen; i++) {
+		const char *nl = strchr(p->seen[i], '\n');
+
+		if ((size_t)(nl - p->seen[i]) == strlen(section) &&
+		    strncmp(p->seen[i], section, strlen(section)) == 0 &&
+		    strcmp(nl + 1, key) == 0)
+			return config_fail(p, section, key, "%s",
+					   "is set twice");
+	}
+	if (p->n_seen == CONFIG_SEEN_MAX)
+		return config_fail(p, section, key, "%s",
+				   "too many keys in the file");
+	if (asprintf(&s, "%s\n%s", section, key) < 0)
+		return config_fail(p, section, key, "%s", "out of memory");
+	p->seen[p->n_seen++] = s;
+	return 1;
+}
+
+static int config_handler(void *user, const char *section, const char *key,
+			  const char *value)
+{
+	struct config_parse *p = user;
+	bool known_section = false;
+
+	if (p->failed)
+		return 0;
+	if (!config_note_seen(p, section, key))
+		return 0;
+	if (strncmp(section, "device.", 7) == 0)
+		return config_device_key(p, section, key, value);
+	if (strcmp(section, "retry") == 0)
+		return config_retry_key(p, key, value);
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
+		if (strcmp(section, config_keys[i].section))
+			continue;
+		known_section = true;
+		if (strcmp(key, config_keys[i].key) == 0)
+			return config_keys[i].set(p, key, value);
+	}
+	if (!known_section)
+		return config_fail(p, section, NULL, "%s",
+				   "unknown section (known: daemon, device.NAME, spool, retry, mail)");
+	return config_fail(p, section, key, "%s", "unknown key");
+}
+
+/* fgets() over p->text, counting lines; a too long line is an error. */
+static char *config_reader(char *str, int num, void *stream)
+{
+	struct config_parse *p = stream;
+	const char *nl;
+	size_t len;
+
+	if (!*p->text || p->failed)
+		return NULL;
+	p->line++;
+	nl = strchr(p->text, '\n');
+	len = nl ? (size_t)(nl - p->text) + 1 : strlen(p->text);
+	if (len > (size_t)num - 3) {
+		config_fail(p, NULL, NULL, "line longer than %d characters",
+			    num - 3);
+		return NULL;
+	}
+	memcpy(str, p->text, len);
+	str[len] = '\0';
+	p->text += len;
+	return str;
+}
+
+static int config_finish(struct config_parse *p)
+{
+	struct config *c = p->c;
+	struct err re;
+
+	for (size_t i = 0; i < c->n_devices; i++) {
+		if (!c->devices[i].path) {
+			char sec[64];
+
+			p->line = c->devices[i].line;
+			snprintf(sec, sizeof(sec), "device.%s", c->devices[i].name);
+			return config_fail(p, sec, "path", "%s",
+					   "is required in every [device.NAME] section");
+		}
+	}
+	if (!config_device(c, NULL)) {
+		p->line = 0;
+		return config_fail(p, "daemon", "default_device",
+				   "names no [device.%s] section", c->default_device);
+	}
+	if (retry_policy_validate(&c->retry, &re)) {
+		p->line = 0;
+		return config_fail(p, "retry", NULL, "%s", re.msg);
+	}
+	return 1;
+}
+
+static void config_parse_done(struct config_parse *p)
+{
+	for (size_t i = 0; i < p->n_seen; i++)
+		free(p->seen[i]);
+}
+
+int config_load_string(const char *text, const char *name,
+		       struct config **out, struct err *e)
+{
+	struct config_parse p = { .e = e, .file = name, .text = text };
+	int r;
+
+	r = config_new_defaults(&p.c, e);
+	if (r < 0)
+		return r;
+	r = ini_parse_stream(config_reader, &p, config_handler, &p);
+	if (r != 0 && !p.failed) {
+		p.line = r > 0 ? (unsigned int)r : p.line;
+		config_fail(&p, NULL, NULL, "%s",
+			    "syntax error (expected [section] or key = value)");
+	}
+	if (!p.failed)
+		config_finish(&p);
+	config_parse_done(&p);
+	if (p.failed) {
+		config_free(p.c);
+		return -EINVAL;
+	}
+	*out = p.c;
+	return 0;
+}
+
+static int config_read_file(const char *path, char **text, struct err *e)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, ERR_LOCAL, errno, errno, "%s: cannot open: %s",
+			       path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > CONFIG_FILE_MAX) {
+		r = err_set(e, ERR_INVALID, 0, EINVAL,
+			    "%s: not a regular file of at most 1 MiB", path);
+		goto fail;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "%s: out of memory", path);
+		goto fail;
+	}
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n != st.st_size) {
+		r = err_set(e, ERR_LOCAL, EIO, EIO, "%s: short read", path);
+		goto fail;
+	}
+	buf[n] = '\0';
+	if (memchr(buf, '\0', (size_t)n)) {
+		r = err_set(e, ERR_INVALID, 0, EINVAL,
+			    "%s: contains a NUL byte: not a text file", path);
+		goto fail;
+	}
+	close(fd);
+	*text = buf;
+	return 0;
+fail:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+int config_load(const char *path, bool must_exist, struct config **out,
+		struct err *e)
+{
+	char *text = NULL;
+	int r;
+
+	if (!must_exist && access(path, F_OK) < 0 && errno == ENOENT)
+		return config_new_defaults(out, e);
+	r = config_read_file(path, &text, e);
+	if (r < 0)
+		return r;
+	r = config_load_string(text, path, out, e);
+	free(text);
+	return r;
+}
+
+int config_new_defaults(struct config **out, struct err *e)
+{
+	struct config *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		goto fail;
+	c->state_dir = strdup("/var/lib/mfpscan");
+	c->spool_dir = strdup("/var/spool/mfpscan");
+	c->default_device = strdup("default");
+	c->mail_from = strdup("mfpscan@localhost");
+	c->devices[0].path = strdup("/dev/mfpscan");
+	if (!c->state_dir || !c->spool_dir || !c->default_device ||
+	    !c->mail_from || !c->devices[0].path)
+		goto fail;
+	memcpy(c->devices[0].name, "default", sizeof("default"));
+	c->n_devices = 1;
+	c->pending_policy = CONFIG_PENDING_BLOCK;
+	c->log_level = LOG_INFO;
+	c->jpeg_quality = 85;
+	c->spool_max_bytes_per_user = 1073741824ULL;
+	c->spool_max_entries_per_user = 100;
+	retry_policy_default(&c->retry);
+	c->mail_starttls = CONFIG_STARTTLS_OPTIONAL;
+	*out = c;
+	return 0;
+fail:
+	config_free(c);
+	return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "config: out of memory");
+}
+
+const struct config_device *config_device(const struct config *c,
+					  const char *name)
+{
+	if (!name || !*name)
+		name = c->default_device;
+	for (size_t i = 0; i < c->n_devices; i++)
+		if (strcmp(c->devices[i].name, name) == 0)
+			return &c->devices[i];
+	return NULL;
+}
+
+const char *config_pending_policy_name(enum config_pending_policy p)
+{
+	return p == CONFIG_PENDING_ALLOW ? "allow" : "block";
+}
+
+const char *config_driver_name(enum config_driver d)
+{
+	return d == CONFIG_DRIVER_LIBUSB ? "libusb" : "kernel";
+}
+
+const char *config_starttls_name(enum config_starttls s)
+{
+	static const char *const names[] = { "no", "optional", "required" };
+
+	return (unsigned int)s < 3 ? names[s] : NULL;
+}
+
+struct config *config_free(struct config *c)
+{
+	if (!c)
+		return NULL;
+	free(c->state_dir);
+	free(c->spool_dir);
+	free(c->default_device);
+	for (size_t i = 0; i < c->n_devices; i++)
+		free(c->devices[i].path);
+	free(c->mail_smtp_url);
+	free(c->mail_from);
+	free(c->mail_username);
+	free(c->mail_password_file);
+	free(c->mail_ca_file);
+	free(c);
+	return NULL;
+}
