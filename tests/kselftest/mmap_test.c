@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mfpscan mmap() path: the ring consumed through the status/control pages
+ * and through MFPSCAN_IOC_SYNC_PTR, byte-exact, with PAD records at the ring
+ * end, head/tail consistent between the status page, G_STATUS and SYNC_PTR;
+ * a small ring forces the producer to wait for the consumer's tail. Mapping
+ * rules: ring and status read-only (PROT_WRITE and mprotect refused), exact
+ * sizes and offsets, any open file may map.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "ksft_mfpscan.h"
+
+FIXTURE(mm) {
+	struct sim sim;
+	int fd, fd2;
+	struct ring_map map;
+	size_t ring_bytes;
+};
+
+FIXTURE_VARIANT(mm) {
+	bool use_sync;
+	int ring_kib, can_stall;
+	__u32 source, mode, res, pages, band_lines;
+	bool expect_pad;
+};
+
+FIXTURE_VARIANT_ADD(mm, control_gray_adf_64k) {
+	.use_sync = false, .ring_kib = 64, .can_stall = 1,
+	.source = MFPSCAN_SOURCE_ADF, .mode = MFPSCAN_MODE_GRAY8, .res = 75,
+	.pages = 3, .band_lines = 16, .expect_pad = true,
+};
+
+FIXTURE_VARIANT_ADD(mm, sync_ptr_rgb_duplex_256k) {
+	.use_sync = true, .ring_kib = 256, .can_stall = 1,
+	.source = MFPSCAN_SOURCE_ADF_DUPLEX, .mode = MFPSCAN_MODE_RGB24,
+	.res = 75, .pages = 2, .band_lines = 24, .expect_pad = true,
+};
+
+FIXTURE_VARIANT_ADD(mm, control_mono_adf_4m) {
+	.use_sync = false, .ring_kib = 4096, .can_stall = 1,
+	.source = MFPSCAN_SOURCE_ADF, .mode = MFPSCAN_MODE_MONO1, .res = 150,
+	.pages = 3, .band_lines = 128, .expect_pad = false,
+};
+
+FIXTURE_VARIANT_ADD(mm, sync_ptr_gray_flatbed_64k) {
+	.use_sync = true, .ring_kib = 64, .can_stall = 1,
+	.source = MFPSCAN_SOURCE_FLATBED, .mode = MFPSCAN_MODE_GRAY8,
+	.res = 150, .pages = 1, .band_lines = 20, .expect_pad = true,
+};
+
+FIXTURE_SETUP(mm)
+{
+	struct sim_cfg cfg = SIM_CFG(.ring_kib = variant->ring_kib,
+				     .can_stall = variant->can_stall);
+
+	self->fd = self->fd2 = -1;
+	self->ring_bytes = (size_t)variant->ring_kib * 1024;
+	REQUIRE_SIM();
+	SIM_UP(&self->sim, "mmap", &cfg, &self->fd);
+}
+
+FIXTURE_TEARDOWN(mm)
+{
+	ring_unmap(&self->map);
+	CLOSE_FD(self->fd);
+	CLOSE_FD(self->fd2);
+	sim_destroy(&self->sim);
+}
+
+TEST_F_TIMEOUT(mm, byte_exact_positions_consistent, 240)
+{
+	struct mfpscan_params p;
+	struct mfpscan_status st;
+	struct stream_exp e;
+	int err;
+
+	BODY_START();
+	p = params_make(variant->source, variant->mode, variant->res, 210000,
+			297000, variant->pages, variant->band_lines);
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	err = ring_map(&self->map, self->fd, self->ring_bytes, !variant->use_sync);
+	ASSERT_EQ(0, err) {
+		TH_LOG("mmap: %s", strerror(-err));
+	}
+	EXPECT_EQ(MFPSCAN_STATE_IDLE, self->map.st->state);
+	/* two jobs: the second starts from wherever the first left the ring */
+	for (__u32 job = 1; job <= 2; job++) {
+		ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+		ASSERT_EQ(0, stream_init(&e, &p, job, variant->pages));
+		ASSERT_STREAM_OK(mmap_job(&self->map, &e, variant->use_sync), &e);
+		EXPECT_EQ(variant->pages, e.page);
+		if (variant->expect_pad)
+			EXPECT_LT(0, self->map.pads);
+		EXPECT_GE(self->ring_bytes, self->map.max_fill);
+		ASSERT_EQ(0, mfp_status(self->fd, &st));
+		EXPECT_EQ(MFPSCAN_STATE_DONE, st.state);
+		EXPECT_EQ(job, st.job);
+		EXPECT_EQ(MFPSCAN_STATE_DONE, self->map.st->state);
+		EXPECT_EQ(MFPSCAN_ERR_NONE, self->map.st->error);
+		EXPECT_EQ(job, self->map.st->job);
+		EXPECT_EQ(0, self->map.st->overruns);
+		EXPECT_EQ(0, st.overruns);
+		EXPECT_EQ(e.payload * job, st.bytes);
+		stream_fini(&e);
+	}
+}
+
+TEST_F(mm, ring_and_status_read_only)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	BODY_START();
+	p = mmap(NULL, self->ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, MFPSCAN_MMAP_OFFSET_RING);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
+	if (p != MAP_FAILED)
+		munmap(p, self->ring_bytes);
+	p = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 MFPSCAN_MMAP_OFFSET_STATUS);
+	EXPECT_EQ(MAP_FAILED, p);
+	if (p != MAP_FAILED)
+		munmap(p, (size_t)pg);
+	/* a read-only mapping cannot be made writable afterwards */
+	p = mmap(NULL, self->ring_bytes, PROT_READ, MAP_SHARED, self->fd,
+		 MFPSCAN_MMAP_OFFSET_RING);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_NE(0, mprotect(p, self->ring_bytes, PROT_READ | PROT_WRITE));
+	munmap(p, self->ring_bytes);
+	p = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, self->fd,
+		 MFPSCAN_MMAP_OFFSET_STATUS);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_NE(0, mprotect(p, (size_t)pg, PROT_READ | PROT_WRITE));
+	munmap(p, (size_t)pg);
+	/* the control page is writable */
+	p = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 MFPSCAN_MMAP_OFFSET_CONTROL);
+	ASSERT_NE(MAP_FAILED, p);
+	munmap(p, (size_t)pg);
+}
+
+TEST_F(mm, sizes_and_offsets_exact)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	BODY_START();
+	p = mmap(NULL, self->ring_bytes * 2, PROT_READ, MAP_SHARED, self->fd,
+		 MFPSCAN_MMAP_OFFSET_RING);
+	EXPECT_EQ(MAP_FAILED, p) {
+		TH_LOG("ring mapped with twice its size");
+	}
+	if (p != MAP_FAILED)
+		munmap(p, self->ring_bytes * 2);
+	p = mmap(NULL, self->ring_bytes / 2, PROT_READ, MAP_SHARED, self->fd,
+		 MFPSCAN_MMAP_OFFSET_RING);
+	EXPECT_EQ(MAP_FAILED, p) {
+		TH_LOG("ring mapped with half its size");
+	}
+	if (p != MAP_FAILED)
+		munmap(p, self->ring_bytes / 2);
+	p = mmap(NULL, (size_t)pg * 2, PROT_READ, MAP_SHARED, self->fd,
+		 MFPSCAN_MMAP_OFFSET_STATUS);
+	EXPECT_EQ(MAP_FAILED, p) {
+		TH_LOG("status mapped with two pages");
+	}
+	if (p != MAP_FAILED)
+		munmap(p, (size_t)pg * 2);
+	p = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, self->fd, 0x40000000);
+	EXPECT_EQ(MAP_FAILED, p) {
+		TH_LOG("unknown offset 0x40000000 mapped");
+	}
+	if (p != MAP_FAILED)
+		munmap(p, (size_t)pg);
+}
+
+TEST_F(mm, any_file_may_map_status_matches_g_status)
+{
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_FLATBED,
+					      MFPSCAN_MODE_GRAY8, 75, 20000,
+					      20000, 1, 8);
+	struct mfpscan_status st;
+	struct stream_exp e;
+	int err;
+
+	BODY_START();
+	self->fd2 = sim_open(&self->sim, O_RDWR);
+	ASSERT_LE(0, self->fd2);
+	err = ring_map(&self->map, self->fd2, self->ring_bytes, true);
+	ASSERT_EQ(0, err) {
+		TH_LOG("second file cannot map: %s", strerror(-err));
+	}
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, stream_init(&e, &p, 1, 1));
+	ASSERT_STREAM_OK(read_job(self->fd, &e, 1 << 16), &e);
+	ASSERT_EQ(0, mfp_status(self->fd2, &st));
+	EXPECT_EQ(st.head, self->map.st->head);
+	EXPECT_EQ(st.tail, self->map.ctl->tail);
+	EXPECT_EQ(st.head, st.tail);
+	EXPECT_EQ(st.state, self->map.st->state);
+	EXPECT_EQ(st.job, self->map.st->job);
+	EXPECT_EQ(st.overruns, self->map.st->overruns);
+	stream_fini(&e);
+}
+
+TEST_HARNESS_MAIN
