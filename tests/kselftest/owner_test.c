@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mfpscan job ownership: one job per engine (second START -EBUSY from any
+ * file), other files may still G_STATUS and S_PARAMS but not read or ABORT
+ * the owner's job (-EBUSY); ABORT by the owner appends an ABORTED error band
+ * with JOB_END and leaves state ABORTED; ABORT without a running job is a
+ * no-op; closing the owning file aborts its job.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "ksft_mfpscan.h"
+
+FIXTURE(own) {
+	struct sim sim;
+	int a, b;
+	struct mfpscan_params p;
+};
+
+FIXTURE_SETUP(own)
+{
+	/* 200 lines/s, 3 pages of 876 lines: the job runs for 13 s */
+	struct sim_cfg cfg = SIM_CFG(.line_rate = 200);
+
+	self->a = self->b = -1;
+	REQUIRE_SIM();
+	SIM_UP(&self->sim, "own", &cfg, &self->a);
+	self->b = sim_open(&self->sim, O_RDWR);
+	ASSERT_LE(0, self->b);
+	self->p = params_make(MFPSCAN_SOURCE_ADF, MFPSCAN_MODE_GRAY8, 75, 50000,
+			      297000, 3, 8);
+	ASSERT_EQ(0, params_set(self->a, &self->p));
+	ASSERT_EQ(0, params_set(self->b, &self->p));
+}
+
+FIXTURE_TEARDOWN(own)
+{
+	CLOSE_FD(self->a);
+	CLOSE_FD(self->b);
+	sim_destroy(&self->sim);
+}
+
+static bool running(__u32 state)
+{
+	return state == MFPSCAN_STATE_SCANNING || state == MFPSCAN_STATE_STALLED;
+}
+
+/* Read the owner's stream to its ABORTED error band and EOF. */
+static void read_aborted(struct __test_metadata *_metadata, int fd,
+			 const struct mfpscan_params *p, __u32 job)
+{
+	struct stream_exp e;
+
+	ASSERT_EQ(0, stream_init(&e, p, job, p->pages));
+	stream_expect_error(&e, MFPSCAN_ERR_ABORTED, 0, 0);
+	e.err_any_line = true;
+	e.lenient_error_flags = true;
+	ASSERT_STREAM_OK(read_job(fd, &e, 1 << 16), &e);
+	EXPECT_TRUE(e.err_seen_page < p->pages);
+	stream_fini(&e);
+}
+
+TEST_F(own, second_start_ebusy_others_status_only)
+{
+	struct mfpscan_params q;
+	struct mfpscan_status st;
+	char buf[8192];
+
+	BODY_START();
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_START, NULL);
+	ASSERT_IOCTL_ERR(EBUSY, self->b, MFPSCAN_IOC_START, NULL);
+	ASSERT_IOCTL_ERR(EBUSY, self->a, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, mfp_status(self->b, &st));
+	EXPECT_TRUE(running(st.state)) {
+		TH_LOG("state %s", state_name(st.state));
+	}
+	EXPECT_EQ(1, st.job);
+	EXPECT_EQ(-1, read(self->b, buf, sizeof(buf)));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_IOCTL_ERR(EBUSY, self->b, MFPSCAN_IOC_ABORT, NULL);
+	/* parameters are per file: b may change its own during a's job */
+	q = self->p;
+	q.resolution = 150;
+	EXPECT_EQ(0, params_set(self->b, &q));
+	ASSERT_EQ(0, mfp_status(self->b, &st));
+	EXPECT_TRUE(running(st.state));
+
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_ABORT, NULL);
+	read_aborted(_metadata, self->a, &self->p, 1);
+	ASSERT_EQ(0, mfp_status(self->b, &st));
+	EXPECT_EQ(MFPSCAN_STATE_ABORTED, st.state);
+	EXPECT_EQ(MFPSCAN_ERR_ABORTED, st.error);
+	EXPECT_EQ(1, st.errors);
+
+	/* now b owns job 2; a may not read it */
+	ASSERT_IOCTL_OK(self->b, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, mfp_status(self->a, &st));
+	EXPECT_EQ(2, st.job);
+	EXPECT_EQ(-1, read(self->a, buf, sizeof(buf)));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_IOCTL_ERR(EBUSY, self->a, MFPSCAN_IOC_START, NULL);
+	ASSERT_IOCTL_ERR(EBUSY, self->a, MFPSCAN_IOC_ABORT, NULL);
+	ASSERT_IOCTL_OK(self->b, MFPSCAN_IOC_ABORT, NULL);
+	read_aborted(_metadata, self->b, &q, 2);
+}
+
+TEST_F(own, abort_without_job_is_noop)
+{
+	struct mfpscan_status st;
+	struct mfpscan_params small = params_make(MFPSCAN_SOURCE_FLATBED,
+						  MFPSCAN_MODE_MONO1, 75, 20000,
+						  5000, 1, 8);
+	struct stream_exp e;
+
+	BODY_START();
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_ABORT, NULL);
+	ASSERT_IOCTL_OK(self->b, MFPSCAN_IOC_ABORT, NULL);
+	ASSERT_EQ(0, mfp_status(self->a, &st));
+	EXPECT_EQ(MFPSCAN_STATE_IDLE, st.state);
+	EXPECT_EQ(0, st.errors);
+	/* after a finished job too: DONE stays DONE, no error band */
+	ASSERT_EQ(0, params_set(self->a, &small));
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, stream_init(&e, &small, 1, 1));
+	ASSERT_STREAM_OK(read_job(self->a, &e, 1 << 16), &e);
+	stream_fini(&e);
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_ABORT, NULL);
+	ASSERT_EQ(0, mfp_status(self->a, &st));
+	EXPECT_EQ(MFPSCAN_STATE_DONE, st.state);
+	EXPECT_EQ(MFPSCAN_ERR_NONE, st.error);
+	EXPECT_EQ(0, st.errors);
+	EXPECT_EQ(st.head, st.tail);
+}
+
+TEST_F(own, closing_owner_aborts)
+{
+	struct mfpscan_status st;
+	int err;
+
+	BODY_START();
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, mfp_status(self->b, &st));
+	ASSERT_TRUE(running(st.state));
+	close(self->a);
+	self->a = -1;
+	err = mfp_wait_state_not(self->b, st.state, 20000, &st);
+	ASSERT_EQ(0, err);
+	if (running(st.state))
+		mfp_wait_state_not(self->b, st.state, 20000, &st);
+	EXPECT_EQ(MFPSCAN_STATE_ABORTED, st.state) {
+		TH_LOG("after the owner closed: state %s", state_name(st.state));
+	}
+	EXPECT_EQ(MFPSCAN_ERR_ABORTED, st.error);
+	ASSERT_IOCTL_OK(self->b, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, mfp_status(self->b, &st));
+	EXPECT_EQ(2, st.job);
+	ASSERT_IOCTL_OK(self->b, MFPSCAN_IOC_ABORT, NULL);
+}
+
+TEST_HARNESS_MAIN
