@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * upload: the uploader stage (encoder -> uploader -> storage). One call
+ * checks a destination (log in, make the folder, report free space where
+ * the server tells it), one puts a finished document there, one asks
+ * whether a document is already there. Four destination types share the
+ * API: WebDAV (Nextcloud/ownCloud style), S3 (SigV4), SFTP (host key
+ * pinned) and a local directory. Every failure fills a struct err whose
+ * class (storage-full, auth, not-found, network, server, tls, local,
+ * invalid) tells the spool what to do and whose message keeps the
+ * server's own words. Secrets never appear in a message or a log line.
+ *
+ * Idempotence: upload_put() of the same remote name twice never leaves two
+ * copies and never overwrites: if a file of that name and size is already
+ * there it returns UPLOAD_ALREADY_THERE; a file of that name with another
+ * size is an ERR_SERVER/-EEXIST failure. Documentation/destinations.rst
+ * describes the exact guarantee per type.
+ *
+ * Thread safety: the calls are reentrant; upload_init() must run once
+ * before threads are started (it initialises libcurl).
+ */
+#ifndef MFPSCAN_UPLOAD_H
+#define MFPSCAN_UPLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum dest_type { DEST_LOCAL, DEST_WEBDAV, DEST_S3, DEST_SFTP };
+
+/* One account's destination; all strings are owned by the caller. */
+struct dest {
+	enum dest_type type;
+	/*
+	 * webdav: https://host/remote.php/dav/files/USER
+	 * s3:     http://127.0.0.1:PORT/BUCKET (path style) or
+	 *         https://BUCKET.s3.REGION.amazonaws.com (virtual host style)
+	 * sftp:   sftp://host:port, sftp://host:port/~ (home) or
+	 *         sftp://host:port/abs/dir
+	 * local:  unused (NULL)
+	 * Never with credentials in it: they go in username/password.
+	 */
+	const char *url;
+	const char *folder;	/* sub-folder under url, or the local directory */
+	const char *username;	/* webdav/sftp login */
+	const char *password;	/* secret: webdav/sftp password, s3 secret key */
+	const char *access_key;	/* s3 access key id */
+	const char *region;	/* s3 region; NULL = us-east-1 */
+	const char *ca_file;	/* pinned CA bundle; NULL = system CAs */
+	const char *host_key_sha256; /* sftp: base64 SHA256 fingerprint, required */
+	long timeout_s;		/* connect and stall timeout; <= 0 = 30 s */
+};
+
+/* Free space as the destination reports it (known == false: it does not). */
+struct upload_space {
+	bool known;
+	uint64_t free_bytes;
+	uint64_t used_bytes;
+};
+
+/* upload_put() result when the same document was already there. */
+#define UPLOAD_ALREADY_THERE 1
+
+/*
+ * Called while a document goes out; @sent of @total bytes. A nonzero
+ * return aborts the upload with -ECANCELED (class ERR_LOCAL).
+ */
+typedef int (*upload_progress_fn)(void *ud, uint64_t sent, uint64_t total);
+
+/* Initialise libcurl once per process; returns 0 or -ENOMEM. */
+int upload_init(void);
+
+/* "local", "webdav", "s3", "sftp" -> type; -EINVAL for anything else. */
+int dest_type_from_name(const char *name);
+
+/* The inverse of dest_type_from_name(); NULL for an unknown value. */
+const char *dest_type_name(enum dest_type type);
+
+/*
+ * Log in to @d, make sure its folder exists (creating missing levels) and
+ * fill @space where the server reports it: RFC 4331 quota for WebDAV,
+ * statvfs for local, unknown for S3 and SFTP. Returns 0 or a negative
+ * errno with @e filled; @space is untouched on failure.
+ */
+int upload_check(const struct dest *d, struct upload_space *space,
+		 struct err *e);
+
+/*
+ * Upload @size bytes of @fd (read with pread() from offset 0, so @fd must
+ * be a regular file; its file offset is not used) as @remote_name in @d's
+ * folder, creating missing folder levels. @content_type may be NULL;
+ * @cb may be NULL. On success copies the document's URL, without
+ * credentials, into @remote_url (if not NULL) and returns 0, or
+ * UPLOAD_ALREADY_THERE when a document of that name and size was already
+ * there (nothing was sent). Returns a negative errno with @e filled on
+ * failure; -EEXIST (ERR_SERVER) when a different file has that name.
+ */
+int upload_put(const struct dest *d, const char *remote_name, int fd,
+	       uint64_t size, const char *content_type,
+	       upload_progress_fn cb, void *ud,
+	       char *remote_url, size_t url_len, struct err *e);
+
+/*
+ * Is @remote_name with exactly @size bytes in @d's folder? Sets @exists
+ * and returns 0; -EEXIST (ERR_SERVER) when a file of that name but another
+ * size is there; another negative errno with @e filled when the server
+ * cannot tell. @exists is untouched on failure.
+ */
+int upload_exists(const struct dest *d, const char *remote_name,
+		  uint64_t size, bool *exists, struct err *e);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * upload_backend: what each destination type implements for upload.c.
+ * upload.c validates the destination and names before calling a backend,
+ * so backends may rely on a well-formed url, folder and remote name. The
+ * calls have upload.h's contracts (output parameters untouched on
+ * failure, UPLOAD_ALREADY_THERE, -EEXIST for a different file).
+ */
+#ifndef MFPSCAN_UPLOAD_BACKEND_H
+#define MFPSCAN_UPLOAD_BACKEND_H
+
+#include "upload.h"
+
+/* The arguments of upload_put(), carried to a backend in one piece. */
+struct upload_req {
+	const char *name;
+	int fd;
+	uint64_t size;
+	const char *content_type;
+	upload_progress_fn cb;
+	void *ud;
+	char *remote_url;
+	size_t url_len;
+};
+
+struct upload_backend {
+	const char *name;
+	const char *schemes;	/* accepted URL schemes; NULL: no URL */
+	int (*check)(const struct dest *d, struct upload_space *space,
+		     struct err *e);
+	int (*put)(const struct dest *d, const struct upload_req *req,
+		   struct err *e);
+	int (*exists)(const struct dest *d, const char *name, uint64_t size,
+		      bool *exists, struct err *e);
+};
+
+extern const struct upload_backend upload_local_backend;
+extern const struct upload_backend upload_webdav_backend;
+extern const struct upload_backend upload_s3_backend;
+extern const struct upload_backend upload_sftp_backend;
+
+/* Copy @url into the caller's buffer if there is one (truncation-safe). */
+void upload_return_url(const struct upload_req *req, const char *url);
+
+#endif

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upload_sftp: SFTP destinations through libcurl's libssh2 backend. The
+ * server's host key must match the account's pinned SHA-256 fingerprint
+ * (CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256); there is no "accept any key" mode.
+ * put = stat the final name (same size -> already there, other size ->
+ * refused), upload to ".NAME.part" creating missing folders, then an SFTP
+ * rename to NAME, which OpenSSH performs with link()+unlink(): it never
+ * replaces an existing file, so a retry after a crash cannot leave two
+ * copies or a half file under the final name. check = mkdir of each level
+ * (failures ignored), then "statvfs" of the folder for free space.
+ * libssh2 reports a full disk only as a generic SSH error (curl 79): the
+ * uploader then asks statvfs and calls it storage-full when the folder has
+ * less room than the document. Cleanup style: goto out, transfer freed once.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "upload_backend.h"
+#include "upload_classify.h"
+#include "upload_curl.h"
+#include "upload_path.h"
+
+#define CMD_MAX (2 * UPLOAD_URL_MAX + 64)
+
+/* The server-side path of the account's base directory ("" = home). */
+static int sftp_base_path(const struct dest *d, char *out, size_t len)
+{
+	CURLU *u = curl_url();
+	char *path = NULL;
+	const char *p;
+	int r = -EINVAL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, d->url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK) {
+		p = path;
+		/* curl reads "/~/" as the login's home: SFTP relative paths. */
+		if (strncmp(p, "/~", 2) == 0 && (p[2] == '\0' || p[2] == '/'))
+			p += 2 + strspn(p + 2, "/");
+		r = snprintf(out, len, "%s", p) < (int)len ? 0 : -ENAMETOOLONG;
+		while (r == 0 && strlen(out) > 1 && out[strlen(out) - 1] == '/')
+			out[strlen(out) - 1] = '\0';
+		if (r == 0 && strcmp(out, "/") == 0 && !*p)
+			out[0] = '\0';
+	}
+	curl_free(path);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/*
+ * Path of the first @levels folder segments (and @name) for a quote
+ * command, double-quoted with '"' and '\\' escaped as curl expects.
+ */
+static int sftp_quoted(const struct dest *d, unsigned int levels,
+		       const char *name, char *out, size_t len)
+{
+	char raw[UPLOAD_URL_MAX];
+	size_t o = 0, rl;
+	const char *seg = d->folder;
+
+	if (sftp_base_path(d, raw, sizeof(raw)))
+		return -ENAMETOOLONG;
+	rl = strlen(raw);
+	for (; seg && *seg && levels > 0; levels--) {
+		size_t n;
+
+		seg += strspn(seg, "/");
+		n = strcspn(seg, "/");
+		if (n == 0)
+			break;
+		if (rl + n + 2 >= sizeof(raw))
+			return -ENAMETOOLONG;
+		if (rl > 0 && raw[rl - 1] != '/')
+			raw[rl++] = '/';
+		memcpy(raw + rl, seg, n);
+		raw[rl += n] = '\0';
+		seg += n;
+	}
+	if (name && snprintf(raw + rl, sizeof(raw) - rl, "%s%s",
+			     rl > 0 && raw[rl - 1] != '/' ? "/" : "", name) >=
+	    (int)(sizeof(raw) - rl))
+		return -ENAMETOOLONG;
+	if (!raw[0])
+		snprintf(raw, sizeof(raw), ".");
+	out[o++] = '"';
+	for (const char *s = raw; *s; s++) {
+		if (o + 4 >= len)
+			return -ENAMETOOLONG;
+		if (*s == '"' || *s == '\\')
+			out[o++] = '\\';
+		out[o++] = *s;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return 0;
+}
+
+static int sftp_url(const struct dest *d, const char *name, char *out,
+		    size_t len, struct err *e)
+{
+	if (upload_path_join(out, len, d->url, d->folder, ~0u, name))
+		return err_set(e, ERR_INVALID, ENAMETOOLONG, ENAMETOOLONG,
+			       "sftp: the path of the folder or file is too long");
+	return 0;
+}
+
+static int sftp_too_long(struct err *e)
+{
+	return err_set(e, ERR_INVALID, ENAMETOOLONG, ENAMETOOLONG,
+		       "sftp: the path of the folder or file is too long");
+}
+
+/* Free space of the folder via libcurl's "statvfs" quote command. */
+static int sftp_statvfs(struct upload_xfer *x, const struct dest *d,
+			bool mkdirs, struct upload_space *space, struct err *e)
+{
+	char url[UPLOAD_URL_MAX], path[UPLOAD_URL_MAX], cmd[CMD_MAX];
+	unsigned int n = mkdirs ? upload_path_levels(d->folder) : 0;
+	int r = sftp_url(d, NULL, url, sizeof(url), e);
+
+	if (!r)
+		r = upload_xfer_begin(x, "HEAD", url, e);
+	for (unsigned int i = 1; !r && i <= n; i++) {
+		if (sftp_quoted(d, i, NULL, path, sizeof(path)))
+			return sftp_too_long(e);
+		snprintf(cmd, sizeof(cmd), "*mkdir %s", path);
+		r = upload_xfer_quote(x, false, cmd, e);
+	}
+	if (!r && sftp_quoted(d, ~0u, NULL, path, sizeof(path)))
+		return sftp_too_long(e);
+	snprintf(cmd, sizeof(cmd), "statvfs %s", path);
+	if (!r)
+		r = upload_xfer_quote(x, false, cmd, e);
+	if (!r)
+		r = upload_xfer_run(x, "checking the folder", e);
+	if (r && x->rc == CURLE_QUOTE_ERROR)
+		return err_set(e, ERR_NOT_FOUND, x->rc, ENOENT,
+			       "sftp: the folder %s does not exist and cannot be created: %s",
+			       path, x->errbuf);
+	if (!r && upload_classify_statvfs(x->info, &space->known,
+					  &space->free_bytes, &space->used_bytes))
+		space->known = false;
+	return r;
+}
+
+static int sftp_check(const struct dest *d, struct upload_space *space,
+		      struct err *e)
+{
+	struct upload_xfer *x = upload_xfer_new(d, "sftp", e);
+	int r;
+
+	if (!x)
+		return -ENOMEM;
+	r = sftp_statvfs(x, d, true, space, e);
+	upload_xfer_free(x);
+	return r;
+}
+
+/* Stat the final name: missing, ours (same size) or a different file. */
+static int sftp_same(struct upload_xfer *x, const char *url, uint64_t size,
+		     bool *same, struct err *e)
+{
+	int64_t len;
+	int r = upload_xfer_begin(x, "HEAD", url, e);
+
+	if (!r)
+		r = upload_xfer_run(x, "looking for the file", e);
+	if (r && x->rc == CURLE_REMOTE_FILE_NOT_FOUND) {
+		err_clear(e);
+		*same = false;
+		return 0;
+	}
+	if (r)
+		return r;
+	len = upload_xfer_length(x);
+	if (len >= 0 && (uint64_t)len != size)
+		return err_set(e, ERR_SERVER, EEXIST, EEXIST,
+			       "sftp: a different file with this name exists at %s (%" PRId64 " bytes, ours has %" PRIu64 "); it was not replaced",
+			       url, len, size);
+	*same = true;
+	return 0;
+}
+
+/* libssh2 says only "Error in the SSH layer" for a full disk: ask. */
+static int sftp_upload_failed(struct upload_xfer *x, const struct dest *d,
+			      const struct upload_req *req, int r,
+			      struct err *e)
+{
+	struct upload_space s = { 0 };
+	struct err saved = e ? *e : (struct err){ 0 };
+
+	if (x->rc != CURLE_SSH || !e)
+		return r;
+	if (sftp_statvfs(x, d, false, &s, NULL) == 0 && s.known &&
+	    s.free_bytes < req->size) {
+		*e = saved;
+		return err_set(e, ERR_STORAGE_FULL, saved.code, ENOSPC,
+			       "sftp: the server has no room for the document (%" PRIu64 " bytes free, %" PRIu64 " needed); %s",
+			       s.free_bytes, req->size, saved.msg);
+	}
+	*e = saved;
+	return r;
+}
+
+/* Upload to the temporary name and rename it into place in one session. */
+static int sftp_send(struct upload_xfer *x, const struct dest *d,
+		     const struct upload_req *req, struct err *e)
+{
+	char part[UPLOAD_NAME_MAX + 8], url[UPLOAD_URL_MAX];
+	char from[UPLOAD_URL_MAX], to[UPLOAD_URL_MAX], cmd[CMD_MAX];
+	int r;
+
+	snprintf(part, sizeof(part), ".%s.part", req->name);
+	if (sftp_quoted(d, ~0u, part, from, sizeof(from)) ||
+	    sftp_quoted(d, ~0u, req->name, to, sizeof(to)))
+		return sftp_too_long(e);
+	snprintf(cmd, sizeof(cmd), "rename %s %s", from, to);
+	r = sftp_url(d, part, url, sizeof(url), e);
+	if (!r)
+		r = upload_xfer_begin(x, "PUT", url, e);
+	if (!r)
+		r = upload_xfer_quote(x, true, cmd, e);
+	if (r)
+		return r;
+	curl_easy_setopt(x->curl, CURLOPT_FTP_CREATE_MISSING_DIRS,
+			 (long)CURLFTP_CREATE_DIR_RETRY);
+	upload_xfer_source(x, req->fd, req->size, req->cb, req->ud);
+	r = upload_xfer_run(x, "uploading", e);
+	if (r && x->rc != CURLE_QUOTE_ERROR) {
+		r = sftp_upload_failed(x, d, req, r, e);
+		/* Best effort: a half file would only use the user's space. */
+		snprintf(cmd, sizeof(cmd), "rm %s", from);
+		if (upload_xfer_begin(x, "HEAD", url, NULL) == 0 &&
+		    upload_xfer_quote(x, false, cmd, NULL) == 0)
+			upload_xfer_run(x, "removing the partial file", NULL);
+	}
+	return r;
+}
+
+static int sftp_put(const struct dest *d, const struct upload_req *req,
+		    struct err *e)
+{
+	struct upload_xfer *x = upload_xfer_new(d, "sftp", e);
+	char url[UPLOAD_URL_MAX];
+	bool same = false;
+	int r;
+
+	if (!x)
+		return -ENOMEM;
+	r = sftp_url(d, req->name, url, sizeof(url), e);
+	if (!r)
+		r = sftp_same(x, url, req->size, &same, e);
+	if (r || same)
+		goto done;
+	r = sftp_send(x, d, req, e);
+	if (r && x->rc == CURLE_QUOTE_ERROR) {
+		/* The rename refused: the name was taken meanwhile. */
+		struct err why = e ? *e : (struct err){ 0 };
+
+		r = sftp_same(x, url, req->size, &same, e);
+		if (!r && !same)
+			r = err_set(e, ERR_SERVER, why.code, EPROTO,
+				    "sftp: renaming the uploaded file into place failed: %s",
+				    why.msg);
+	}
+done:
+	if (!r) {
+		upload_return_url(req, url);
+		r = same ? UPLOAD_ALREADY_THERE : 0;
+	}
+	upload_xfer_free(x);
+	return r;
+}
+
+static int sftp_exists(const struct dest *d, const char *name, uint64_t size,
+		       bool *exists, struct err *e)
+{
+	struct upload_xfer *x = upload_xfer_new(d, "sftp", e);
+	char url[UPLOAD_URL_MAX];
+	bool same = false;
+	int r;
+
+	if (!x)
+		return -ENOMEM;
+	r = sftp_url(d, name, url, sizeof(url), e);
+	if (!r)
+		r = sftp_same(x, url, size, &same, e);
+	if (!r)
+		*exists = same;
+	upload_xfer_free(x);
+	return r;
+}
+
+const struct upload_backend upload_sftp_backend = {
+	.name = "sftp",
+	.schemes = "sftp",
+	.check = sftp_check,
+	.put = sftp_put,
+	.exists = sftp_exists,
+};

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upload_webdav: WebDAV destinations (Nextcloud, ownCloud, Apache mod_dav,
+ * any RFC 4918 server). check = PROPFIND Depth 0 of the folder (asking for
+ * the RFC 4331 quota properties), MKCOL of each missing level; put = PUT
+ * with "If-None-Match: *" so that a retried upload never replaces or
+ * duplicates a document the server already has (412 -> compare sizes with
+ * HEAD); exists = HEAD. Basic authentication only, so a password is sent
+ * once per request and never to another host (redirects are refused).
+ * Cleanup style: goto out with the transfer freed once.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "upload_backend.h"
+#include "upload_classify.h"
+#include "upload_curl.h"
+#include "upload_path.h"
+
+static const char propfind_body[] =
+	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	"<d:propfind xmlns:d=\"DAV:\"><d:prop>"
+	"<d:quota-available-bytes/><d:quota-used-bytes/><d:resourcetype/>"
+	"</d:prop></d:propfind>\n";
+
+static int webdav_url(const struct dest *d, unsigned int levels,
+		      const char *name, char *out, size_t len, struct err *e)
+{
+	if (upload_path_join(out, len, d->url, d->folder, levels, name))
+		return err_set(e, ERR_INVALID, ENAMETOOLONG, ENAMETOOLONG,
+			       "webdav: the URL of the folder or file is too long");
+	return 0;
+}
+
+/* PROPFIND Depth 0 of @url; x->status tells the outcome. */
+static int webdav_propfind(struct upload_xfer *x, const char *url,
+			   struct err *e)
+{
+	int r = upload_xfer_begin(x, "PROPFIND", url, e);
+
+	if (!r)
+		r = upload_xfer_header(x, "Depth: 0", e);
+	if (!r)
+		r = upload_xfer_header(x, "Content-Type: application/xml; charset=utf-8", e);
+	if (r)
+		return r;
+	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, propfind_body);
+	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE, (long)(sizeof(propfind_body) - 1));
+	return upload_xfer_run(x, "PROPFIND", e);
+}
+
+/* MKCOL every level of the folder; existing levels answer 405. */
+static int webdav_mkcols(struct upload_xfer *x, const struct dest *d,
+			 struct err *e)
+{
+	char url[UPLOAD_URL_MAX];
+	unsigned int n = upload_path_levels(d->folder);
+
+	for (unsigned int i = 1; i <= n; i++) {
+		int r = webdav_url(d, i, NULL, url, sizeof(url), e);
+
+		if (!r)
+			r = upload_xfer_begin(x, "MKCOL", url, e);
+		if (!r)
+			r = upload_xfer_run(x, "MKCOL", e);
+		if (r)
+			return r;
+		if (x->status == 201 || x->status == 405)
+			continue;
+		return upload_xfer_http_error(x, "creating the folder", e);
+	}
+	return 0;
+}
+
+static int webdav_space(struct upload_xfer *x, struct upload_space *space,
+			struct err *e)
+{
+	bool known = false;
+	uint64_t fb = 0, ub = 0;
+
+	if (x->status != 207)
+		return upload_xfer_http_error(x, "PROPFIND of the folder", e);
+	if (upload_classify_quota(x->body, x->body_len, &known, &fb, &ub))
+		return err_set(e, ERR_SERVER, EPROTO, EPROTO,
+			       "webdav: PROPFIND of the folder: the server's reply is not a valid WebDAV multistatus");
+	space->known = known;
+	space->free_bytes = fb;
+	space->used_bytes = ub;
+	return 0;
+}
+
+static int webdav_check(const struct dest *d, struct upload_space *space,
+			struct err *e)
+{
+	struct upload_xfer *x = upload_xfer_new(d, "webdav", e);
+	char url[UPLOAD_URL_MAX];
+	int r;
+
+	if (!x)
+		return -ENOMEM;
+	r = webdav_url(d, ~0u, NULL, url, sizeof(url), e);
+	if (!r)
+		r = webdav_propfind(x, url, e);
+	if (!r && (x->status == 404 || x->status == 409)) {
+		r = webdav_mkcols(x, d, e);
+		if (!r)
+			r = webdav_propfind(x, url, e);
+	}
+	if (!r)
+		r = webdav_space(x, space, e);
+	upload_xfer_free(x);
+	return r;
+}
+
+/* HEAD @url: *found and *len (-1 when the server gives no length). */
+static int webdav_head(struct upload_xfer *x, const char *url, bool *found,
+		       int64_t *len, struct err *e)
+{
+	int r = upload_xfer_begin(x, "HEAD", url, e);
+
+	if (!r)
+		r = upload_xfer_run(x, "HEAD", e);
+	if (r)
+		return r;
+	if (x->status == 404) {
+		*found = false;
+		return 0;
+	}
+	if (x->status < 200 || x->status > 299)
+		return upload_xfer_http_error(x, "HEAD", e);
+	*found = true;
+	*len = upload_xfer_length(x);
+	return 0;
+}
+
+/* Same name already there: ours (same size) or somebody else's file. */
+static int webdav_same(struct upload_xfer *x, const char *url, uint64_t size,
+		       bool *same, struct err *e)
+{
+	bool found = false;
+	int64_t len = -1;
+	int r = webdav_head(x, url, &found, &len, e);
+
+	if (r)
+		return r;
+	if (found && len >= 0 && (uint64_t)len != size)
+		return err_set(e, ERR_SERVER, EEXIST, EEXIST,
+			       "webdav: a different file with this name exists at %s (%" PRId64 " bytes, ours has %" PRIu64 "); it was not replaced",
+			       url, len, size);
+	*same = found;
+	return 0;
+}
+
+static int webdav_put_once(struct upload_xfer *x, const char *url,
+			   const struct upload_req *req, struct err *e)
+{
+	char ctype[160];
+	int r = upload_xfer_begin(x, "PUT", url, e);
+
+	if (!r)
+		r = upload_xfer_header(x, "If-None-Match: *", e);
+	if (!r && req->content_type) {
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", req->content_type);
+		r = upload_xfer_header(x, ctype, e);
+	}
+	if (r)
+		return r;
+	upload_xfer_source(x, req->fd, req->size, req->cb, req->ud);
+	return upload_xfer_run(x, "PUT", e);
+}
+
+/* PUT; a missing folder is created and the PUT tried once more. */
+static int webdav_put_folder(struct upload_xfer *x, const struct dest *d,
+			     const char *url, const struct upload_req *req,
+			     struct err *e)
+{
+	int r = webdav_put_once(x, url, req, e);
+
+	if (!r && (x->status == 404 || x->status == 409) &&
+	    upload_path_levels(d->folder) > 0) {
+		r = webdav_mkcols(x, d, e);
+		if (!r)
+			r = webdav_put_once(x, url, req, e);
+	}
+	return r;
+}
+
+static int webdav_put(const struct dest *d, const struct upload_req *req,
+		      struct err *e)
+{
+	struct upload_xfer *x = upload_xfer_new(d, "webdav", e);
+	char url[UPLOAD_URL_MAX];
+	bool same = false;
+	int r;
+
+	if (!x)
+		return -ENOMEM;
+	r = webdav_url(d, ~0u, req->name, url, sizeof(url), e);
+	if (!r)
+		r = webdav_put_folder(x, d, url, req, e);
+	if (r)
+		goto out;
+	if (x->status >= 200 && x->status <= 299) {
+		upload_return_url(req, url);
+		goto out;
+	}
+	if (x->status != 412) {
+		r = upload_xfer_http_error(x, "PUT", e);
+		goto out;
+	}
+	/* 412: something has this name; a retry of ours has the same size. */
+	r = webdav_same(x, url, req->size, &same, e);
+	if (!r && !same)
+		r = err_set(e, ERR_SERVER, EPROTO, EPROTO,
+			    "webdav: PUT %s: the server refused the upload (412) but has no such file", url);
+	if (!r) {
+		upload_return_url(req, url);
+		r = UPLOAD_ALREADY_THERE;
+	}
+out:
+	upload_xfer_free(x);
+	return r;
+}
+
+static int webdav_exists(const struct dest *d, const char *name, uint64_t size,
+			 bool *exists, struct err *e)
+{
+	struct upload_xfer *x = upload_xfer_new(d, "webdav", e);
+	char url[UPLOAD_URL_MAX];
+	bool same = false;
+	int r;
+
+	if (!x)
+		return -ENOMEM;
+	r = webdav_url(d, ~0u, name, url, sizeof(url), e);
+	if (!r)
+		r = webdav_same(x, url, size, &same, e);
+	if (!r)
+		*exists = same;
+	upload_xfer_free(x);
+	return r;
+}
+
+const struct upload_backend upload_webdav_backend = {
+	.name = "webdav",
+	.schemes = "http,https",
+	.check = webdav_check,
+	.put = webdav_put,
+	.exists = webdav_exists,
+};
