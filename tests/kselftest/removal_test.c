@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mfpscan engine removal (debugfs remove, live=0, rmdir of a live instance):
+ * a reader blocked in read() wakes with -ENODEV, a poller blocked in poll()
+ * with POLLHUP, later calls get -ENODEV, the node and sysfs directory go
+ * away, a producer stalled on a full ring is released, and an existing
+ * mapping stays readable (same bytes) until munmap.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "ksft_mfpscan.h"
+
+enum how { BY_DEBUGFS, BY_LIVE0, BY_RMDIR };
+
+FIXTURE(rm) {
+	struct sim sim;
+	int fd;
+	struct ring_map map;
+};
+
+FIXTURE_VARIANT(rm) {
+	enum how how;
+};
+
+FIXTURE_VARIANT_ADD(rm, debugfs_remove) { .how = BY_DEBUGFS, };
+FIXTURE_VARIANT_ADD(rm, live_0) { .how = BY_LIVE0, };
+FIXTURE_VARIANT_ADD(rm, rmdir_live) { .how = BY_RMDIR, };
+
+FIXTURE_SETUP(rm)
+{
+	self->fd = -1;
+	REQUIRE_SIM();
+}
+
+FIXTURE_TEARDOWN(rm)
+{
+	ring_unmap(&self->map);
+	CLOSE_FD(self->fd);
+	sim_destroy(&self->sim);
+}
+
+static int do_remove(FIXTURE_DATA(rm) *self, enum how how)
+{
+	switch (how) {
+	case BY_DEBUGFS:
+		return sim_dbg_write(&self->sim, "remove", "1\n");
+	case BY_LIVE0:
+		return sim_set_live(&self->sim, 0);
+	case BY_RMDIR:
+		if (rmdir(self->sim.cfgdir))
+			return -errno;
+		self->sim.created = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* After removal: every entry point says the device is gone. */
+static void expect_gone(struct __test_metadata *_metadata,
+			FIXTURE_DATA(rm) *self)
+{
+	struct mfpscan_status st;
+	struct mfpscan_params p;
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+	char buf[4096], path[256];
+
+	EXPECT_EQ(-1, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-ENODEV, mfp_status(self->fd, &st));
+	EXPECT_EQ(-ENODEV, mfp_ioctl(self->fd, MFPSCAN_IOC_START, NULL));
+	EXPECT_EQ(-ENODEV, mfp_ioctl(self->fd, MFPSCAN_IOC_G_PARAMS, &p));
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLHUP | POLLERR, pfd.revents & (POLLHUP | POLLERR));
+	EXPECT_NE(0, access(self->sim.devpath, F_OK)) {
+		TH_LOG("%s still exists", self->sim.devpath);
+	}
+	snprintf(path, sizeof(path), "%s/state", self->sim.sysdir);
+	EXPECT_NE(0, access(path, F_OK)) {
+		TH_LOG("%s still exists", path);
+	}
+	EXPECT_GT(0, sim_open(&self->sim, O_RDWR));
+}
+
+struct blocker {
+	int fd;
+	bool use_poll;
+	volatile pid_t tid;
+	ssize_t ret;
+	int err;
+	short revents;
+};
+
+static void *block_thread(void *arg)
+{
+	struct blocker *b = arg;
+	char buf[64 * 1024];
+
+	b->tid = (pid_t)syscall(SYS_gettid);
+	if (b->use_poll) {
+		struct pollfd p = { .fd = b->fd, .events = POLLIN };
+
+		b->ret = poll(&p, 1, 60000);
+		b->err = errno;
+		b->revents = p.revents;
+	} else {
+		b->ret = read(b->fd, buf, sizeof(buf));
+		b->err = errno;
+	}
+	return NULL;
+}
+
+/* Wait (bounded) until the thread sleeps in the kernel. */
+static void wait_sleeping(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+		if (tid && !file_read(path, buf, sizeof(buf))) {
+			p = strrchr(buf, ')');
+			if (p && p[1] == ' ' && p[2] == 'S')
+				return;
+		}
+		msleep(5);
+	}
+}
+
+static void slow_job(struct __test_metadata *_metadata, FIXTURE_DATA(rm) *self)
+{
+	struct sim_cfg cfg = SIM_CFG(.line_rate = 1);
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_FLATBED,
+					      MFPSCAN_MODE_GRAY8, 75, 50000,
+					      100000, 1, 64);
+
+	SIM_UP(&self->sim, "rm", &cfg, &self->fd);
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+}
+
+TEST_F(rm, blocked_read_wakes_enodev)
+{
+	struct blocker b = { 0 };
+	pthread_t th;
+
+	BODY_START();
+	slow_job(_metadata, self);
+	b.fd = self->fd;
+	ASSERT_EQ(0, pthread_create(&th, NULL, block_thread, &b));
+	while (!b.tid)
+		msleep(1);
+	wait_sleeping(b.tid);
+	ASSERT_EQ(0, do_remove(self, variant->how));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(-1, b.ret);
+	EXPECT_EQ(ENODEV, b.err) {
+		TH_LOG("blocked read returned %zd errno %s", b.ret, strerror(b.err));
+	}
+	expect_gone(_metadata, self);
+}
+
+TEST_F(rm, blocked_poll_wakes_pollhup)
+{
+	struct blocker b = { .use_poll = true };
+	pthread_t th;
+
+	BODY_START();
+	slow_job(_metadata, self);
+	b.fd = self->fd;
+	ASSERT_EQ(0, pthread_create(&th, NULL, block_thread, &b));
+	while (!b.tid)
+		msleep(1);
+	wait_sleeping(b.tid);
+	ASSERT_EQ(0, do_remove(self, variant->how));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(1, b.ret) {
+		TH_LOG("poll returned %zd (%s)", b.ret, strerror(b.err));
+	}
+	EXPECT_TRUE(b.revents & POLLHUP) {
+		TH_LOG("revents 0x%x", b.revents);
+	}
+	expect_gone(_metadata, self);
+}
+
+TEST_F(rm, mapping_survives_removal)
+{
+	struct sim_cfg cfg = SIM_CFG(.ring_kib = 64);
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_GRAY8, 75, 100000,
+					      100000, 2, 16);
+	struct stream_exp e;
+	uint8_t *copy;
+	size_t i;
+	int err;
+
+	BODY_START();
+	SIM_UP(&self->sim, "rmmap", &cfg, &self->fd);
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	err = ring_map(&self->map, self->fd, 64 * 1024, true);
+	ASSERT_EQ(0, err);
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, stream_init(&e, &p, 1, 2));
+	ASSERT_STREAM_OK(mmap_job(&self->map, &e, false), &e);
+	stream_fini(&e);
+	copy = malloc(64 * 1024);
+	ASSERT_NE(NULL, copy);
+	memcpy(copy, self->map.ring, 64 * 1024);
+
+	ASSERT_EQ(0, do_remove(self, variant->how));
+	/* the mapping is still there and still holds the same bytes */
+	for (i = 0; i < 64 * 1024; i += 4096)
+		(void)*(volatile uint8_t *)(self->map.ring + i);
+	EXPECT_EQ(0, memcmp(copy, self->map.ring, 64 * 1024));
+	EXPECT_EQ(MFPSCAN_STATE_GONE, self->map.st->state) {
+		TH_LOG("status page state %s", state_name(self->map.st->state));
+	}
+	self->map.ctl->tail = self->map.ctl->tail;	/* still writable */
+	expect_gone(_metadata, self);
+	free(copy);
+	ring_unmap(&self->map);
+	CLOSE_FD(self->fd);
+}
+
+TEST_F(rm, stalled_producer_released)
+{
+	struct sim_cfg cfg = SIM_CFG(.ring_kib = 64, .can_stall = 1);
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_GRAY8, 75, 210000,
+					      297000, 5, 16);
+	struct mfpscan_status st;
+	int err;
+
+	BODY_START();
+	SIM_UP(&self->sim, "rmstall", &cfg, &self->fd);
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	err = mfp_wait_state(self->fd, MFPSCAN_STATE_STALLED, 20000, &st);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, do_remove(self, variant->how));
+	expect_gone(_metadata, self);
+	CLOSE_FD(self->fd);
+}
+
+TEST_F(rm, reader_racing_removal)
+{
+	struct sim_cfg cfg = SIM_CFG(.ring_kib = 256);
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_GRAY8, 150, 210000,
+					      297000, 20, 32);
+	struct blocker b = { 0 };
+	pthread_t th;
+	int i;
+
+	BODY_START();
+	SIM_UP(&self->sim, "rmrace", &cfg, &self->fd);
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	b.fd = self->fd;
+	/* a few reads while the engine runs, removal in between */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, pthread_create(&th, NULL, block_thread, &b));
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		ASSERT_LT(0, b.ret);
+	}
+	ASSERT_EQ(0, pthread_create(&th, NULL, block_thread, &b));
+	ASSERT_EQ(0, do_remove(self, variant->how));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_TRUE(b.ret > 0 || (b.ret < 0 && b.err == ENODEV)) {
+		TH_LOG("read during removal: %zd %s", b.ret, strerror(b.err));
+	}
+	expect_gone(_metadata, self);
+}
+
+TEST_HARNESS_MAIN
