@@ -2,10 +2,11 @@
 /*
  * upload_webdav: WebDAV destinations (Nextcloud, ownCloud, Apache mod_dav,
  * any RFC 4918 server). check = PROPFIND Depth 0 of the folder (asking for
- * the RFC 4331 quota properties), MKCOL of each missing level; put = PUT
- * with "If-None-Match: *" so that a retried upload never replaces or
- * duplicates a document the server already has (412 -> compare sizes with
- * HEAD); exists = HEAD. Basic authentication only, so a password is sent
+ * the RFC 4331 quota properties), MKCOL of each missing level; put = HEAD
+ * of the name (same size -> already there, other size -> refused), then
+ * PUT with "If-None-Match: *" so that where the server honours it (Apache,
+ * Sabre/Nextcloud) even a racing retry never replaces a document (412 ->
+ * compare sizes again); exists = HEAD. Basic authentication only, so a password is sent
  * once per request and never to another host (redirects are refused).
  * Cleanup style: goto out with the transfer freed once.
  */
@@ -135,9 +136,14 @@ static int webdav_head(struct upload_xfer *x, const char *url, bool *found,
 	return 0;
 }
 
-/* Same name already there: ours (same size) or somebody else's file. */
+/*
+ * Same name already there: ours (same size) or somebody else's file. An
+ * empty file where ours is not empty is the leftover of a refused PUT
+ * (webdav-server keeps one after a 507): *@stale tells the caller it may
+ * be replaced.
+ */
 static int webdav_same(struct upload_xfer *x, const char *url, uint64_t size,
-		       bool *same, struct err *e)
+		       bool *same, bool *stale, struct err *e)
 {
 	bool found = false;
 	int64_t len = -1;
@@ -145,6 +151,11 @@ static int webdav_same(struct upload_xfer *x, const char *url, uint64_t size,
 
 	if (r)
 		return r;
+	*stale = found && len == 0 && size > 0;
+	if (*stale) {
+		*same = false;
+		return 0;
+	}
 	if (found && len >= 0 && (uint64_t)len != size)
 		return err_set(e, ERR_SERVER, EEXIST, EEXIST,
 			       "webdav: a different file with this name exists at %s (%" PRId64 " bytes, ours has %" PRIu64 "); it was not replaced",
@@ -154,12 +165,13 @@ static int webdav_same(struct upload_xfer *x, const char *url, uint64_t size,
 }
 
 static int webdav_put_once(struct upload_xfer *x, const char *url,
-			   const struct upload_req *req, struct err *e)
+			   const struct upload_req *req, bool replace,
+			   struct err *e)
 {
 	char ctype[160];
 	int r = upload_xfer_begin(x, "PUT", url, e);
 
-	if (!r)
+	if (!r && !replace)
 		r = upload_xfer_header(x, "If-None-Match: *", e);
 	if (!r && req->content_type) {
 		snprintf(ctype, sizeof(ctype), "Content-Type: %s", req->content_type);
@@ -174,15 +186,15 @@ static int webdav_put_once(struct upload_xfer *x, const char *url,
 /* PUT; a missing folder is created and the PUT tried once more. */
 static int webdav_put_folder(struct upload_xfer *x, const struct dest *d,
 			     const char *url, const struct upload_req *req,
-			     struct err *e)
+			     bool replace, struct err *e)
 {
-	int r = webdav_put_once(x, url, req, e);
+	int r = webdav_put_once(x, url, req, replace, e);
 
 	if (!r && (x->status == 404 || x->status == 409) &&
 	    upload_path_levels(d->folder) > 0) {
 		r = webdav_mkcols(x, d, e);
 		if (!r)
-			r = webdav_put_once(x, url, req, e);
+			r = webdav_put_once(x, url, req, replace, e);
 	}
 	return r;
 }
@@ -192,32 +204,33 @@ static int webdav_put(const struct dest *d, const struct upload_req *req,
 {
 	struct upload_xfer *x = upload_xfer_new(d, "webdav", e);
 	char url[UPLOAD_URL_MAX];
-	bool same = false;
+	bool same = false, stale = false;
 	int r;
 
 	if (!x)
 		return -ENOMEM;
+	/* HEAD first: not every server honours If-None-Match on PUT. */
 	r = webdav_url(d, ~0u, req->name, url, sizeof(url), e);
 	if (!r)
-		r = webdav_put_folder(x, d, url, req, e);
+		r = webdav_same(x, url, req->size, &same, &stale, e);
+	if (r || same)
+		goto done;
+	r = webdav_put_folder(x, d, url, req, stale, e);
 	if (r)
 		goto out;
-	if (x->status >= 200 && x->status <= 299) {
-		upload_return_url(req, url);
-		goto out;
-	}
-	if (x->status != 412) {
+	if (x->status == 412) {
+		/* Somebody (a racing retry of ours?) put it since the HEAD. */
+		r = webdav_same(x, url, req->size, &same, &stale, e);
+		if (!r && !same)
+			r = err_set(e, ERR_SERVER, EPROTO, EPROTO,
+				    "webdav: PUT %s: the server refused the upload (412) but has no such file", url);
+	} else if (x->status < 200 || x->status > 299) {
 		r = upload_xfer_http_error(x, "PUT", e);
-		goto out;
 	}
-	/* 412: something has this name; a retry of ours has the same size. */
-	r = webdav_same(x, url, req->size, &same, e);
-	if (!r && !same)
-		r = err_set(e, ERR_SERVER, EPROTO, EPROTO,
-			    "webdav: PUT %s: the server refused the upload (412) but has no such file", url);
+done:
 	if (!r) {
 		upload_return_url(req, url);
-		r = UPLOAD_ALREADY_THERE;
+		r = same ? UPLOAD_ALREADY_THERE : 0;
 	}
 out:
 	upload_xfer_free(x);
@@ -229,14 +242,14 @@ static int webdav_exists(const struct dest *d, const char *name, uint64_t size,
 {
 	struct upload_xfer *x = upload_xfer_new(d, "webdav", e);
 	char url[UPLOAD_URL_MAX];
-	bool same = false;
+	bool same = false, stale = false;
 	int r;
 
 	if (!x)
 		return -ENOMEM;
 	r = webdav_url(d, ~0u, name, url, sizeof(url), e);
 	if (!r)
-		r = webdav_same(x, url, size, &same, e);
+		r = webdav_same(x, url, size, &same, &stale, e);
 	if (!r)
 		*exists = same;
 	upload_xfer_free(x);
