@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mfpscan: the interface between the character device core
+ * (mfpscan_core.c) and the scanner engines that feed it (the simulated
+ * engine in mfpscan_sim.c today, a USB engine later).
+ *
+ * An engine allocates a device with mfpscan_dev_alloc(), registers it, and
+ * from then on the core calls its mfpscan_engine_ops to start and stop jobs.
+ * While a job runs, the engine (and only the engine: there is exactly one
+ * producer per device) fills the ring band by band:
+ *
+ *	payload = mfpscan_band_begin(mdev, lines * bytes_per_line);
+ *	if (IS_ERR(payload))
+ *		return;		// overrun or job stopped: the core has
+ *				// already ended the job
+ *	fill payload;
+ *	mfpscan_band_commit(mdev, &desc);
+ *
+ * and ends the job either with a band carrying MFPSCAN_BAND_JOB_END or with
+ * mfpscan_job_end() (an error band). mfpscan_dev_unregister() makes the
+ * device disappear (unplug); the memory lives on until the last open file
+ * and the last mapping are gone, then the core frees it.
+ *
+ * Context: all of these functions may sleep and must be called from process
+ * context. An engine that learns about data or events in atomic context
+ * (URB completion) defers to a work item.
+ */
+#ifndef _MFPSCAN_H
+#define _MFPSCAN_H
+
+#include <linux/types.h>
+#include <linux/mfpscan.h>
+
+struct device;
+struct mfpscan_dev;
+
+/**
+ * struct mfpscan_job - what the core hands to &mfpscan_engine_ops.start
+ * @job: job number, from 1
+ * @params: the validated parameters, derived geometry filled in
+ */
+struct mfpscan_job {
+	u32 job;
+	struct mfpscan_params params;
+};
+
+/**
+ * struct mfpscan_band_desc - a band (or error band) as the engine describes it
+ * @page: page within the job, from 0
+ * @band: band index within the page, from 0
+ * @first_line: first line of the band within the page
+ * @lines: lines in the band (0 for an error band)
+ * @bytes_per_line: bytes per line (0 for an error band)
+ * @flags: MFPSCAN_BAND_* (never MFPSCAN_BAND_PAD)
+ * @error: MFPSCAN_ERR_* with MFPSCAN_BAND_ERROR, else 0
+ */
+struct mfpscan_band_desc {
+	u32 page;
+	u32 band;
+	u32 first_line;
+	u32 lines;
+	u32 bytes_per_line;
+	u32 flags;
+	u32 error;
+};
+
+/**
+ * struct mfpscan_engine_ops - what the core asks of an engine
+ * @start: begin producing @job asynchronously. Called with the device's I/O
+ *	mutex held, after the core reset the ring and set the state to
+ *	SCANNING. Must not sleep for long and must not call back into the core
+ *	synchronously. Returns 0 or a negative errno (the START fails with it).
+ * @stop: stop producing, synchronously: when it returns, the engine makes
+ *	no further mfpscan_band_*()/mfpscan_job_end() calls for the job.
+ *	Called with the I/O mutex held (ABORT, close of the owning file,
+ *	unregister, and before each start to reap a finished producer), after
+ *	the core made mfpscan_band_begin() fail with -ECANCELED. Must not take
+ *	locks that the engine holds while calling mfpscan_dev_unregister().
+ */
+struct mfpscan_engine_ops {
+	int (*start)(struct mfpscan_dev *mdev, const struct mfpscan_job *job);
+	void (*stop)(struct mfpscan_dev *mdev);
+};
+
+struct mfpscan_dev *mfpscan_dev_alloc(const struct mfpscan_caps *caps,
+				      const struct mfpscan_engine_ops *ops,
+				      void *priv, struct device *parent);
+int mfpscan_dev_register(struct mfpscan_dev *mdev);
+void mfpscan_dev_unregister(struct mfpscan_dev *mdev);
+void mfpscan_dev_get(struct mfpscan_dev *mdev);
+void mfpscan_dev_put(struct mfpscan_dev *mdev);
+void *mfpscan_dev_priv(struct mfpscan_dev *mdev);
+const char *mfpscan_dev_name(struct mfpscan_dev *mdev);
+
+void *mfpscan_band_begin(struct mfpscan_dev *mdev, u32 payload_bytes);
+void mfpscan_band_commit(struct mfpscan_dev *mdev,
+			 const struct mfpscan_band_desc *desc);
+int mfpscan_job_end(struct mfpscan_dev *mdev,
+		    const struct mfpscan_band_desc *desc);
+int mfpscan_emit_button(struct mfpscan_dev *mdev, u32 profile);
+
+int mfpscan_core_init(void);
+void mfpscan_core_exit(void);
+int mfpscan_sim_init(void);
+void mfpscan_sim_exit(void);
+
+#endif /* _MFPSCAN_H */
