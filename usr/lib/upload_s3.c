@@ -36,6 +36,20 @@ static int s3_url(const struct dest *d, const char *name, char *out,
 	return 0;
 }
 
+/* SHA-256 of an empty payload, for requests without a body. */
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/* A bodiless request: S3 wants the payload hash on every request. */
+static int s3_begin(struct upload_xfer *x, const char *method,
+		    const char *url, struct err *e)
+{
+	int r = upload_xfer_begin(x, method, url, e);
+
+	if (!r)
+		r = upload_xfer_header(x, "x-amz-content-sha256: " EMPTY_SHA256, e);
+	return r;
+}
+
 /* Fill @e from an S3 error reply: its <Code> decides the class. */
 static int s3_error(struct upload_xfer *x, const char *what, struct err *e)
 {
@@ -64,7 +78,7 @@ static int s3_same(struct upload_xfer *x, const char *url, uint64_t size,
 		   bool *same, struct err *e)
 {
 	int64_t len;
-	int r = upload_xfer_begin(x, "HEAD", url, e);
+	int r = s3_begin(x, "HEAD", url, e);
 
 	if (!r)
 		r = upload_xfer_run(x, "HEAD", e);
@@ -74,6 +88,10 @@ static int s3_same(struct upload_xfer *x, const char *url, uint64_t size,
 		*same = false;
 		return 0;
 	}
+	if (x->status == 403)	/* HEAD replies carry no error document */
+		return err_set(e, ERR_AUTH, 403, EACCES,
+			       "s3: HEAD of the object: %s: access denied; check the access key, the secret key and the bucket's permissions",
+			       x->status_line);
 	if (x->status != 200)
 		return s3_error(x, "HEAD of the object", e);
 	len = upload_xfer_length(x);
@@ -94,14 +112,24 @@ static int s3_check(const struct dest *d, struct upload_space *space,
 
 	if (!x)
 		return -ENOMEM;
-	/* The bucket itself: S3 has no folders to create and no quota to ask. */
+	/*
+	 * List at most one key of the bucket: proves the keys and the bucket
+	 * and, unlike HEAD, failures come with S3's error code and message.
+	 * S3 has no folders to create and no quota to ask.
+	 */
 	r = upload_path_join(url, sizeof(url), d->url, NULL, 0, NULL);
+	if (!r && snprintf(url + strlen(url), sizeof(url) - strlen(url),
+			   "?max-keys=1") >= (int)(sizeof(url) - strlen(url)))
+		r = -ENAMETOOLONG;
+	if (r)
+		r = err_set(e, ERR_INVALID, ENAMETOOLONG, ENAMETOOLONG,
+			    "s3: the bucket's URL is too long");
 	if (!r)
-		r = upload_xfer_begin(x, "HEAD", url, e);
+		r = s3_begin(x, "GET", url, e);
 	if (!r)
-		r = upload_xfer_run(x, "HEAD of the bucket", e);
+		r = upload_xfer_run(x, "listing the bucket", e);
 	if (!r && x->status != 200)
-		r = s3_error(x, "HEAD of the bucket", e);
+		r = s3_error(x, "listing the bucket", e);
 	if (!r)
 		space->known = false;
 	upload_xfer_free(x);
