@@ -108,6 +108,7 @@ static int s3_check(const struct dest *d, struct upload_space *space,
 {
 	struct upload_xfer *x = upload_xfer_new(d, "s3", e);
 	char url[UPLOAD_URL_MAX];
+	size_t n;
 	int r;
 
 	if (!x)
@@ -118,8 +119,9 @@ static int s3_check(const struct dest *d, struct upload_space *space,
 	 * S3 has no folders to create and no quota to ask.
 	 */
 	r = upload_path_join(url, sizeof(url), d->url, NULL, 0, NULL);
-	if (!r && snprintf(url + strlen(url), sizeof(url) - strlen(url),
-			   "?max-keys=1") >= (int)(sizeof(url) - strlen(url)))
+	n = r ? 0 : strlen(url);
+	if (!r && snprintf(url + n, sizeof(url) - n, "?max-keys=1") >=
+		  (int)(sizeof(url) - n))
 		r = -ENAMETOOLONG;
 	if (r)
 		r = err_set(e, ERR_INVALID, ENAMETOOLONG, ENAMETOOLONG,
