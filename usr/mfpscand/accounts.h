@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * accounts: the storage destinations users register (the patent's
+ * "storage destination candidates"). Each account is two root-only files
+ * under STATE_DIR/accounts: <id>.json (settings, counter; written durably:
+ * temp file, fsync, rename, fsync of the directory) and <id>.secret (the
+ * secrets JSON sealed by secrets.c with the id as AAD). Secrets are never
+ * kept in memory: they are decrypted only by account_dest_get().
+ *
+ * Every value is validated here, whoever calls: the type is known, the URL
+ * scheme fits the type, names and templates are sane, an email address
+ * has no CR/LF, a folder has no ".." component, a local folder or CA file
+ * of an ordinary user belongs to that user. Main thread only.
+ */
+#ifndef MFPSCAND_ACCOUNTS_H
+#define MFPSCAND_ACCOUNTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon.h"
+#include "err.h"
+
+#define ACCOUNT_PREFIX		DAEMON_PATH "/account"
+#define ACCOUNT_ID_LEN		16	/* hex digits */
+#define ACCOUNT_NAME_MAX	128
+#define ACCOUNTS_PER_USER_MAX	32
+#define ACCOUNTS_MAX		100000
+
+/* The settings of an account; keys on the bus in parentheses. */
+enum account_field {
+	ACCOUNT_NAME,		/* name (Update only; Create takes it apart) */
+	ACCOUNT_URL,		/* url */
+	ACCOUNT_USERNAME,	/* username */
+	ACCOUNT_FOLDER,		/* folder */
+	ACCOUNT_TEMPLATE,	/* name-template */
+	ACCOUNT_EMAIL,		/* notify-email */
+	ACCOUNT_CA_FILE,	/* ca-file */
+	ACCOUNT_HOST_KEY,	/* host-key */
+	ACCOUNT_REGION,		/* region */
+	ACCOUNT_FIELD_COUNT
+};
+
+/* Secrets keys on the bus: password, access-key, secret-key. */
+enum account_secret {
+	ACCOUNT_SECRET_PASSWORD,
+	ACCOUNT_SECRET_ACCESS_KEY,
+	ACCOUNT_SECRET_SECRET_KEY,
+	ACCOUNT_SECRET_COUNT
+};
+
+/* Values given by a caller; NULL = not given ("" clears a setting). */
+struct account_settings {
+	const char *v[ACCOUNT_FIELD_COUNT];
+};
+
+struct account_secrets {
+	const char *v[ACCOUNT_SECRET_COUNT];
+};
+
+/* The bus key of a field / a secret ("name-template"), and back (-1). */
+const char *account_field_key(enum account_field f);
+int account_field_from_key(const char *key);
+const char *account_secret_key(enum account_secret s);
+int account_secret_from_key(const char *key);
+
+/* The property name of a field ("NameTemplate"), NULL if not a property. */
+const char *account_field_property(enum account_field f);
+
+/*
+ * Load every account of @d->config->state_dir (creating the directories
+ * and the machine key on first start). A damaged account file is logged
+ * and skipped, never fatal. Returns 0 with *@out set or a negative errno
+ * with @e set.
+ */
+int accounts_load(struct daemon *d, struct accounts **out, struct err *e);
+
+/* Free the store (NULL is fine); returns NULL. */
+struct accounts *accounts_free(struct accounts *a);
+
+/* Iterate: @prev NULL gives the first account; NULL at the end. */
+struct account *accounts_next(struct accounts *a, struct account *prev);
+
+/* The account with id @id, or NULL. */
+struct account *accounts_by_id(struct accounts *a, const char *id);
+
+/*
+ * Create an account of @owner. @secrets may be NULL. Returns 0 with *@out
+ * set, or a negative errno with @e (ERR_INVALID naming the key).
+ */
+int accounts_create(struct accounts *a, uid_t owner, const char *name,
+		    const char *type, const struct account_settings *s,
+		    const struct account_secrets *secrets,
+		    struct account **out, struct err *e);
+
+/*
+ * Apply @s to @acc (validated as a whole, stored durably, then adopted).
+ * *@changed gets a bit (1 << field) per field whose value changed.
+ */
+int account_update(struct account *acc, const struct account_settings *s,
+		   uint32_t *changed, struct err *e);
+
+/* Merge @sec into the stored secrets ("" removes a key). */
+int account_set_secrets(struct account *acc, const struct account_secrets *sec,
+			struct err *e);
+
+/* Remove @acc's files and free it. */
+int accounts_delete(struct accounts *a, struct account *acc, struct err *e);
+
+const char *account_id(const struct account *acc);
+const char *account_type_name(const struct account *acc);
+/* A setting ("" when unset, never NULL). */
+const char *account_get(const struct account *acc, enum account_field f);
+
+#endif
