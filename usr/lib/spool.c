@@ -501,7 +501,8 @@ static bool spool_roll_forward(struct spool *s, uid_t uid, const char *id,
 /* Why the entry's document is not what its ticket promises; NULL if ok. */
 static const char *spool_doc_problem(struct spool *s, uid_t uid,
 				     const char *id, const struct ticket *t,
-				     char *why, size_t len)
+				     char *why, size_t len,
+				     struct spool_recovery *rep)
 {
 	char rel[SPOOL_REL_MAX];
 	struct stat st;
@@ -512,9 +513,11 @@ static const char *spool_doc_problem(struct spool *s, uid_t uid,
 		return why;
 	}
 	spool_rel(rel, uid, "", id, ".doc");
-	if (!spool_exists(s, rel, &st) && spool_roll_forward(s, uid, id, ".doc"))
+	if (!spool_exists(s, rel, &st) && spool_roll_forward(s, uid, id, ".doc")) {
 		log_msg(LOG_WARNING, "spool: user %u: entry %s: document moved into place (interrupted commit)",
 			(unsigned int)uid, id);
+		rep->rolled_forward++;
+	}
 	if (!spool_exists(s, rel, &st) || !S_ISREG(st.st_mode)) {
 		snprintf(why, len, "its document %s.doc is missing", id);
 		return why;
@@ -537,8 +540,13 @@ static void spool_recover_entry(struct spool *s, uid_t uid, const char *id,
 	struct err e;
 
 	spool_rel(rel, uid, "", id, ".json");
-	problem = spool_read_ticket(s, rel, &t, &e) < 0 ? e.msg :
-		  spool_doc_problem(s, uid, id, &t, why, sizeof(why));
+	if (spool_read_ticket(s, rel, &t, &e) < 0) {
+		/* The log line names the file already: keep the cause. */
+		problem = strstr(e.msg, ": ticket: ");
+		problem = problem ? problem + 2 : e.msg;
+	} else {
+		problem = spool_doc_problem(s, uid, id, &t, why, sizeof(why), rep);
+	}
 	if (problem) {
 		snprintf(name, sizeof(name), "%s.json", id);
 		spool_quarantine(s, uid, name, problem, rep);

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_spool: the durable spool in a scratch directory. Commit, recover,
+ * update and remove; every half state a crash can leave (temp files, a
+ * commit or removal cut between its renames, documents without tickets,
+ * damaged tickets) is produced by hand and spool_open() must report it,
+ * complete it or keep it aside; limits refuse up front; ids and temp paths
+ * that could escape are refused; files and directories get 0600/0700.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "spool.h"
+
+#define UID_A 1001
+#define UID_B 1002
+
+static char root[1024];
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(root, sizeof(root), "%s/test_spool.XXXXXX", tmp ? tmp : "/tmp");
+	if (!mkdtemp(root))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void limits_loose(struct spool_limits *l)
+{
+	spool_limits_default(l);
+	l->min_free_bytes = 0;
+}
+
+static struct spool *open_spool(struct spool_recovery *rep)
+{
+	struct spool_limits l;
+	struct spool *s = NULL;
+	struct err e;
+
+	limits_loose(&l);
+	if (spool_open(root, &l, &s, rep, &e) < 0)
+		fail_msg("spool_open: %s", e.msg);
+	return s;
+}
+
+/* Spool @data for @uid as a new entry created at @created; id to @id. */
+static void add_entry(struct spool *s, uid_t uid, const char *data,
+		      int64_t created, char *id)
+{
+	char path[SPOOL_PATH_MAX];
+	struct ticket t;
+	struct err e;
+	int fd;
+
+	assert_int_equal(spool_reserve(s, uid, strlen(data), &e), 0);
+	if (spool_create_temp(s, uid, &fd, path, sizeof(path), &e) < 0)
+		fail_msg("create_temp: %s", e.msg);
+	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+	ticket_init(&t);
+	t.created = created;
+	t.retries_left = 24;
+	t.next_retry = created + 60;
+	snprintf(t.remote_name, sizeof(t.remote_name), "scan-%lld.pdf", (long long)created);
+	if (spool_commit(s, uid, path, &t, id, &e) < 0)
+		fail_msg("commit: %s", e.msg);
+	close(fd);
+	assert_true(spool_id_valid(id));
+	assert_int_equal(t.owner_uid, uid);
+	assert_int_equal(t.size, strlen(data));
+	assert_int_equal(access(path, F_OK), -1);	/* renamed away */
+}
+
+static void rel(char *buf, uid_t uid, const char *sub, const char *id,
+		const char *ext)
+{
+	snprintf(buf, PATH_MAX, "%s/%u/%s%s%s", root, (unsigned int)uid, sub, id, ext);
+}
+
+static bool exists(uid_t uid, const char *sub, const char *id, const char *ext)
+{
+	char p[PATH_MAX];
+
+	rel(p, uid, sub, id, ext);
+	return access(p, F_OK) == 0;
+}
+
+static void move(uid_t uid, const char *sub1, const char *id, const char *ext1,
+		 const char *sub2, const char *ext2)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	rel(a, uid, sub1, id, ext1);
+	rel(b, uid, sub2, id, ext2);
+	assert_int_equal(rename(a, b), 0);
+}
+
+static void test_commit_recover_read(void **state)
+{
+	char id[SPOOL_ID_MAX], p[PATH_MAX], buf[16];
+	struct spool_recovery rep;
+	struct spool *s = open_spool(&rep);
+	struct ticket t;
+	struct stat st;
+	struct err e;
+	int fd;
+
+	assert_int_equal(rep.entries, 0);
+	add_entry(s, UID_A, "abc", 100, id);
+	assert_int_equal(spool_verify(s, UID_A, id, &e), 0);
+	spool_close(s);
+
+	s = open_spool(&rep);
+	assert_int_equal(rep.entries, 1);
+	assert_int_equal(rep.users, 1);
+	assert_int_equal(spool_get(s, UID_A, id, &t, &e), 0);
+	assert_string_equal(t.sha256,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(t.size, 3);
+	assert_int_equal(t.created, 100);
+	assert_string_equal(t.remote_name, "scan-100.pdf");
+	assert_int_equal(spool_open_document(s, UID_A, id, &fd, &e), 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	close(fd);
+
+	/* Modes: per-user dir and tmp 0700, files 0600, root-owned as root. */
+	snprintf(p, sizeof(p), "%s/%u", root, UID_A);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	if (geteuid() == 0)
+		assert_int_equal(st.st_uid, 0);
+	rel(p, UID_A, "", id, ".doc");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	rel(p, UID_A, "", id, ".json");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	spool_close(s);
+}
+
+static void test_update_and_remove_are_durable(void **state)
+{
+	char id[SPOOL_ID_MAX];
+	struct spool_recovery rep;
+	struct spool *s = open_spool(NULL);
+	struct spool_info inf;
+	struct ticket t;
+	struct err e;
+
+	add_entry(s, UID_A, "document", 5, id);
+	assert_int_equal(spool_get(s, UID_A, id, &t, &e), 0);
+	t.retries_left = 3;
+	t.state = TICKET_NEEDS_ATTENTION;
+	assert_int_equal(spool_update(s, UID_A, id, &t, &e), 0);
+	assert_int_equal(spool_info_get(s, UID_A, id, &inf), 0);
+	assert_int_equal(inf.retries_left, 3);
+	t.size = 1;
+	assert_int_equal(spool_update(s, UID_A, id, &t, &e), -EINVAL);
+	spool_close(s);
+
+	s = open_spool(&rep);
+	assert_int_equal(spool_get(s, UID_A, id, &t, &e), 0);
+	assert_int_equal(t.retries_left, 3);
+	assert_int_equal(t.state, TICKET_NEEDS_ATTENTION);
+	assert_int_equal(spool_remove(s, UID_A, id, &e), 0);
+	assert_false(exists(UID_A, "", id, ".doc"));
+	assert_false(exists(UID_A, "", id, ".json"));
+	assert_false(exists(UID_A, "", id, ".del"));
+	assert_int_equal(spool_get(s, UID_A, id, &t, &e), -ENOENT);
+	assert_int_equal(spool_remove(s, UID_A, id, &e), -ENOENT);
+	spool_close(s);
+	s = open_spool(&rep);
+	assert_int_equal(rep.entries, 0);
+	spool_close(s);
+}
+
+static void test_temp_files_purged_and_reported(void **state)
+{
+	char path[SPOOL_PATH_MAX], path2[SPOOL_PATH_MAX];
+	struct spool_recovery rep;
+	struct spool *s = open_spool(NULL);
+	struct err e;
+	int fd, fd2;
+
+	/* A scan cut mid-document, and one whose upload worked. */
+	assert_int_equal(spool_create_temp(s, UID_A, &fd, path, sizeof(path), &e), 0);
+	assert_int_equal(write(fd, "half", 4), 4);
+	close(fd);
+	assert_int_equal(spool_create_temp(s, UID_A, &fd2, path2, sizeof(path2), &e), 0);
+	close(fd2);
+	assert_int_equal(spool_discard_temp(s, UID_A, path2, &e), 0);
+	assert_int_equal(access(path2, F_OK), -1);
+	spool_close(s);
+
+	s = open_spool(&rep);
+	assert_int_equal(rep.temp_removed, 1);
+	assert_int_equal(rep.entries, 0);
+	assert_int_equal(access(path, F_OK), -1);
+	spool_close(s);
+}
+
+static void test_commit_cut_after_doc_rename_rolls_forward(void **state)
+{
+	char id[SPOOL_ID_MAX];
+	struct spool_recovery rep;
+	struct spool *s = open_spool(NULL);
+	struct ticket t;
+	struct err e;
+
+	add_entry(s, UID_A, "rolled", 7, id);
+	spool_close(s);
+	/* The crash hit between "rename doc" and "rename ticket". */
+	move(UID_A, "", id, ".json", "tmp/", ".json");
+	s = open_spool(&rep);
+	assert_int_equal(rep.rolled_forward, 1);
+	assert_int_equal(rep.entries, 1);
+	assert_int_equal(rep.orphaned, 0);
+	assert_int_equal(spool_get(s, UID_A, id, &t, &e), 0);
+	assert_int_equal(spool_verify(s, UID_A, id, &e), 0);
+	spool_close(s);
+
+	/* Ticket renamed but the document's rename did not reach the disk. */
+	move(UID_A, "", id, ".doc", "tmp/", ".doc");
+	s = open_spool(&rep);
+	assert_int_equal(rep.entries, 1);
+	assert_int_equal(rep.rolled_forward, 1);
+	assert_int_equal(rep.temp_removed, 0);
+	assert_true(exists(UID_A, "", id, ".doc"));
+	spool_close(s);
+}
+
+static void test_removal_cut_is_finished(void **state)
+{
+	char id[SPOOL_ID_MAX];
+	struct spool_recovery rep;
+	struct spool *s = open_spool(NULL);
+
+	add_entry(s, UID_A, "gone", 7, id);
+	spool_close(s);
+	move(UID_A, "", id, ".json", "", ".del");
+	s = open_spool(&rep);
+	assert_int_equal(rep.removals_finished, 1);
+	assert_int_equal(rep.entries, 0);
+	assert_int_equal(rep.orphaned, 0);
+	assert_false(exists(UID_A, "", id, ".doc"));
+	assert_false(exists(UID_A, "", id, ".del"));
+	spool_close(s);
+}
+
+static void test_unvouched_files_kept_as_orphans(void **state)
+{
+	char id1[SPOOL_ID_MAX], id2[SPOOL_ID_MAX], id3[SPOOL_ID_MAX], p[PATH_MAX];
+	struct spool_recovery rep;
+	struct spool *s = open_spool(NULL);
+	FILE *f;
+
+	add_entry(s, UID_A, "no ticket", 1, id1);
+	add_entry(s, UID_A, "bad ticket", 2, id2);
+	add_entry(s, UID_A, "wrong size", 3, id3);
+	spool_close(s);
+	rel(p, UID_A, "", id1, ".json");
+	assert_int_equal(unlink(p), 0);
+	rel(p, UID_A, "", id2, ".json");
+	assert_int_equal(truncate(p, 40), 0);
+	rel(p, UID_A, "", id3, ".doc");
+	f = fopen(p, "a");
+	fputs("!", f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/%u/README", root, UID_A);
+	f = fopen(p, "w");
+	fclose(f);
+
+	s = open_spool(&rep);
+	assert_int_equal(rep.entries, 0);
+	assert_int_equal(rep.orphaned, 5);	/* 1 doc + 2 x (ticket, doc) */
+	assert_int_equal(rep.unknown, 1);
+	assert_true(exists(UID_A, "orphans/", id1, ".doc"));
+	assert_true(exists(UID_A, "orphans/", id2, ".json"));
+	assert_true(exists(UID_A, "orphans/", id2, ".doc"));
+	assert_true(exists(UID_A, "orphans/", id3, ".doc"));
+	assert_true(access(p, F_OK) == 0);	/* foreign file left alone */
+	spool_close(s);
+	/* Kept aside once: the next start finds nothing new to report. */
+	s = open_spool(&rep);
+	assert_int_equal(rep.orphaned, 0);
+	spool_close(s);
+}
+
+static void test_retrying_state_reverts_to_waiting(void **state)
+{
+	char id[SPOOL_ID_MAX];
+	struct spool *s = open_spool(NULL);
+	struct ticket t;
+	struct err e;
+
+	add_entry(s, UID_A, "x", 1, id);
+	assert_int_equal(spool_get(s, UID_A, id, &t, &e), 0);
+	t.state = TICKET_RETRYING;
+	assert_int_equal(spool_update(s, UID_A, id, &t, &e), 0);
+	spool_close(s);
+	s = open_spool(NULL);
+	assert_int_equal(spool_get(s, UID_A, id, &t, &e), 0);
+	assert_int_equal(t.state, TICKET_WAITING);
+	spool_close(s);
+}
+
+static void test_limits_refuse_up_front(void **state)
+{
+	char id[SPOOL_ID_MAX];
+	struct spool_limits l;
+	struct spool *s;
+	struct err e;
+	size_t count;
+	uint64_t bytes;
+
+	limits_loose(&l);
+	l.max_entries_per_user = 2;
+	l.max_bytes_per_user = 100;
+	assert_int_equal(spool_open(root, &l, &s, NULL, &e), 0);
+	add_entry(s, UID_A, "0123456789", 1, id);
+	assert_int_equal(spool_reserve(s, UID_A, 91, &e), -EDQUOT);
+	assert_non_null(strstr(e.msg, "your spool is full: 1 document, 10 bytes waiting"));
+	assert_int_equal(spool_reserve(s, UID_A, 90, &e), 0);
+	add_entry(s, UID_A, "0123456789", 2, id);
+	assert_int_equal(spool_reserve(s, UID_A, 1, &e), -EDQUOT);
+	assert_non_null(strstr(e.msg, "2 documents"));
+	assert_non_null(strstr(e.msg, "Discard or export"));
+	assert_int_equal(e.cls, ERR_LOCAL);
+	/* Another user's allowance is separate. */
+	assert_int_equal(spool_reserve(s, UID_B, 100, &e), 0);
+	assert_int_equal(spool_reserve(s, UID_B, UINT64_MAX, &e), -EDQUOT);
+	spool_usage(s, UID_A, &count, &bytes);
+	assert_int_equal(count, 2);
+	assert_int_equal(bytes, 20);
+	spool_close(s);
+
+	/* A filesystem without room refuses before anything is written. */
+	limits_loose(&l);
+	l.min_free_bytes = UINT64_MAX / 2;
+	assert_int_equal(spool_open(root, &l, &s, NULL, &e), 0);
+	assert_int_equal(spool_reserve(s, UID_B, 1, &e), -ENOSPC);
+	assert_non_null(strstr(e.msg, "nearly full"));
+	spool_close(s);
+}
+
+static void test_limit_keys(void **state)
+{
+	struct spool_limits l;
+	struct err e;
+
+	spool_limits_default(&l);
+	assert_int_equal(spool_limits_set(&l, "max_entries_per_user", "7", &e), 0);
+	assert_int_equal(spool_limits_set(&l, "spool_max_bytes_per_user", "1000", &e), 0);
+	assert_int_equal(spool_limits_set(&l, "min_free_bytes", "5", &e), 0);
+	assert_int_equal(l.max_entries_per_user, 7);
+	assert_int_equal(l.max_bytes_per_user, 1000);
+	assert_int_equal(l.min_free_bytes, 5);
+	assert_int_equal(spool_limits_set(&l, "max_entries_per_user", "99999999999", &e), -EINVAL);
+	assert_int_equal(spool_limits_set(&l, "min_free_bytes", "-3", &e), -EINVAL);
+	assert_int_equal(spool_limits_set(&l, "colour", "1", &e), -ENOENT);
+	assert_int_equal(l.max_entries_per_user, 7);
+}
+
+static void test_unsafe_ids_and_paths_refused(void **state)
+{
+	static const char *const bad[] = {
+		"../../../../etc/passwd", "", "0123456789abcdef0123456789ABCDEF",
+		"0123456789abcdef0123456789abcde", "0123456789abcdef0123456789abcdef0",
+		"0123456789abcdef/123456789abcdef", "..", NULL,
+	};
+	char id[SPOOL_ID_MAX], path[SPOOL_PATH_MAX], other[SPOOL_PATH_MAX + 16];
+	struct spool *s = open_spool(NULL);
+	struct ticket t;
+	struct err e;
+	int fd = -42;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_false(spool_id_valid(bad[i]));
+		assert_int_equal(spool_get(s, UID_A, bad[i], &t, &e), -EINVAL);
+		assert_int_equal(spool_open_document(s, UID_A, bad[i], &fd, &e), -EINVAL);
+		assert_int_equal(spool_remove(s, UID_A, bad[i], &e), -EINVAL);
+		assert_int_equal(fd, -42);
+	}
+	/* Another user's entry does not exist for this user. */
+	add_entry(s, UID_A, "private", 1, id);
+	assert_int_equal(spool_get(s, UID_B, id, &t, &e), -ENOENT);
+	assert_int_equal(spool_open_document(s, UID_B, id, &fd, &e), -ENOENT);
+	assert_int_equal(spool_remove(s, UID_B, id, &e), -ENOENT);
+	assert_int_equal(fd, -42);
+	assert_true(exists(UID_A, "", id, ".doc"));
+	/* Temp paths must be the user's own, exactly. */
+	assert_int_equal(spool_create_temp(s, UID_A, &fd, path, sizeof(path), &e), 0);
+	close(fd);
+	ticket_init(&t);
+	assert_int_equal(spool_commit(s, UID_B, path, &t, id, &e), -EINVAL);
+	assert_int_equal(spool_discard_temp(s, UID_B, path, &e), -EINVAL);
+	snprintf(other, sizeof(other), "%s/../x", path);
+	assert_int_equal(spool_discard_temp(s, UID_A, other, &e), -EINVAL);
+	assert_int_equal(spool_discard_temp(s, UID_A, "/etc/passwd", &e), -EINVAL);
+	assert_int_equal(spool_discard_temp(s, UID_A, path, &e), 0);
+	/* A path that does not fit is refused before anything is created. */
+	assert_int_equal(spool_create_temp(s, UID_A, &fd, path, 8, &e), -ENAMETOOLONG);
+	spool_close(s);
+}
+
+static void test_listing_oldest_first(void **state)
+{
+	char ids[4][SPOOL_ID_MAX];
+	struct spool_info *v;
+	struct spool *s = open_spool(NULL);
+	struct err e;
+	size_t n;
+
+	add_entry(s, UID_B, "b", 5, ids[0]);
+	add_entry(s, UID_A, "30", 30, ids[1]);
+	add_entry(s, UID_A, "10", 10, ids[2]);
+	add_entry(s, UID_A, "20", 20, ids[3]);
+	assert_int_equal(spool_list(s, UID_A, &v, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].created, 10);
+	assert_int_equal(v[1].created, 20);
+	assert_int_equal(v[2].created, 30);
+	assert_string_equal(v[0].id, ids[2]);
+	free(v);
+	assert_int_equal(spool_list(s, 4242, &v, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	assert_int_equal(spool_list_all(s, &v, &n, &e), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(v[0].uid, UID_A);
+	assert_int_equal(v[3].uid, UID_B);
+	free(v);
+	spool_close(s);
+}
+
+static void test_one_process_per_spool(void **state)
+{
+	struct spool_limits l;
+	struct spool *s = open_spool(NULL), *s2 = NULL;
+	struct err e;
+
+	limits_loose(&l);
+	assert_int_equal(spool_open(root, &l, &s2, NULL, &e), -EWOULDBLOCK);
+	assert_null(s2);
+	assert_non_null(strstr(e.msg, "in use"));
+	spool_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_commit_recover_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_and_remove_are_durable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_temp_files_purged_and_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_cut_after_doc_rename_rolls_forward, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removal_cut_is_finished, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unvouched_files_kept_as_orphans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retrying_state_reverts_to_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_refuse_up_front, setup, teardown),
+		cmocka_unit_test(test_limit_keys),
+		cmocka_unit_test_setup_teardown(test_unsafe_ids_and_paths_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listing_oldest_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_process_per_spool, setup, teardown),
+	};
+
+	/* Recovery reports go to the log; keep the test output readable. */
+	log_open("test_spool", false, getenv("VERBOSE") ? LOG_DEBUG : LOG_CRIT);
+	return cmocka_run_group_tests_name("spool", tests, NULL, NULL);
+}
