@@ -696,11 +696,11 @@ static ssize_t mfpscan_sim_store_str(struct mfpscan_sim *sim, char *dst,
 	size_t len = strcspn(page, "\n");
 	ssize_t ret = count;
 
-	if (!len || len >= MFPSCAN_NAME_LEN)
-		return -EINVAL;
 	mutex_lock(&sim->live_mutex);
 	if (mfpscan_sim_is_live(sim)) {
 		ret = -EBUSY;
+	} else if (!len || len >= MFPSCAN_NAME_LEN) {
+		ret = -EINVAL;
 	} else {
 		memcpy(dst, page, len);
 		dst[len] = '\0';
@@ -720,25 +720,29 @@ static ssize_t mfpscan_sim_show_u32(struct mfpscan_sim *sim, const u32 *val,
 	return ret;
 }
 
+/* Attributes are -EBUSY while live, whatever the value written. */
 static ssize_t mfpscan_sim_store_u32(struct mfpscan_sim *sim, u32 *dst,
 				     const char *page, size_t count,
-				     u32 min, u32 max)
+				     u32 min, u32 max, bool pow2)
 {
 	ssize_t ret;
 	u32 val;
 
-	ret = kstrtou32(page, 0, &val);
-	if (ret)
-		return ret;
-	if (val < min || val > max)
-		return -EINVAL;
 	mutex_lock(&sim->live_mutex);
 	if (mfpscan_sim_is_live(sim)) {
 		ret = -EBUSY;
-	} else {
-		*dst = val;
-		ret = count;
+		goto out_unlock;
 	}
+	ret = kstrtou32(page, 0, &val);
+	if (ret)
+		goto out_unlock;
+	if (val < min || val > max || (pow2 && !is_power_of_2(val))) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	*dst = val;
+	ret = count;
+out_unlock:
 	mutex_unlock(&sim->live_mutex);
 	return ret;
 }
@@ -789,7 +793,7 @@ static ssize_t mfpscan_sim_line_rate_store(struct config_item *item,
 	struct mfpscan_sim *sim = to_mfpscan_sim(item);
 
 	return mfpscan_sim_store_u32(sim, &sim->line_rate, page, count,
-				     0, U32_MAX);
+				     0, U32_MAX, false);
 }
 CONFIGFS_ATTR(mfpscan_sim_, line_rate);
 
@@ -807,7 +811,7 @@ static ssize_t mfpscan_sim_adf_pages_store(struct config_item *item,
 	struct mfpscan_sim *sim = to_mfpscan_sim(item);
 
 	return mfpscan_sim_store_u32(sim, &sim->adf_pages, page, count,
-				     0, U32_MAX);
+				     0, U32_MAX, false);
 }
 CONFIGFS_ATTR(mfpscan_sim_, adf_pages);
 
@@ -823,16 +827,9 @@ static ssize_t mfpscan_sim_ring_kib_store(struct config_item *item,
 					  const char *page, size_t count)
 {
 	struct mfpscan_sim *sim = to_mfpscan_sim(item);
-	u32 val;
-	int ret;
 
-	ret = kstrtou32(page, 0, &val);
-	if (ret)
-		return ret;
-	if (!is_power_of_2(val))
-		return -EINVAL;
 	return mfpscan_sim_store_u32(sim, &sim->ring_kib, page, count,
-				     SIM_MIN_RING_KIB, SIM_MAX_RING_KIB);
+				     SIM_MIN_RING_KIB, SIM_MAX_RING_KIB, true);
 }
 CONFIGFS_ATTR(mfpscan_sim_, ring_kib);
 
@@ -855,15 +852,15 @@ static ssize_t mfpscan_sim_can_stall_store(struct config_item *item,
 	ssize_t ret;
 	bool val;
 
-	ret = kstrtobool(page, &val);
-	if (ret)
-		return ret;
 	mutex_lock(&sim->live_mutex);
 	if (mfpscan_sim_is_live(sim)) {
 		ret = -EBUSY;
 	} else {
-		sim->can_stall = val;
-		ret = count;
+		ret = kstrtobool(page, &val);
+		if (!ret) {
+			sim->can_stall = val;
+			ret = count;
+		}
 	}
 	mutex_unlock(&sim->live_mutex);
 	return ret;
