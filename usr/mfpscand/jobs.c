@@ -1,0 +1,930 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jobs: the job and spool-entry tables of mfpscand and Manager.Scan with
+ * the patent's pre-processing (S501-S512): before a user's new scan, that
+ * user's spooled documents are uploaded first; then the destination is
+ * checked (log in, free space against the expected size). The network part
+ * runs on a worker thread; the reply is sent from the main thread with a
+ * reference held on the method call. See Documentation/retry.rst.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "config.h"
+#include "band_source.h"
+#include "jobs.h"
+#include "log.h"
+#include "retry.h"
+#include "scan_params.h"
+#include "spool.h"
+
+static const char *const job_state_names[JOB_STATE_COUNT] = {
+	[JOB_QUEUED] = "queued",
+	[JOB_SCANNING] = "scanning",
+	[JOB_UPLOADING] = "uploading",
+	[JOB_DONE] = "done",
+	[JOB_SPOOLED] = "spooled",
+	[JOB_FAILED] = "failed",
+	[JOB_CANCELLED] = "cancelled",
+};
+
+const char *job_state_name(enum job_state s)
+{
+	if ((unsigned int)s >= JOB_STATE_COUNT)
+		return "failed";
+	return job_state_names[s];
+}
+
+const char *jobs_mime_type(const char *format)
+{
+	if (strcmp(format, "pdf") == 0)
+		return "application/pdf";
+	if (strcmp(format, "jpeg") == 0)
+		return "image/jpeg";
+	if (strcmp(format, "png") == 0)
+		return "image/png";
+	if (strcmp(format, "tiff") == 0)
+		return "image/tiff";
+	return "application/octet-stream";
+}
+
+/* --- worker threads and main-thread calls ------------------------------ */
+
+int jobs_spawn(struct jobs *j, pthread_t *thread, void *(*fn)(void *),
+	       void *arg)
+{
+	int r = pthread_create(thread, NULL, fn, arg);
+
+	if (r)
+		return -r;
+	atomic_fetch_add(&j->workers, 1);
+	return 0;
+}
+
+struct main_call {
+	struct jobs *j;
+	int (*fn)(struct jobs *j, void *arg);
+	void *arg;
+	int result;
+	bool done;
+	bool abandoned;		/* the worker gave up waiting */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static void main_call_free(struct main_call *c)
+{
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	free(c);
+}
+
+static void main_call_run(struct daemon *d, void *arg)
+{
+	struct main_call *c = arg;
+	bool abandoned;
+	int r = -ECANCELED;
+
+	pthread_mutex_lock(&c->lock);
+	abandoned = c->abandoned;
+	pthread_mutex_unlock(&c->lock);
+	if (!abandoned && !d->exiting)
+		r = c->fn(c->j, c->arg);
+	pthread_mutex_lock(&c->lock);
+	c->result = r;
+	c->done = true;
+	abandoned = c->abandoned;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	if (abandoned)
+		main_call_free(c);
+}
+
+int jobs_call_main(struct jobs *j, int (*fn)(struct jobs *j, void *arg),
+		   void *arg)
+{
+	struct main_call *c = calloc(1, sizeof(*c));
+	struct timespec ts;
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->j = j;
+	c->fn = fn;
+	c->arg = arg;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	r = daemon_post(j->d, main_call_run, c);
+	if (r < 0) {
+		main_call_free(c);
+		return r;
+	}
+	pthread_mutex_lock(&c->lock);
+	while (!c->done) {
+		/* At shutdown the main thread joins us: do not wait for it. */
+		if (atomic_load(&j->shutting_down)) {
+			c->abandoned = true;
+			pthread_mutex_unlock(&c->lock);
+			return -ECANCELED;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+	}
+	r = c->result;
+	pthread_mutex_unlock(&c->lock);
+	main_call_free(c);
+	return r;
+}
+
+/* --- jobs -------------------------------------------------------------- */
+
+void job_ref(struct job *job)
+{
+	job->refs++;
+}
+
+static void job_free(struct job *job)
+{
+	if (job->have_dest)
+		account_dest_release(&job->dest);
+	free(job);
+}
+
+void job_unref(struct job *job)
+{
+	if (job && --job->refs == 0)
+		job_free(job);
+}
+
+struct job *jobs_find_job(struct jobs *j, const char *path)
+{
+	for (struct job *job = j->jobs; job; job = job->next)
+		if (strcmp(job->path, path) == 0)
+			return job;
+	return NULL;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void job_emit_changed(struct job *job, bool force)
+{
+	static const char *const progress[] = {
+		"Pages", "BytesScanned", "BytesUploaded", NULL
+	};
+	uint64_t t = now_ms();
+
+	if (!force && t - job->last_emit_ms < 250)
+		return;
+	job->last_emit_ms = t;
+	bus_emit_properties_changed(job->jobs->d, job->owner, job->path,
+				    DAEMON_IFACE_JOB,
+				    force ? bus_job_changed_props : progress);
+}
+
+/* Drop a finished job from the bus and the table. */
+static void job_unlink(struct jobs *j, struct job *job)
+{
+	for (struct job **p = &j->jobs; *p; p = &(*p)->next) {
+		if (*p == job) {
+			*p = job->next;
+			break;
+		}
+	}
+	bus_emit_object_removed(j->d, job->owner, job->path, DAEMON_IFACE_JOB);
+	job_unref(job);
+}
+
+/* Keep finished jobs for a while, at most JOBS_FINISHED_PER_USER per user. */
+static void jobs_prune(struct jobs *j, uid_t owner)
+{
+	time_t now = time(NULL);
+	unsigned int kept = 0;
+	struct job *job, *next;
+
+	/* The list is newest first. */
+	for (job = j->jobs; job; job = next) {
+		next = job->next;
+		if (!job->finished)
+			continue;
+		if (now - job->finished > JOBS_FINISHED_KEEP_S) {
+			job_unlink(j, job);
+			continue;
+		}
+		if (job->owner == owner && ++kept > JOBS_FINISHED_PER_USER)
+			job_unlink(j, job);
+	}
+}
+
+/* --- spool entries ------------------------------------------------------ */
+
+struct sentry *jobs_find_entry(struct jobs *j, const char *path)
+{
+	for (struct sentry *s = j->entries; s; s = s->next)
+		if (strcmp(s->path, path) == 0)
+			return s;
+	return NULL;
+}
+
+struct sentry *jobs_find_entry_id(struct jobs *j, uid_t uid, const char *id)
+{
+	for (struct sentry *s = j->entries; s; s = s->next)
+		if (s->t.owner_uid == uid && strcmp(s->id, id) == 0)
+			return s;
+	return NULL;
+}
+
+/* Object path of a spool entry: ids are per user, so the uid is in it. */
+static int entry_path(uid_t uid, const char *id, char *out, size_t len)
+{
+	char buf[JOBS_ID_MAX + 16];
+	char *p = NULL;
+	int r;
+
+	snprintf(buf, sizeof(buf), "u%u_%s", (unsigned int)uid, id);
+	r = sd_bus_path_encode(JOBS_SPOOL_PREFIX, buf, &p);
+	if (r < 0)
+		return r;
+	if (strlen(p) >= len) {
+		free(p);
+		return -ENAMETOOLONG;
+	}
+	snprintf(out, len, "%s", p);
+	free(p);
+	return 0;
+}
+
+struct sentry *jobs_entry_add(struct jobs *j, const char *id,
+			      const struct ticket *t, bool announce)
+{
+	struct sentry *s = jobs_find_entry_id(j, t->owner_uid, id);
+
+	if (s) {
+		jobs_entry_changed(j, s, t);
+		return s;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->jobs = j;
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	s->t = *t;
+	if (entry_path(t->owner_uid, id, s->path, sizeof(s->path)) < 0) {
+		free(s);
+		return NULL;
+	}
+	s->next = j->entries;
+	j->entries = s;
+	if (j->runner)
+		retry_runner_schedule(j->runner, s);
+	if (announce)
+		bus_emit_object_added(j->d, t->owner_uid, s->path);
+	return s;
+}
+
+void jobs_entry_gone(struct jobs *j, struct sentry *s)
+{
+	for (struct sentry **p = &j->entries; *p; p = &(*p)->next) {
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	}
+	if (j->runner)
+		retry_runner_unschedule(j->runner, s);
+	bus_emit_object_removed(j->d, s->t.owner_uid, s->path,
+				DAEMON_IFACE_SPOOL);
+	free(s);
+}
+
+void jobs_entry_changed(struct jobs *j, struct sentry *s,
+			const struct ticket *t)
+{
+	s->t = *t;
+	if (j->runner)
+		retry_runner_schedule(j->runner, s);
+	bus_emit_properties_changed(j->d, s->t.owner_uid, s->path,
+				    DAEMON_IFACE_SPOOL, NULL);
+}
+
+/* Mirror every entry spool_open() recovered; each gets a timer. */
+static int jobs_load_spool(struct jobs *j, struct err *e)
+{
+	struct spool_info *all = NULL;
+	struct ticket t;
+	struct err ge;
+	size_t n = 0;
+	int r;
+
+	r = spool_list_all(j->d->spool, &all, &n, e);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		err_clear(&ge);
+		if (spool_get(j->d->spool, all[i].uid, all[i].id, &t, &ge) < 0) {
+			log_msg(LOG_ERR, "jobs: spool entry %u/%s: %s",
+				(unsigned int)all[i].uid, all[i].id, ge.msg);
+			continue;
+		}
+		if (!jobs_entry_add(j, all[i].id, &t, false))
+			log_msg(LOG_ERR, "jobs: spool entry %u/%s: out of memory",
+				(unsigned int)all[i].uid, all[i].id);
+	}
+	free(all);
+	log_msg(LOG_INFO, "jobs: %zu spooled documents recovered", n);
+	return 0;
+}
+
+/* --- devices ------------------------------------------------------------ */
+
+static int jobs_devices_init(struct jobs *j, struct err *e)
+{
+	const struct config *c = j->d->config;
+
+	j->devices = calloc(c->n_devices ? c->n_devices : 1, sizeof(*j->devices));
+	if (!j->devices)
+		return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->n_devices; i++) {
+		snprintf(j->devices[i].name, sizeof(j->devices[i].name), "%s",
+			 c->devices[i].name);
+		j->devices[i].spec = strdup(c->devices[i].path);
+		if (!j->devices[i].spec)
+			return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
+		j->n_devices++;
+	}
+	return 0;
+}
+
+static struct jobs_device *jobs_device(struct jobs *j, const char *name)
+{
+	const struct config_device *cd = config_device(j->d->config, name);
+
+	if (!cd)
+		return NULL;
+	for (size_t i = 0; i < j->n_devices; i++)
+		if (strcmp(j->devices[i].name, cd->name) == 0)
+			return &j->devices[i];
+	return NULL;
+}
+
+/* The engine's capabilities, read once while the device is idle. */
+static int device_caps(struct jobs_device *dev, struct err *e)
+{
+	struct band_source *src = NULL;
+	int r;
+
+	if (dev->have_caps)
+		return 0;
+	r = band_source_open(dev->spec, &src, e);
+	if (r < 0)
+		return r;
+	r = band_source_caps(src, &dev->caps, e);
+	band_source_close(src);
+	if (r < 0)
+		return r;
+	dev->have_caps = true;
+	return 0;
+}
+
+/* --- construction ------------------------------------------------------- */
+
+int jobs_new(struct daemon *d, struct jobs **out, struct err *e)
+{
+	struct jobs *j = calloc(1, sizeof(*j));
+	int r;
+
+	if (!j)
+		return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
+	j->d = d;
+	j->next_job_id = 1;
+	r = jobs_devices_init(j, e);
+	if (r < 0)
+		goto fail;
+	r = notify_new(j, &j->notify, e);
+	if (r < 0)
+		goto fail;
+	r = retry_runner_new(j, &j->runner, e);
+	if (r < 0)
+		goto fail;
+	/* Every entry recovered by spool_open() gets an object and a timer. */
+	if (d->spool) {
+		r = jobs_load_spool(j, e);
+		if (r < 0)
+			goto fail;
+	}
+	*out = j;
+	return 0;
+fail:
+	jobs_free(j);
+	return r;
+}
+
+void jobs_free(struct jobs *j)
+{
+	struct job *job;
+	struct sentry *s;
+
+	if (!j)
+		return;
+	atomic_store(&j->shutting_down, true);
+	for (job = j->jobs; job; job = job->next)
+		if (!job->finished)
+			pipeline_cancel(job, JOB_CANCEL_SHUTDOWN);
+	for (job = j->jobs; job; job = job->next) {
+		if (job->thread_started) {
+			pthread_join(job->thread, NULL);
+			job->thread_started = false;
+		}
+	}
+	retry_runner_free(j->runner);
+	j->runner = NULL;
+	notify_free(j->notify);
+	/* The table's references; a worker's goes with its last event. */
+	while ((job = j->jobs)) {
+		j->jobs = job->next;
+		job_unref(job);
+	}
+	while ((s = j->entries)) {
+		j->entries = s->next;
+		free(s);
+	}
+	for (unsigned int i = 0; i < sizeof(j->slots) / sizeof(j->slots[0]); i++)
+		sd_bus_slot_unref(j->slots[i]);
+	for (size_t i = 0; i < j->n_devices; i++)
+		free(j->devices[i].spec);
+	free(j->devices);
+	free(j);
+}
+
+int jobs_register_bus(struct jobs *j)
+{
+	int r = bus_job_register(j);
+
+	if (r < 0)
+		return r;
+	return bus_spool_register(j);
+}
+
+void jobs_account_deleted(struct jobs *j, const struct account *acc)
+{
+	/*
+	 * Running jobs hold a private copy of the destination and finish
+	 * with it. Spooled entries stay (nothing is deleted without the
+	 * owner's consent); their retries fail with "account deleted" until
+	 * the owner discards them or exports them with Open().
+	 */
+	log_msg(LOG_INFO, "jobs: account %s deleted; its spooled documents are kept",
+		account_path(acc));
+}
+
+/* --- Manager.ListJobs / ListSpool -------------------------------------- */
+
+int jobs_handle_list_jobs(struct jobs *j, sd_bus_message *m, uid_t caller)
+{
+	sd_bus_message *reply = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "o");
+	for (struct job *job = j->jobs; r >= 0 && job; job = job->next)
+		if (caller == 0 || job->owner == caller)
+			r = sd_bus_message_append(reply, "o", job->path);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+int jobs_handle_list_spool(struct jobs *j, sd_bus_message *m, uid_t caller)
+{
+	sd_bus_message *reply = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "o");
+	for (struct sentry *s = j->entries; r >= 0 && s; s = s->next)
+		if (caller == 0 || s->t.owner_uid == caller)
+			r = sd_bus_message_append(reply, "o", s->path);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+/* --- Manager.Scan: options ---------------------------------------------- */
+
+static bool is_known_key(const char *key)
+{
+	for (int k = 0; k < SCAN_OPT_COUNT; k++)
+		if (strcmp(scan_options_key_name(k), key) == 0)
+			return true;
+	return false;
+}
+
+/* One {sv} entry, the variant entered. */
+static int read_option_value(sd_bus_message *m, const char *key,
+			     const char *sig, struct scan_options *o,
+			     struct err *e)
+{
+	const char *s;
+	union { uint8_t y; int16_t n; uint16_t q; int32_t i; uint32_t u;
+		int64_t x; uint64_t t; } v;
+	int r;
+
+	if (strlen(sig) != 1 || !strchr("synqiuxt", sig[0])) {
+		if (!is_known_key(key))
+			return scan_options_set_string(o, key, "", e);
+		return err_set(e, ERR_INVALID, 0, EINVAL,
+			       "scan option '%s' has D-Bus type '%.16s'; expected a string or an integer",
+			       key, sig);
+	}
+	if (sig[0] == 's') {
+		r = bus_read_string_variant(m, key, &s, e);
+		if (r < 0)
+			return r;
+		return scan_options_set_string(o, key, s, e);
+	}
+	r = sd_bus_message_read_basic(m, sig[0], &v);
+	if (r < 0)
+		return err_set(e, ERR_INVALID, 0, EINVAL,
+			       "scan option '%s' could not be read", key);
+	switch (sig[0]) {
+	case 'y': return scan_options_set_uint(o, key, v.y, false, e);
+	case 'n': return scan_options_set_uint(o, key, (uint64_t)(v.n < 0 ? -(int64_t)v.n : v.n), v.n < 0, e);
+	case 'q': return scan_options_set_uint(o, key, v.q, false, e);
+	case 'i': return scan_options_set_uint(o, key, (uint64_t)(v.i < 0 ? -(int64_t)v.i : v.i), v.i < 0, e);
+	case 'u': return scan_options_set_uint(o, key, v.u, false, e);
+	case 'x': return scan_options_set_uint(o, key, v.x < 0 ? 0 : (uint64_t)v.x, v.x < 0, e);
+	default: return scan_options_set_uint(o, key, v.t, false, e);
+	}
+}
+
+static int read_options(sd_bus_message *m, struct scan_options *o,
+			struct err *e)
+{
+	const char *key, *sig;
+	char type;
+	int r;
+
+	scan_options_init(o);
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return err_set(e, ERR_INVALID, 0, EINVAL,
+			       "the scan options must be a dictionary a{sv}");
+	for (;;) {
+		r = sd_bus_message_enter_container(m, 'e', "sv");
+		if (r == 0)
+			break;
+		if (r < 0 || sd_bus_message_read(m, "s", &key) < 0)
+			return err_set(e, ERR_INVALID, 0, EINVAL,
+				       "the scan options could not be read");
+		r = sd_bus_message_peek_type(m, &type, &sig);
+		if (r < 0 || sd_bus_message_enter_container(m, 'v', sig) < 0)
+			return err_set(e, ERR_INVALID, 0, EINVAL,
+				       "scan option '%.64s' could not be read", key);
+		r = read_option_value(m, key, sig, o, e);
+		if (r < 0)
+			return r;
+		if (sd_bus_message_exit_container(m) < 0 ||
+		    sd_bus_message_exit_container(m) < 0)
+			return err_set(e, ERR_INVALID, 0, EINVAL,
+				       "scan option '%.64s' could not be read", key);
+	}
+	sd_bus_message_exit_container(m);
+	return scan_options_finish(o, e);
+}
+
+/* --- Manager.Scan: the pre-processing worker ---------------------------- */
+
+#define SCAN_PENDING_MAX 32	/* entries tried before one scan */
+
+struct scan_req {
+	struct jobs *j;
+	sd_bus_message *m;		/* the Scan call, answered at the end */
+	uid_t caller;
+	char account[TICKET_PATH_MAX];
+	struct job *job;		/* not yet on the bus */
+	struct attempt_job pending[SCAN_PENDING_MAX];
+	size_t n_pending;
+	/* upload_check() of the destination (S502-S503) */
+	int check_r;
+	struct err check_e;
+	struct upload_space space;
+	pthread_t thread;
+};
+
+static void scan_req_free(struct scan_req *req)
+{
+	for (size_t i = 0; i < req->n_pending; i++)
+		attempt_release(&req->pending[i]);
+	if (req->job) {
+		req->job->device->busy = false;
+		job_unref(req->job);
+	}
+	sd_bus_message_unref(req->m);
+	free(req);
+}
+
+static void scan_req_done(struct daemon *d, void *arg);
+
+static void *scan_req_worker(void *arg)
+{
+	struct scan_req *req = arg;
+	struct job *job = req->job;
+
+	/* S504-S511: the caller's earlier documents go first. */
+	for (size_t i = 0; i < req->n_pending; i++) {
+		struct attempt_job *a = &req->pending[i];
+
+		if (a->fd >= 0 && !atomic_load(&req->j->shutting_down))
+			attempt_upload(&a->dest, &a->t, a->fd, NULL, NULL, &a->res);
+	}
+	/* S502-S503 and S602-S603 ahead of time: log in, free space. */
+	err_clear(&req->check_e);
+	req->check_r = upload_check(&job->dest, &req->space, &req->check_e);
+	if (daemon_post(req->j->d, scan_req_done, req) < 0)
+		log_msg(LOG_ERR, "jobs: cannot report a pre-check: out of memory");
+	return NULL;
+}
+
+static void human_size(uint64_t n, char *buf, size_t len)
+{
+	if (n >= 10ULL << 20)
+		snprintf(buf, len, "%" PRIu64 " MB", n >> 20);
+	else if (n >= 10ULL << 10)
+		snprintf(buf, len, "%" PRIu64 " kB", n >> 10);
+	else
+		snprintf(buf, len, "%" PRIu64 " bytes", n);
+}
+
+/* What the user can do about a failure class (one short sentence). */
+const char *jobs_advice(enum err_class cls)
+{
+	switch (cls) {
+	case ERR_STORAGE_FULL:
+		return "Free some space and scan again.";
+	case ERR_AUTH:
+		return "Check the account's user name and password (mfpscanctl accounts update).";
+	case ERR_NOT_FOUND:
+		return "Check the account's address and folder.";
+	case ERR_TLS:
+		return "The server's certificate is not trusted; check the account's CA setting.";
+	case ERR_NETWORK:
+		return "The server could not be reached; it will be tried again.";
+	case ERR_SERVER:
+		return "The server reported an error; it will be tried again.";
+	default:
+		return "It will be tried again.";
+	}
+}
+
+/* Reply PendingUploads naming the first entry that still fails. */
+static int reply_pending(struct scan_req *req, const struct attempt_job *a,
+			 size_t n_failed)
+{
+	const char *reason = a->res.e.msg[0] ? a->res.e.msg : "unknown error";
+
+	if (n_failed > 1)
+		return bus_reply_errorf(req->m, "PendingUploads",
+			"%zu documents from your previous scans could not be uploaded: %s. %s",
+			n_failed, reason, jobs_advice(a->res.e.cls));
+	return bus_reply_errorf(req->m, "PendingUploads",
+		"The document from your previous scan could not be uploaded: %s. %s",
+		reason, jobs_advice(a->res.e.cls));
+}
+
+/* Is the pre-check failure one the user must fix before scanning? */
+static bool check_refuses(enum err_class cls)
+{
+	return cls == ERR_AUTH || cls == ERR_TLS || cls == ERR_NOT_FOUND ||
+	       cls == ERR_INVALID || cls == ERR_LOCAL ||
+	       cls == ERR_STORAGE_FULL;
+}
+
+/* Put the new job on the bus and start scanning. */
+static int scan_req_start_job(struct scan_req *req)
+{
+	struct jobs *j = req->j;
+	struct job *job = req->job;
+	struct err e = { 0 };
+	int r;
+
+	job->next = j->jobs;
+	j->jobs = job;
+	job_ref(job);			/* the table's reference */
+	bus_emit_object_added(j->d, job->owner, job->path);
+	r = sd_bus_reply_method_return(req->m, "o", job->path);
+	if (r < 0)
+		log_errno(LOG_WARNING, -r, "jobs: %s: cannot reply to Scan",
+			  job->path);
+	r = pipeline_start(job, &e);
+	if (r < 0) {
+		job->state = JOB_FAILED;
+		job->finished = time(NULL);
+		snprintf(job->error, sizeof(job->error), "%s", e.msg);
+		job->device->busy = false;
+		job_emit_changed(job, true);
+	}
+	req->job = NULL;		/* the pipeline or the table has it */
+	job_unref(job);
+	return 0;
+}
+
+static void scan_req_done(struct daemon *d, void *arg)
+{
+	struct scan_req *req = arg;
+	struct jobs *j = req->j;
+	struct attempt_job *first_failed = NULL;
+	size_t n_failed = 0;
+	char need[32], have[32];
+
+	pthread_join(req->thread, NULL);
+	atomic_fetch_sub(&j->workers, 1);
+	for (size_t i = 0; i < req->n_pending; i++) {
+		struct attempt_job *a = &req->pending[i];
+
+		if (d->exiting || !a->s)
+			continue;
+		if (!retry_runner_finish(j, a)) {
+			n_failed++;
+			if (!first_failed)
+				first_failed = a;
+		}
+		a->s = NULL;
+	}
+	if (d->exiting) {
+		bus_reply_errorf(req->m, "Failed", "The scan service is stopping; scan again in a moment.");
+		goto out;
+	}
+	if (n_failed && j->d->config->pending_policy == CONFIG_PENDING_BLOCK) {
+		reply_pending(req, first_failed, n_failed);
+		goto out;
+	}
+	if (req->check_r < 0 && check_refuses(req->check_e.cls)) {
+		err_prefix(&req->check_e, "account '%s'", req->job->account_name);
+		bus_reply_err(req->m, &req->check_e);
+		goto out;
+	}
+	if (req->check_r < 0)
+		log_msg(LOG_INFO, "jobs: %s: pre-check failed (%s), scanning anyway: the document is spooled if the upload fails",
+			req->job->account, req->check_e.msg);
+	if (req->check_r == 0 && req->space.known &&
+	    req->space.free_bytes < req->job->expected_bytes) {
+		human_size(req->job->expected_bytes, need, sizeof(need));
+		human_size(req->space.free_bytes, have, sizeof(have));
+		bus_reply_errorf(req->m, "StorageFull",
+			"Your storage '%s' has %s free, but this scan needs about %s. Free some space and scan again.",
+			req->job->account_name, have, need);
+		goto out;
+	}
+	scan_req_start_job(req);
+out:
+	scan_req_free(req);
+}
+
+/* Hand the caller's waiting entries to the pre-processing (S504). */
+static void scan_req_collect(struct scan_req *req)
+{
+	for (struct sentry *s = req->j->entries; s; s = s->next) {
+		struct attempt_job *a;
+
+		if (req->n_pending == SCAN_PENDING_MAX)
+			break;
+		if (s->t.owner_uid != req->caller || s->busy ||
+		    s->t.state != TICKET_WAITING)
+			continue;
+		a = &req->pending[req->n_pending++];
+		attempt_prepare(req->j, s, a);
+	}
+}
+
+/* Expected size of the whole job, for the spool and the free space. */
+static uint64_t scan_expected_bytes(const struct scan_options *o,
+				    const struct mfpscan_caps *caps,
+				    const struct mfpscan_params *p)
+{
+	uint32_t w = o->width_mm ? o->width_mm : caps->max_width_um / 1000;
+	uint32_t h = o->height_mm ? o->height_mm : caps->max_height_um / 1000;
+	uint32_t pages = scan_params_page_count(p, caps->adf_capacity);
+
+	if (pages == 0)
+		pages = 1;
+	return scan_options_page_estimate(o, w, h) * pages;
+}
+
+static struct job *job_new(struct jobs *j, uid_t caller, struct account *acc)
+{
+	struct job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->jobs = j;
+	job->refs = 1;
+	job->id = j->next_job_id++;
+	snprintf(job->path, sizeof(job->path), "%s/%" PRIu64, JOBS_JOB_PREFIX,
+		 job->id);
+	job->owner = caller;
+	snprintf(job->account, sizeof(job->account), "%s", account_path(acc));
+	snprintf(job->account_name, sizeof(job->account_name), "%s",
+		 account_name(acc));
+	job->state = JOB_QUEUED;
+	return job;
+}
+
+int jobs_handle_scan(struct jobs *j, sd_bus_message *m, uid_t caller,
+		     struct account *acc)
+{
+	struct scan_options o;
+	struct mfpscan_params params;
+	struct jobs_device *dev;
+	struct scan_req *req = NULL;
+	struct job *job;
+	struct err e = { 0 };
+	int r;
+
+	if (atomic_load(&j->shutting_down))
+		return bus_reply_errorf(m, "Failed", "The scan service is stopping; scan again in a moment.");
+	if (read_options(m, &o, &e) < 0)
+		return bus_reply_err(m, &e);
+	dev = jobs_device(j, o.device);
+	if (!dev)
+		return bus_reply_errorf(m, "NoDevice",
+			"There is no scanner called '%s' (see GetCapabilities).",
+			o.device[0] ? o.device : "(default)");
+	if (dev->busy)
+		return bus_reply_errorf(m, "DeviceBusy",
+			"The scanner '%s' is busy with another scan; try again when it has finished.",
+			dev->name);
+	if (device_caps(dev, &e) < 0) {
+		err_prefix(&e, "scanner '%s'", dev->name);
+		return bus_reply_err(m, &e);
+	}
+	r = scan_params_from_options(&dev->caps, scan_options_source_name(o.source),
+				     scan_options_color_name(o.color_mode),
+				     o.resolution, o.width_mm, o.height_mm,
+				     o.pages, 0, &params, &e);
+	if (r < 0)
+		return bus_reply_err(m, &e);
+
+	job = job_new(j, caller, acc);
+	req = calloc(1, sizeof(*req));
+	if (!job || !req) {
+		free(req);
+		if (job)
+			job_unref(job);
+		return bus_reply_errorf(m, "Local", "The scan service is out of memory.");
+	}
+	job->opts = o;
+	job->device = dev;
+	job->expected_bytes = scan_expected_bytes(&o, &dev->caps, &params);
+
+	/* Refuse up front what the spool could not keep (no scan lost). */
+	r = spool_reserve(j->d->spool, caller, job->expected_bytes, &e);
+	if (r < 0)
+		goto refuse;
+	r = account_dest_get(acc, &job->dest, &e);
+	if (r < 0)
+		goto refuse;
+	job->have_dest = true;
+
+	dev->busy = true;
+	req->j = j;
+	req->m = sd_bus_message_ref(m);
+	req->caller = caller;
+	req->job = job;
+	snprintf(req->account, sizeof(req->account), "%s", job->account);
+	scan_req_collect(req);
+	r = jobs_spawn(j, &req->thread, scan_req_worker, req);
+	if (r < 0) {
+		err_set(&e, ERR_LOCAL, 0, -r, "cannot start a worker thread");
+		bus_reply_err(m, &e);
+		scan_req_free(req);
+		return 0;
+	}
+	return 0;
+refuse:
+	job_unref(job);
+	free(req);
+	return bus_reply_err(m, &e);
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * jobs: the scan jobs of mfpscand and their glue to the spool. The public
+ * entry points (Manager.Scan, ListJobs, ListSpool) are declared in
+ * daemon.h; this header is shared by the files of the "jobs" part only:
+ *
+ *   jobs.c          job and spool-entry tables, Manager.Scan with the
+ *                   patent's pre-processing (S501-S512) on a worker thread
+ *   pipeline.c      the worker running one job: band_source -> encoder ->
+ *                   spool temp file -> upload (S601-S610)
+ *   retry_runner.c  the background retry (S701-S811): heap, timer, workers,
+ *                   and the one function that uploads a spooled entry
+ *   bus_job.c       org.mfpscan.Daemon1.Job objects
+ *   bus_spool.c     org.mfpscan.Daemon1.SpoolEntry objects
+ *   notify.c        owner-only Manager signals and the three mails
+ *
+ * Threads: every struct here is owned by the main thread. A worker gets
+ * private copies (options, destination, ticket, descriptors), reads only
+ * the atomics marked below, and reports back with daemon_post().
+ */
+#ifndef MFPSCAND_JOBS_H
+#define MFPSCAND_JOBS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <linux/types.h>
+#include <linux/mfpscan.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "daemon.h"
+#include "err.h"
+#include "scan_options.h"
+#include "ticket.h"
+#include "upload.h"
+
+#define JOBS_JOB_PREFIX		DAEMON_PATH "/job"
+#define JOBS_SPOOL_PREFIX	DAEMON_PATH "/spool"
+#define JOBS_PATH_MAX		160
+#define JOBS_ID_MAX		64	/* == SCHEDULER_ID_MAX */
+#define JOBS_URL_MAX		2048
+#define JOBS_FINISHED_PER_USER	20	/* finished jobs kept per user */
+#define JOBS_FINISHED_KEEP_S	3600	/* and for at most this long */
+
+enum job_state {
+	JOB_QUEUED, JOB_SCANNING, JOB_UPLOADING, JOB_DONE, JOB_SPOOLED,
+	JOB_FAILED, JOB_CANCELLED, JOB_STATE_COUNT
+};
+
+/* One device ([device.NAME]): one job at a time reads from it. */
+struct jobs_device {
+	char name[64];
+	char *spec;			/* band source spec */
+	bool busy;			/* a Scan holds it (pre-check or scan) */
+	bool have_caps;
+	struct mfpscan_caps caps;
+};
+
+/* One scan job (a Job object). */
+struct job {
+	struct job *next;		/* jobs->jobs list */
+	struct jobs *jobs;
+	unsigned int refs;		/* main thread only */
+	uint64_t id;
+	char path[JOBS_PATH_MAX];
+	uid_t owner;
+	char account[TICKET_PATH_MAX];
+	char account_name[TICKET_NAME_MAX];
+
+	/* Properties (main thread). */
+	enum job_state state;
+	uint32_t pages;
+	uint64_t bytes_scanned;
+	uint64_t bytes_uploaded;
+	char remote_url[JOBS_URL_MAX];
+	char error[ERR_MSG_MAX];
+	time_t finished;		/* 0 while running */
+
+	/* Shared with the worker. */
+	atomic_uint_fast64_t w_bytes_scanned;
+	atomic_uint_fast64_t w_bytes_uploaded;
+	atomic_uint w_pages;
+	atomic_int w_state;		/* worker's view of State */
+	atomic_bool progress_posted;	/* a progress callback is queued */
+	atomic_int cancel;		/* JOB_CANCEL_* */
+
+	/* Worker input (read-only once started). */
+	struct scan_options opts;
+	struct jobs_device *device;
+	struct dest dest;		/* from account_dest_get() */
+	bool have_dest;
+	uint64_t expected_bytes;
+	pthread_t thread;
+	bool thread_started;
+	uint64_t last_emit_ms;		/* PropertiesChanged rate limit */
+};
+
+enum { JOB_CANCEL_NONE = 0, JOB_CANCEL_USER, JOB_CANCEL_SHUTDOWN };
+
+/* A spooled entry as the main thread mirrors it (a SpoolEntry object). */
+struct sentry {
+	struct sentry *next;
+	struct jobs *jobs;
+	char id[JOBS_ID_MAX];		/* spool id */
+	char path[JOBS_PATH_MAX];
+	struct ticket t;
+	bool busy;			/* an upload attempt is running */
+	bool retry_now;			/* Retry() asked while busy */
+};
+
+struct jobs {
+	struct daemon *d;
+	struct job *jobs;
+	uint64_t next_job_id;
+	struct sentry *entries;
+	struct jobs_device *devices;
+	size_t n_devices;
+	atomic_bool shutting_down;
+	atomic_int workers;		/* running worker threads */
+	struct retry_runner *runner;
+	struct notify *notify;
+	sd_bus_slot *slots[4];
+};
+
+/* --- jobs.c ------------------------------------------------------------ */
+
+const char *job_state_name(enum job_state s);
+struct job *jobs_find_job(struct jobs *j, const char *path);
+struct sentry *jobs_find_entry(struct jobs *j, const char *path);
+struct sentry *jobs_find_entry_id(struct jobs *j, uid_t uid, const char *id);
+void job_ref(struct job *job);
+void job_unref(struct job *job);
+/* Emit PropertiesChanged of @job's changed properties (rate limited unless @force). */
+void job_emit_changed(struct job *job, bool force);
+
+/* Mirror a spool entry on the bus (new, from spool or a failed job). */
+struct sentry *jobs_entry_add(struct jobs *j, const char *id,
+			      const struct ticket *t, bool announce);
+/* The entry is gone from the spool: unpublish and free it. */
+void jobs_entry_gone(struct jobs *j, struct sentry *s);
+/* The entry's ticket changed: copy it and emit PropertiesChanged. */
+void jobs_entry_changed(struct jobs *j, struct sentry *s,
+			const struct ticket *t);
+
+/*
+ * Run @fn(@arg) on the main thread and wait for it (worker threads only).
+ * Returns @fn's result, or -ECANCELED when the daemon shuts down first.
+ */
+int jobs_call_main(struct jobs *j, int (*fn)(struct jobs *j, void *arg),
+		   void *arg);
+
+/* Start a detached-from-the-bus worker thread that the jobs part joins. */
+int jobs_spawn(struct jobs *j, pthread_t *thread, void *(*fn)(void *),
+	       void *arg);
+
+/* What the user can do about a failure of class @cls (one sentence). */
+const char *jobs_advice(enum err_class cls);
+
+/* MIME type and extension for a format name ("pdf" -> application/pdf). */
+const char *jobs_mime_type(const char *format);
+
+/* --- pipeline.c -------------------------------------------------------- */
+
+/* Start @job's worker (state queued -> scanning ...). */
+int pipeline_start(struct job *job, struct err *e);
+
+/* Cancel(): stop the engine; the document is discarded. */
+void pipeline_cancel(struct job *job, int why);
+
+/* --- retry_runner.c ---------------------------------------------------- */
+
+/* The outcome of one upload attempt of a spooled entry. */
+struct attempt {
+	bool ok;
+	bool already_there;
+	struct err e;
+	char remote_url[JOBS_URL_MAX];
+};
+
+/*
+ * Upload document @fd (ticket @t: size, format, fixed remote name) to
+ * @dest: free-space check first (S803-S804: a document that cannot fit is
+ * not sent), then upload_put(), which is idempotent for the same remote
+ * name. @cb may be NULL. Any thread; blocks on the network.
+ */
+void attempt_upload(const struct dest *dest, const struct ticket *t, int fd,
+		    upload_progress_fn cb, void *ud, struct attempt *out);
+
+/*
+ * A worker-side copy for one attempt of entry @s: the account's
+ * destination and a read-only descriptor of the document.
+ */
+struct attempt_job {
+	struct sentry *s;		/* main thread only; busy while set */
+	enum ticket_state prev_state;
+	struct ticket t;		/* copy for the worker */
+	struct dest dest;
+	bool have_dest;
+	int fd;
+	struct attempt res;
+};
+
+/*
+ * Main thread: fill @a for an attempt of @s and mark @s busy (state
+ * retrying). Returns 0, or a negative errno with @a->res.e set (the
+ * attempt has then failed already; still call retry_runner_finish()).
+ */
+int attempt_prepare(struct jobs *j, struct sentry *s, struct attempt_job *a);
+
+/* Close and free what attempt_prepare() took (any thread). */
+void attempt_release(struct attempt_job *a);
+
+/*
+ * Main thread, after attempt @a ended: success -> entry removed from the
+ * spool, UploadRecovered + cleared mail; failure -> retry_after_failure(),
+ * ticket stored durably, PropertiesChanged, NeedsAttention + mail when the
+ * counter reaches 0. Clears @a->s. Returns true on success.
+ */
+bool retry_runner_finish(struct jobs *j, struct attempt_job *a);
+
+int retry_runner_new(struct jobs *j, struct retry_runner **out,
+		     struct err *e);
+void retry_runner_free(struct retry_runner *r);
+/* (Re)schedule @s by its ticket (or unschedule when not waiting). */
+void retry_runner_schedule(struct retry_runner *r, struct sentry *s);
+void retry_runner_unschedule(struct retry_runner *r, struct sentry *s);
+/*
+ * Start an attempt of @s on a worker now (Retry() or due). @reply (may be
+ * NULL) is answered when it ends. Returns 0, or -EBUSY when an attempt is
+ * already running, or another negative errno with @e.
+ */
+int retry_runner_start(struct retry_runner *r, struct sentry *s,
+		       sd_bus_message *reply, struct err *e);
+
+/* --- bus_job.c / bus_spool.c ----------------------------------------- */
+
+int bus_job_register(struct jobs *j);
+int bus_spool_register(struct jobs *j);
+extern const char *const bus_job_changed_props[];
+
+/* --- notify.c ---------------------------------------------------------- */
+
+int notify_new(struct jobs *j, struct notify **out, struct err *e);
+void notify_free(struct notify *n);
+void notify_upload_failed(struct jobs *j, const struct sentry *s);
+void notify_upload_recovered(struct jobs *j, uid_t owner, const char *path,
+			     const char *id, const struct ticket *t,
+			     const char *remote_url);
+void notify_needs_attention(struct jobs *j, const struct sentry *s);
+
+#endif

@@ -1,0 +1,795 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pipeline: one scan job on a worker thread (see pipeline.h).
+ *
+ * Outcomes, in the job's State:
+ *   done       every document is at the destination (RemoteUrl: the last);
+ *   spooled    at least one upload failed: the document is a spool entry
+ *              (UploadFailed signal, "spooled" mail), retried later;
+ *   failed     the engine failed (jam, cover, removed) or the appliance
+ *              could not encode; completed pages of a multi-page document
+ *              are kept as a partial spool entry (needs-attention: it is
+ *              not uploaded unless its owner asks with Retry());
+ *   cancelled  the owner cancelled: nothing not yet uploaded is kept.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "band_source.h"
+#include "bus.h"
+#include "config.h"
+#include "encoder.h"
+#include "log.h"
+#include "pipeline.h"
+#include "retry.h"
+#include "scan_params.h"
+#include "spool.h"
+
+/* A document being written or waiting for its upload. */
+struct doc {
+	int fd;
+	char tmp[SPOOL_PATH_MAX];
+	uint32_t pages;
+	int page_no;			/* from 1 for one-page formats; -1 */
+	bool partial;
+	char partial_msg[ERR_MSG_MAX];
+};
+
+struct pipe {
+	struct job *job;
+	struct jobs *j;
+	struct spool *spool;
+	uid_t uid;
+	enum doc_format fmt;
+	bool multipage;
+	struct encoder_options eopt;
+	char tmpdir[SPOOL_PATH_MAX];
+	struct mfpscan_params params;
+	struct mfpscan_caps caps;
+	struct encoder_page pg;
+
+	struct encoder *enc;		/* the document being written */
+	struct doc cur;
+	bool page_open;
+	uint32_t page_lines;		/* lines of the open page so far */
+
+	struct doc *docs;		/* finished documents */
+	size_t n_docs;
+
+	bool device_failed;
+	bool local_failed;
+	struct err fail;		/* why the scan ended early */
+	uint64_t last_progress_ms;
+	uint64_t uploaded_before;	/* bytes of earlier documents */
+	size_t n_uploaded, n_spooled;
+	char last_error[ERR_MSG_MAX];
+};
+
+enum pipe_ev { EV_PROGRESS, EV_DEVICE_FREE, EV_SPOOLED, EV_UPLOADED,
+	       EV_FINISHED };
+
+struct pipe_event {
+	enum pipe_ev type;
+	struct job *job;
+	char id[SPOOL_ID_MAX];
+	struct ticket t;
+	bool partial;
+	char url[JOBS_URL_MAX];
+	enum job_state state;
+	char error[ERR_MSG_MAX];
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* --- main-thread side ---------------------------------------------------- */
+
+static void job_sync_progress(struct job *job)
+{
+	job->pages = atomic_load(&job->w_pages);
+	job->bytes_scanned = atomic_load(&job->w_bytes_scanned);
+	job->bytes_uploaded = atomic_load(&job->w_bytes_uploaded);
+}
+
+static void on_progress(struct daemon *d, void *arg)
+{
+	struct job *job = arg;
+	enum job_state st;
+
+	atomic_store(&job->progress_posted, false);
+	if (d->exiting || job->finished)
+		return;
+	job_sync_progress(job);
+	st = (enum job_state)atomic_load(&job->w_state);
+	if (st != job->state) {
+		job->state = st;
+		job_emit_changed(job, true);
+	} else {
+		job_emit_changed(job, false);
+	}
+}
+
+static void on_event(struct daemon *d, void *arg)
+{
+	struct pipe_event *ev = arg;
+	struct job *job = ev->job;
+	struct jobs *j = job->jobs;
+	struct sentry *s;
+
+	if (d->exiting) {
+		if (ev->type == EV_FINISHED)
+			job_unref(job);
+		free(ev);
+		return;
+	}
+	switch (ev->type) {
+	case EV_PROGRESS:
+		break;
+	case EV_DEVICE_FREE:
+		job->device->busy = false;
+		break;
+	case EV_UPLOADED:
+		snprintf(job->remote_url, sizeof(job->remote_url), "%s",
+			 ev->url);
+		job_sync_progress(job);
+		job_emit_changed(job, true);
+		break;
+	case EV_SPOOLED:
+		s = jobs_entry_add(j, ev->id, &ev->t, true);
+		if (!s)
+			break;
+		if (ev->partial)
+			notify_needs_attention(j, s);
+		else
+			notify_upload_failed(j, s);
+		break;
+	case EV_FINISHED:
+		job_sync_progress(job);
+		job->state = ev->state;
+		snprintf(job->error, sizeof(job->error), "%s", ev->error);
+		job->finished = time(NULL);
+		job->device->busy = false;
+		job_emit_changed(job, true);
+		log_msg(LOG_INFO, "jobs: %s (uid %u) %s%s%s", job->path,
+			(unsigned int)job->owner, job_state_name(job->state),
+			job->error[0] ? ": " : "", job->error);
+		if (job->thread_started) {
+			pthread_join(job->thread, NULL);
+			job->thread_started = false;
+			atomic_fetch_sub(&j->workers, 1);
+		}
+		job_unref(job);		/* the worker's reference */
+		break;
+	}
+	free(ev);
+}
+
+/* --- worker side ---------------------------------------------------------- */
+
+static void post_progress(struct pipe *p, bool force)
+{
+	uint64_t t = mono_ms();
+
+	if (!force && t - p->last_progress_ms < PIPELINE_PROGRESS_MS)
+		return;
+	p->last_progress_ms = t;
+	if (atomic_exchange(&p->job->progress_posted, true))
+		return;
+	if (daemon_post(p->j->d, on_progress, p->job) < 0)
+		atomic_store(&p->job->progress_posted, false);
+}
+
+static void post_event(struct pipe *p, struct pipe_event *ev)
+{
+	ev->job = p->job;
+	if (daemon_post(p->j->d, on_event, ev) < 0) {
+		log_msg(LOG_ERR, "jobs: %s: cannot report to the main thread",
+			p->job->path);
+		free(ev);
+	}
+}
+
+static struct pipe_event *event_new(enum pipe_ev type)
+{
+	struct pipe_event *ev = calloc(1, sizeof(*ev));
+
+	if (ev)
+		ev->type = type;
+	return ev;
+}
+
+static void set_state(struct pipe *p, enum job_state st)
+{
+	atomic_store(&p->job->w_state, (int)st);
+	post_progress(p, true);
+}
+
+static bool user_cancelled(const struct pipe *p)
+{
+	return atomic_load(&p->job->cancel) == JOB_CANCEL_USER;
+}
+
+/* --- documents ------------------------------------------------------------ */
+
+static void doc_discard(struct pipe *p, struct doc *doc)
+{
+	struct err e = { 0 };
+
+	if (doc->fd >= 0)
+		close(doc->fd);
+	doc->fd = -1;
+	if (doc->tmp[0] &&
+	    spool_discard_temp(p->spool, p->uid, doc->tmp, &e) < 0)
+		log_msg(LOG_WARNING, "jobs: %s: %s", p->job->path, e.msg);
+	doc->tmp[0] = '\0';
+}
+
+static int doc_begin(struct pipe *p, struct err *e)
+{
+	char dir[SPOOL_PATH_MAX];
+	int r;
+
+	memset(&p->cur, 0, sizeof(p->cur));
+	p->cur.fd = -1;
+	p->cur.page_no = -1;
+	r = spool_create_temp(p->spool, p->uid, &p->cur.fd, p->cur.tmp,
+			      sizeof(p->cur.tmp), e);
+	if (r < 0) {
+		p->cur.fd = -1;
+		p->cur.tmp[0] = '\0';
+		return r;
+	}
+	/* PDF's scratch file goes next to the document, in the spool. */
+	snprintf(dir, sizeof(dir), "%s", p->cur.tmp);
+	snprintf(p->tmpdir, sizeof(p->tmpdir), "%s", dirname(dir));
+	p->eopt.tmpdir = p->tmpdir;
+	r = encoder_open(p->fmt, p->cur.fd, &p->eopt, &p->enc, e);
+	if (r < 0) {
+		p->enc = NULL;
+		doc_discard(p, &p->cur);
+	}
+	return r;
+}
+
+/* Finish the open document and queue it for the upload. */
+static int doc_end(struct pipe *p, struct err *e)
+{
+	struct doc *n;
+	int r;
+
+	p->cur.pages = encoder_pages(p->enc);
+	r = encoder_finish(p->enc, e);
+	encoder_free(p->enc);
+	p->enc = NULL;
+	if (r < 0) {
+		doc_discard(p, &p->cur);
+		return r;
+	}
+	n = realloc(p->docs, (p->n_docs + 1) * sizeof(*n));
+	if (!n) {
+		doc_discard(p, &p->cur);
+		return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
+	}
+	p->docs = n;
+	p->docs[p->n_docs++] = p->cur;
+	memset(&p->cur, 0, sizeof(p->cur));
+	p->cur.fd = -1;
+	return 0;
+}
+
+/* Drop the document being written (cancel, encoder failure). */
+static void doc_abandon(struct pipe *p)
+{
+	encoder_free(p->enc);
+	p->enc = NULL;
+	p->page_open = false;
+	if (p->cur.fd >= 0 || p->cur.tmp[0])
+		doc_discard(p, &p->cur);
+}
+
+/* --- scanning ------------------------------------------------------------- */
+
+static int page_lines(struct pipe *p, const struct band_view *v,
+		      struct err *e)
+{
+	const struct mfpscan_band *h = v->hdr;
+	int r;
+
+	if (!p->page_open) {
+		if (h->lines == 0)
+			return 0;
+		if (!p->enc) {
+			r = doc_begin(p, e);
+			if (r < 0)
+				return r;
+			if (!p->multipage)
+				p->cur.page_no = (int)h->page + 1;
+		}
+		r = encoder_page_begin(p->enc, &p->pg, e);
+		if (r < 0)
+			return r;
+		p->page_open = true;
+		p->page_lines = 0;
+	}
+	if (h->lines) {
+		r = encoder_page_lines(p->enc, v->payload, h->lines, e);
+		if (r < 0)
+			return r;
+		p->page_lines += h->lines;
+		atomic_fetch_add(&p->job->w_bytes_scanned, h->payload_bytes);
+	}
+	if (!(h->flags & MFPSCAN_BAND_PAGE_END))
+		return 0;
+	r = encoder_page_end(p->enc, e);
+	if (r < 0)
+		return r;
+	p->page_open = false;
+	atomic_fetch_add(&p->job->w_pages, 1);
+	post_progress(p, true);
+	if (!p->multipage)
+		return doc_end(p, e);
+	return 0;
+}
+
+/*
+ * The engine stopped mid-document: keep what was read. A multi-page
+ * document gets its incomplete page filled with blank lines (the encoder
+ * cannot take a short page back) and is kept as a partial document; a
+ * one-page document of an incomplete page has nothing worth keeping.
+ */
+static void keep_partial(struct pipe *p, const char *why)
+{
+	uint32_t done_pages, missing;
+	uint8_t *blank;
+	struct err e = { 0 };
+	int r = 0;
+
+	if (!p->enc)
+		return;
+	if (!p->multipage) {
+		doc_abandon(p);
+		return;
+	}
+	done_pages = encoder_pages(p->enc);
+	if (p->page_open) {
+		missing = p->pg.height_px - p->page_lines;
+		blank = malloc(p->pg.bytes_per_line);
+		if (!blank) {
+			doc_abandon(p);
+			return;
+		}
+		memset(blank, p->pg.color_mode == MFPSCAN_MODE_MONO1 ? 0x00 : 0xff,
+		       p->pg.bytes_per_line);
+		for (uint32_t i = 0; r == 0 && i < missing; i++)
+			r = encoder_page_lines(p->enc, blank, 1, &e);
+		free(blank);
+		if (r == 0)
+			r = encoder_page_end(p->enc, &e);
+		if (r < 0) {
+			log_msg(LOG_ERR, "jobs: %s: cannot keep the partial document: %s",
+				p->job->path, e.msg);
+			doc_abandon(p);
+			return;
+		}
+		snprintf(p->cur.partial_msg, sizeof(p->cur.partial_msg),
+			 "Partial document: %s. %u complete pages and the first %u of %u lines of page %u (the rest left blank) were kept; use Retry to upload it anyway, Open to save it, or Discard.",
+			 why, done_pages, p->page_lines, p->pg.height_px,
+			 done_pages + 1);
+	} else {
+		snprintf(p->cur.partial_msg, sizeof(p->cur.partial_msg),
+			 "Partial document: %s. The %u complete pages were kept; use Retry to upload them anyway, Open to save them, or Discard.",
+			 why, done_pages);
+	}
+	p->page_open = false;
+	p->cur.partial = true;
+	if (doc_end(p, &e) < 0)
+		log_msg(LOG_ERR, "jobs: %s: cannot keep the partial document: %s",
+			p->job->path, e.msg);
+}
+
+static int scan_open(struct pipe *p, struct band_source **out, struct err *e)
+{
+	struct job *job = p->job;
+	const struct scan_options *o = &job->opts;
+	struct band_source *src = NULL;
+	int r;
+
+	r = band_source_open(job->device->spec, &src, e);
+	if (r < 0)
+		return r;
+	r = band_source_caps(src, &p->caps, e);
+	if (r == 0)
+		r = scan_params_from_options(&p->caps,
+					     scan_options_source_name(o->source),
+					     scan_options_color_name(o->color_mode),
+					     o->resolution, o->width_mm,
+					     o->height_mm, o->pages, 0,
+					     &p->params, e);
+	if (r == 0)
+		r = band_source_start(src, &p->params, e);
+	if (r < 0) {
+		band_source_close(src);
+		return r;
+	}
+	encoder_page_from_params(&p->params, &p->pg);
+	*out = src;
+	return 0;
+}
+
+static void scan_close(struct pipe *p, struct band_source *src)
+{
+	struct pipe_event *ev;
+
+	band_source_close(src);
+	ev = event_new(EV_DEVICE_FREE);
+	if (ev)
+		post_event(p, ev);
+}
+
+/* Read every band into documents. */
+static void scan_run(struct pipe *p)
+{
+	struct band_source *src = NULL;
+	struct band_view v;
+	struct err e = { 0 };
+	int r;
+
+	set_state(p, JOB_SCANNING);
+	r = scan_open(p, &src, &e);
+	if (r < 0) {
+		p->device_failed = true;
+		p->fail = e;
+		return;
+	}
+	for (;;) {
+		err_clear(&e);
+		/* The worker drives the source alone: Cancel() only asks. */
+		if (atomic_load(&p->job->cancel) != JOB_CANCEL_NONE) {
+			band_source_abort(src, NULL);
+			r = err_set(&e, ERR_DEVICE, 0, ECANCELED,
+				    "the scan was cancelled");
+			break;
+		}
+		r = band_source_next(src, &v, &e);
+		if (r <= 0)
+			break;
+		r = page_lines(p, &v, &e);
+		if (r < 0) {
+			/* The appliance failed (encoder, spool disk). */
+			p->local_failed = true;
+			p->fail = e;
+			band_source_abort(src, NULL);
+			break;
+		}
+		post_progress(p, false);
+	}
+	if (r < 0 && !p->local_failed) {
+		p->device_failed = true;
+		p->fail = e;
+	}
+	scan_close(p, src);
+	if (user_cancelled(p)) {
+		doc_abandon(p);
+		return;
+	}
+	if (p->local_failed) {
+		doc_abandon(p);
+	} else if (p->device_failed) {
+		if (atomic_load(&p->job->cancel) == JOB_CANCEL_SHUTDOWN)
+			snprintf(p->fail.msg, sizeof(p->fail.msg),
+				 "the scan service stopped during the scan");
+		keep_partial(p, p->fail.msg);
+	} else if (p->enc) {
+		/* JOB_END after the last PAGE_END: the document is whole. */
+		if (p->page_open)
+			keep_partial(p, "the scanner ended the job mid-page");
+		else if (doc_end(p, &e) < 0) {
+			p->local_failed = true;
+			p->fail = e;
+		}
+	}
+}
+
+/* --- uploading ------------------------------------------------------------ */
+
+struct name_call {
+	struct job *job;
+	const char *ext;
+	int page;
+	char out[TICKET_NAME_MAX];
+	struct err e;
+};
+
+static int make_name_main(struct jobs *j, void *arg)
+{
+	struct name_call *c = arg;
+	struct account *acc = accounts_by_path(j->d->accounts, c->job->account);
+
+	if (!acc || account_owner(acc) != c->job->owner)
+		return err_set(&c->e, ERR_NOT_FOUND, 0, ENOENT,
+			       "the account was deleted");
+	return account_make_name(acc, c->job->opts.name, c->ext, c->page,
+				 c->out, sizeof(c->out), &c->e);
+}
+
+/* The document's remote name, fixed once: it makes retries idempotent. */
+static void doc_name(struct pipe *p, const struct doc *doc, char *out,
+		     size_t len)
+{
+	struct name_call c = { .job = p->job, .page = doc->page_no };
+
+	c.ext = doc_format_extension(p->fmt);
+	if (jobs_call_main(p->j, make_name_main, &c) == 0 && c.out[0]) {
+		snprintf(out, len, "%s", c.out);
+		return;
+	}
+	/* The account is gone or the daemon stops: a unique fallback. */
+	if (doc->page_no > 0)
+		snprintf(out, len, "%s-job%" PRIu64 "-%03d.%s",
+			 p->job->opts.name, p->job->id, doc->page_no, c.ext);
+	else
+		snprintf(out, len, "%s-job%" PRIu64 ".%s", p->job->opts.name,
+			 p->job->id, c.ext);
+}
+
+static void ticket_fill(struct pipe *p, const struct doc *doc,
+			struct ticket *t)
+{
+	struct job *job = p->job;
+	const struct scan_options *o = &job->opts;
+
+	ticket_init(t);
+	snprintf(t->source, sizeof(t->source), "%s",
+		 scan_options_source_name(o->source));
+	snprintf(t->color_mode, sizeof(t->color_mode), "%s",
+		 scan_options_color_name(o->color_mode));
+	t->resolution = p->params.resolution;
+	t->width_mm = p->params.width_um / 1000;
+	t->height_mm = p->params.height_um / 1000;
+	t->pages_requested = o->pages;
+	snprintf(t->format, sizeof(t->format), "%s", doc_format_name(p->fmt));
+	snprintf(t->device, sizeof(t->device), "%s", job->device->name);
+	snprintf(t->model, sizeof(t->model), "%.*s",
+		 (int)sizeof(p->caps.model), (const char *)p->caps.model);
+	snprintf(t->account, sizeof(t->account), "%s", job->account);
+	snprintf(t->account_name, sizeof(t->account_name), "%s",
+		 job->account_name);
+	snprintf(t->dest_type, sizeof(t->dest_type), "%s",
+		 dest_type_name(job->dest.type) ? dest_type_name(job->dest.type) : "local");
+	snprintf(t->remote_folder, sizeof(t->remote_folder), "%s",
+		 job->dest.folder ? job->dest.folder : "");
+	t->owner_uid = job->owner;
+	t->created = time(NULL);
+	t->pages = doc->pages;
+}
+
+static int upload_progress(void *ud, uint64_t sent, uint64_t total)
+{
+	struct pipe *p = ud;
+
+	atomic_store(&p->job->w_bytes_uploaded, p->uploaded_before + sent);
+	post_progress(p, false);
+	return atomic_load(&p->job->cancel) != JOB_CANCEL_NONE;
+}
+
+/* S608-S610: the document becomes a spool entry; its owner is told. */
+static void doc_spool(struct pipe *p, struct doc *doc, struct ticket *t,
+		      const struct err *why)
+{
+	struct pipe_event *ev = event_new(EV_SPOOLED);
+	struct err e = { 0 };
+	char id[SPOOL_ID_MAX];
+	time_t now = time(NULL);
+
+	if (doc->partial) {
+		retry_first_failure(t, ERR_DEVICE, doc->partial_msg, now,
+				    &p->j->d->config->retry);
+		t->state = TICKET_NEEDS_ATTENTION;
+		t->retries_left = 0;
+		t->next_retry = 0;
+	} else {
+		retry_first_failure(t, why->cls, why->msg, now,
+				    &p->j->d->config->retry);
+	}
+	if (spool_commit(p->spool, p->uid, doc->tmp, t, id, &e) < 0) {
+		/* Left in the spool's tmp/ and logged: never deleted here. */
+		log_msg(LOG_ERR, "jobs: %s: document %s could not be uploaded (%s) nor spooled: %s",
+			p->job->path, doc->tmp, why ? why->msg : "partial",
+			e.msg);
+		snprintf(p->last_error, sizeof(p->last_error),
+			 "The document could not be uploaded (%s) and could not be kept in the spool (%s).",
+			 why ? why->msg : "partial document", e.msg);
+		p->local_failed = true;
+		free(ev);
+		close(doc->fd);
+		doc->fd = -1;
+		return;
+	}
+	close(doc->fd);
+	doc->fd = -1;
+	doc->tmp[0] = '\0';
+	p->n_spooled++;
+	log_msg(LOG_INFO, "jobs: %s: document spooled as %u/%s: %s",
+		p->job->path, (unsigned int)p->uid, id, t->last_error);
+	if (!doc->partial)
+		snprintf(p->last_error, sizeof(p->last_error),
+			 "The document could not be uploaded: %s. It is kept in the spool and will be uploaded automatically. %s",
+			 why->msg, jobs_advice(why->cls));
+	if (!ev)
+		return;
+	snprintf(ev->id, sizeof(ev->id), "%s", id);
+	ev->t = *t;
+	ev->partial = doc->partial;
+	post_event(p, ev);
+}
+
+static void doc_upload(struct pipe *p, struct doc *doc)
+{
+	struct ticket t;
+	struct attempt a;
+	struct pipe_event *ev;
+	struct err e = { 0 };
+	uint64_t size = 0;
+
+	ticket_fill(p, doc, &t);
+	doc_name(p, doc, t.remote_name, sizeof(t.remote_name));
+	if (fsync(doc->fd) < 0)
+		log_errno(LOG_WARNING, errno, "jobs: %s: fsync", p->job->path);
+	if (spool_sha256_fd(doc->fd, t.sha256, &size, &e) < 0) {
+		err_prefix(&e, "reading the document back");
+		doc_spool(p, doc, &t, &e);
+		return;
+	}
+	t.size = size;
+	if (doc->partial) {
+		doc_spool(p, doc, &t, NULL);
+		return;
+	}
+	attempt_upload(&p->job->dest, &t, doc->fd, upload_progress, p, &a);
+	p->uploaded_before += size;
+	atomic_store(&p->job->w_bytes_uploaded, p->uploaded_before);
+	if (a.ok) {
+		log_msg(LOG_INFO, "jobs: %s: uploaded %s (%" PRIu64 " bytes)%s",
+			p->job->path, a.remote_url, size,
+			a.already_there ? ", already there" : "");
+		doc_discard(p, doc);
+		p->n_uploaded++;
+		ev = event_new(EV_UPLOADED);
+		if (ev) {
+			snprintf(ev->url, sizeof(ev->url), "%s", a.remote_url);
+			post_event(p, ev);
+		}
+		return;
+	}
+	if (user_cancelled(p)) {
+		doc_discard(p, doc);
+		return;
+	}
+	if (atomic_load(&p->job->cancel) == JOB_CANCEL_SHUTDOWN)
+		err_set(&a.e, ERR_LOCAL, 0, ECANCELED,
+			"the scan service stopped during the upload");
+	doc_spool(p, doc, &t, &a.e);
+}
+
+static void upload_run(struct pipe *p)
+{
+	if (p->n_docs)
+		set_state(p, JOB_UPLOADING);
+	for (size_t i = 0; i < p->n_docs; i++) {
+		if (user_cancelled(p))
+			doc_discard(p, &p->docs[i]);
+		else
+			doc_upload(p, &p->docs[i]);
+	}
+}
+
+/* --- the worker ----------------------------------------------------------- */
+
+static void finish(struct pipe *p)
+{
+	struct pipe_event *ev = event_new(EV_FINISHED);
+
+	if (!ev) {
+		log_msg(LOG_ERR, "jobs: %s: out of memory at the end", p->job->path);
+		return;
+	}
+	if (user_cancelled(p)) {
+		ev->state = JOB_CANCELLED;
+		snprintf(ev->error, sizeof(ev->error),
+			 "Cancelled; nothing that was not yet uploaded was kept.");
+	} else if (p->device_failed || p->local_failed) {
+		ev->state = JOB_FAILED;
+		if (!p->fail.msg[0])
+			snprintf(ev->error, sizeof(ev->error), "%s",
+				 p->last_error);
+		else if (p->n_spooled)
+			snprintf(ev->error, sizeof(ev->error),
+				 "%s. What was read is kept in your spool.",
+				 p->fail.msg);
+		else if (p->n_uploaded)
+			snprintf(ev->error, sizeof(ev->error),
+				 "%s. The %zu pages read before it were uploaded.",
+				 p->fail.msg, p->n_uploaded);
+		else
+			snprintf(ev->error, sizeof(ev->error), "%s",
+				 p->fail.msg);
+	} else if (p->n_spooled) {
+		ev->state = JOB_SPOOLED;
+		snprintf(ev->error, sizeof(ev->error), "%s", p->last_error);
+	} else if (p->n_docs == 0) {
+		ev->state = JOB_FAILED;
+		snprintf(ev->error, sizeof(ev->error),
+			 "The scanner delivered no page.");
+	} else {
+		ev->state = JOB_DONE;
+	}
+	atomic_store(&p->job->w_state, (int)ev->state);
+	post_event(p, ev);
+}
+
+static void *pipeline_worker(void *arg)
+{
+	struct pipe *p = arg;
+
+	scan_run(p);
+	upload_run(p);
+	finish(p);
+	for (size_t i = 0; i < p->n_docs; i++)
+		if (p->docs[i].fd >= 0)
+			close(p->docs[i].fd);
+	free(p->docs);
+	free(p);
+	return NULL;
+}
+
+int pipeline_start(struct job *job, struct err *e)
+{
+	struct jobs *j = job->jobs;
+	struct pipe *p = calloc(1, sizeof(*p));
+	int fmt = doc_format_from_name(job->opts.format);
+	int r;
+
+	if (!p)
+		return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
+	if (fmt < 0) {
+		free(p);
+		return err_set(e, ERR_INVALID, 0, EINVAL, "unknown format '%s'",
+			       job->opts.format);
+	}
+	p->job = job;
+	p->j = j;
+	p->spool = j->d->spool;
+	p->uid = job->owner;
+	p->fmt = (enum doc_format)fmt;
+	p->multipage = doc_format_is_multipage(p->fmt);
+	p->eopt.jpeg_quality = (int)j->d->config->jpeg_quality;
+	p->cur.fd = -1;
+	atomic_store(&job->w_state, JOB_QUEUED);
+	job_ref(job);			/* the worker's, dropped by EV_FINISHED */
+	r = jobs_spawn(j, &job->thread, pipeline_worker, p);
+	if (r < 0) {
+		job_unref(job);
+		free(p);
+		return err_set(e, ERR_LOCAL, 0, -r, "cannot start the scan worker");
+	}
+	job->thread_started = true;
+	return 0;
+}
+
+void pipeline_cancel(struct job *job, int why)
+{
+	int none = JOB_CANCEL_NONE;
+
+	/* The worker sees it before its next band or upload progress call. */
+	atomic_compare_exchange_strong(&job->cancel, &none, why);
+}

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * retry_runner: the background upload retry of spooled documents (the
+ * patent's S701-S811). Every waiting entry sits in a min-heap (scheduler.h)
+ * keyed by its "Retry Next Time"; one sd-event CLOCK_REALTIME timer is
+ * armed for the earliest. When it fires, due entries are popped and each
+ * attempt runs on a worker thread (at most RUNNER_PARALLEL at once): free
+ * space first (S803-S804), then the upload with the ticket's fixed remote
+ * name (idempotent, so a crash between "server accepted" and "entry
+ * removed" never makes a second copy). The result is applied on the main
+ * thread: success removes the entry (S807), failure decrements "Remain
+ * Retry Counter" and pushes the next time out (S809-S811); at 0 the entry
+ * is kept as needs-attention and its owner told once.
+ * Documentation/retry.rst describes the design.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "config.h"
+#include "jobs.h"
+#include "log.h"
+#include "retry.h"
+#include "scheduler.h"
+#include "spool.h"
+
+#define RUNNER_PARALLEL 2	/* attempts running at once */
+
+struct run {
+	struct run *next;
+	struct retry_runner *r;
+	struct attempt_job a;
+	sd_bus_message *reply;		/* Retry() waiting for the end */
+	pthread_t thread;
+	bool joined;
+};
+
+struct retry_runner {
+	struct jobs *j;
+	struct scheduler *sched;
+	sd_event_source *timer;
+	struct run *runs;		/* attempts on worker threads */
+	unsigned int running;
+};
+
+static void runner_arm(struct retry_runner *r);
+
+/* --- one attempt (any thread) ----------------------------------------- */
+
+static int attempt_progress(void *ud, uint64_t sent, uint64_t total)
+{
+	struct jobs *j = ud;
+
+	/* Stop at shutdown; the entry stays and is retried after restart. */
+	return j && atomic_load(&j->shutting_down) ? 1 : 0;
+}
+
+static void human_bytes(uint64_t n, char *buf, size_t len)
+{
+	if (n >= 10ULL << 20)
+		snprintf(buf, len, "%" PRIu64 " MB", n >> 20);
+	else if (n >= 10ULL << 10)
+		snprintf(buf, len, "%" PRIu64 " kB", n >> 10);
+	else
+		snprintf(buf, len, "%" PRIu64 " bytes", n);
+}
+
+void attempt_upload(const struct dest *dest, const struct ticket *t, int fd,
+		    upload_progress_fn cb, void *ud, struct attempt *out)
+{
+	struct upload_space space = { 0 };
+	char have[32], need[32];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	/* S803-S804: a document that cannot fit is not sent blindly. */
+	r = upload_check(dest, &space, &out->e);
+	if (r < 0)
+		return;
+	if (space.known && space.free_bytes < t->size) {
+		human_bytes(space.free_bytes, have, sizeof(have));
+		human_bytes(t->size, need, sizeof(need));
+		err_set(&out->e, ERR_STORAGE_FULL, 0, ENOSPC,
+			"your storage is full: it has %s free and the document needs %s",
+			have, need);
+		return;
+	}
+	err_clear(&out->e);
+	r = upload_put(dest, t->remote_name, fd, t->size,
+		       jobs_mime_type(t->format), cb, ud, out->remote_url,
+		       sizeof(out->remote_url), &out->e);
+	if (r < 0)
+		return;
+	out->ok = true;
+	out->already_there = r == UPLOAD_ALREADY_THERE;
+	if (!out->remote_url[0])
+		snprintf(out->remote_url, sizeof(out->remote_url), "%s",
+			 t->remote_name);
+	err_clear(&out->e);
+}
+
+int attempt_prepare(struct jobs *j, struct sentry *s, struct attempt_job *a)
+{
+	struct account *acc;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+	a->s = s;
+	a->prev_state = s->t.state;
+	s->busy = true;
+	a->t = s->t;
+	/* Mirror "retrying" (not stored: a crash turns it back to waiting). */
+	s->t.state = TICKET_RETRYING;
+	bus_emit_properties_changed(j->d, s->t.owner_uid, s->path,
+				    DAEMON_IFACE_SPOOL, NULL);
+
+	acc = accounts_by_path(j->d->accounts, a->t.account);
+	if (!acc || account_owner(acc) != a->t.owner_uid)
+		return err_set(&a->res.e, ERR_NOT_FOUND, 0, ENOENT,
+			       "the account '%s' no longer exists; use Open to save the document elsewhere, or Discard it",
+			       a->t.account_name);
+	r = account_dest_get(acc, &a->dest, &a->res.e);
+	if (r < 0)
+		return r;
+	a->have_dest = true;
+	r = spool_open_document(j->d->spool, a->t.owner_uid, s->id, &a->fd,
+				&a->res.e);
+	if (r < 0) {
+		a->fd = -1;
+		return r;
+	}
+	return 0;
+}
+
+void attempt_release(struct attempt_job *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	if (a->have_dest)
+		account_dest_release(&a->dest);
+	a->have_dest = false;
+}
+
+/* --- results (main thread) --------------------------------------------- */
+
+static bool finish_success(struct jobs *j, struct sentry *s,
+			   const struct attempt *res)
+{
+	struct ticket t = s->t;
+	char path[JOBS_PATH_MAX], id[JOBS_ID_MAX];
+	struct err e = { 0 };
+
+	log_msg(LOG_INFO, "jobs: spooled document %u/%s uploaded%s: %s",
+		(unsigned int)t.owner_uid, s->id,
+		res->already_there ? " (it was already there)" : "",
+		res->remote_url);
+	/* S807/S510: remove the local copy only now that it is uploaded. */
+	if (spool_remove(j->d->spool, t.owner_uid, s->id, &e) < 0 &&
+	    e.code != ENOENT) {
+		/* The next attempt finds it already there and removes it. */
+		log_msg(LOG_ERR, "jobs: spool entry %u/%s uploaded but not removed: %s",
+			(unsigned int)t.owner_uid, s->id, e.msg);
+		if (t.state == TICKET_RETRYING)
+			t.state = TICKET_WAITING;
+		jobs_entry_changed(j, s, &t);
+		return true;
+	}
+	snprintf(path, sizeof(path), "%s", s->path);
+	snprintf(id, sizeof(id), "%s", s->id);
+	jobs_entry_gone(j, s);
+	notify_upload_recovered(j, t.owner_uid, path, id, &t, res->remote_url);
+	return true;
+}
+
+bool retry_runner_finish(struct jobs *j, struct attempt_job *a)
+{
+	struct sentry *s = a->s;
+	struct ticket t;
+	struct err e = { 0 };
+
+	a->s = NULL;
+	if (!s)
+		return false;
+	s->busy = false;
+	if (a->res.ok)
+		return finish_success(j, s, &a->res);
+
+	/* S809-S811: count the attempt, plan the next one, store it. */
+	t = s->t;
+	t.state = a->prev_state;
+	retry_after_failure(&t, a->res.e.cls, a->res.e.msg, time(NULL),
+			    &j->d->config->retry);
+	if (spool_update(j->d->spool, t.owner_uid, s->id, &t, &e) < 0)
+		log_msg(LOG_ERR, "jobs: spool entry %u/%s: cannot store the retry state: %s",
+			(unsigned int)t.owner_uid, s->id, e.msg);
+	log_msg(LOG_INFO, "jobs: spooled document %u/%s: upload failed (%s): %s; %u retries left",
+		(unsigned int)t.owner_uid, s->id,
+		err_class_name(a->res.e.cls), a->res.e.msg, t.retries_left);
+	jobs_entry_changed(j, s, &t);
+	/* One mail when the counter runs out, not one per retry. */
+	if (t.state == TICKET_NEEDS_ATTENTION &&
+	    a->prev_state != TICKET_NEEDS_ATTENTION)
+		notify_needs_attention(j, s);
+	return false;
+}
+
+/* --- worker ------------------------------------------------------------ */
+
+static void run_free(struct run *run)
+{
+	attempt_release(&run->a);
+	sd_bus_message_unref(run->reply);
+	free(run);
+}
+
+static void run_done(struct daemon *d, void *arg)
+{
+	struct run *run = arg;
+	struct retry_runner *r = run->r;
+	bool ok;
+
+	if (!run->joined)
+		pthread_join(run->thread, NULL);
+	run->joined = true;
+	if (d->exiting) {
+		/* retry_runner_free() already dropped us from its list. */
+		if (run->reply)
+			bus_reply_errorf(run->reply, "Failed",
+					 "The scan service is stopping; the document stays in the spool.");
+		run_free(run);
+		return;
+	}
+	atomic_fetch_sub(&r->j->workers, 1);
+	for (struct run **p = &r->runs; *p; p = &(*p)->next) {
+		if (*p == run) {
+			*p = run->next;
+			break;
+		}
+	}
+	r->running--;
+	ok = retry_runner_finish(r->j, &run->a);
+	if (run->reply) {
+		if (ok)
+			sd_bus_reply_method_return(run->reply, "");
+		else
+			bus_reply_err(run->reply, &run->a.res.e);
+	}
+	run_free(run);
+	runner_arm(r);
+}
+
+static void *run_worker(void *arg)
+{
+	struct run *run = arg;
+	struct jobs *j = run->r->j;
+
+	if (run->a.fd >= 0)
+		attempt_upload(&run->a.dest, &run->a.t, run->a.fd,
+			       attempt_progress, j, &run->a.res);
+	if (daemon_post(j->d, run_done, run) < 0)
+		log_msg(LOG_ERR, "jobs: cannot report a retry: out of memory");
+	return NULL;
+}
+
+int retry_runner_start(struct retry_runner *r, struct sentry *s,
+		       sd_bus_message *reply, struct err *e)
+{
+	struct run *run;
+	int ret;
+
+	if (s->busy)
+		return err_set(e, ERR_INVALID, 0, EBUSY,
+			       "an upload of this document is already running");
+	run = calloc(1, sizeof(*run));
+	if (!run)
+		return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
+	run->r = r;
+	run->reply = sd_bus_message_ref(reply);
+	retry_runner_unschedule(r, s);
+	/* A failed preparation is a failed attempt: the worker skips it. */
+	attempt_prepare(r->j, s, &run->a);
+	ret = jobs_spawn(r->j, &run->thread, run_worker, run);
+	if (ret < 0) {
+		run->a.res.ok = false;
+		err_set(&run->a.res.e, ERR_LOCAL, 0, -ret,
+			"cannot start a worker thread");
+		retry_runner_finish(r->j, &run->a);
+		run->reply = sd_bus_message_unref(run->reply);
+		run_free(run);
+		return err_set(e, ERR_LOCAL, 0, -ret,
+			       "cannot start a worker thread");
+	}
+	run->next = r->runs;
+	r->runs = run;
+	r->running++;
+	return 0;
+}
+
+/* --- the heap and its timer -------------------------------------------- */
+
+static int runner_timer(sd_event_source *src, uint64_t usec, void *ud)
+{
+	struct retry_runner *r = ud;
+	char id[SCHEDULER_ID_MAX];
+	time_t now = time(NULL);
+	struct err e = { 0 };
+	struct sentry *s;
+	uid_t uid;
+
+	while (r->running < RUNNER_PARALLEL &&
+	       scheduler_pop_due(r->sched, now, &uid, id, NULL) == 1) {
+		s = jobs_find_entry_id(r->j, uid, id);
+		if (!s || s->busy || !retry_is_due(&s->t, now))
+			continue;	/* finishing it reschedules it */
+		if (retry_runner_start(r, s, NULL, &e) < 0)
+			log_msg(LOG_ERR, "jobs: retry of %u/%s: %s",
+				(unsigned int)uid, id, e.msg);
+	}
+	runner_arm(r);
+	return 0;
+}
+
+/* Arm the timer for the earliest entry (now if one waits for a worker). */
+static void runner_arm(struct retry_runner *r)
+{
+	time_t when;
+
+	if (!r->timer)
+		return;
+	if (!scheduler_peek(r->sched, &when)) {
+		sd_event_source_set_enabled(r->timer, SD_EVENT_OFF);
+		return;
+	}
+	if (r->running >= RUNNER_PARALLEL)
+		return;		/* run_done() re-arms */
+	if (when < 0)
+		when = 0;
+	sd_event_source_set_time(r->timer, (uint64_t)when * 1000000ULL);
+	sd_event_source_set_enabled(r->timer, SD_EVENT_ONESHOT);
+}
+
+void retry_runner_schedule(struct retry_runner *r, struct sentry *s)
+{
+	struct err e = { 0 };
+
+	if (s->busy)
+		return;		/* retry_runner_finish() schedules it */
+	if (s->t.state == TICKET_WAITING && s->t.retries_left > 0 &&
+	    s->t.next_retry > 0) {
+		if (scheduler_set(r->sched, s->t.owner_uid, s->id,
+				  (time_t)s->t.next_retry, &e) < 0)
+			log_msg(LOG_ERR, "jobs: cannot schedule %s: %s", s->id,
+				e.msg);
+	} else {
+		scheduler_remove(r->sched, s->t.owner_uid, s->id);
+	}
+	runner_arm(r);
+}
+
+void retry_runner_unschedule(struct retry_runner *r, struct sentry *s)
+{
+	scheduler_remove(r->sched, s->t.owner_uid, s->id);
+	runner_arm(r);
+}
+
+int retry_runner_new(struct jobs *j, struct retry_runner **out,
+		     struct err *e)
+{
+	struct retry_runner *r = calloc(1, sizeof(*r));
+	int ret;
+
+	if (!r)
+		return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
+	r->j = j;
+	ret = scheduler_new(&r->sched, e);
+	if (ret < 0)
+		goto fail;
+	ret = sd_event_add_time(j->d->event, &r->timer, CLOCK_REALTIME,
+				UINT64_MAX, 1000000, runner_timer, r);
+	if (ret < 0) {
+		err_set(e, ERR_LOCAL, 0, -ret, "cannot create the retry timer");
+		goto fail;
+	}
+	sd_event_source_set_enabled(r->timer, SD_EVENT_OFF);
+	sd_event_source_set_description(r->timer, "retry-runner");
+	*out = r;
+	return 0;
+fail:
+	retry_runner_free(r);
+	return ret;
+}
+
+void retry_runner_free(struct retry_runner *r)
+{
+	struct run *run;
+
+	if (!r)
+		return;
+	/* Attempts stop at their next progress call (shutting_down). */
+	while ((run = r->runs)) {
+		r->runs = run->next;
+		pthread_join(run->thread, NULL);
+		run->joined = true;
+		/* run_done() (queued, run with d->exiting) frees it. */
+	}
+	sd_event_source_disable_unref(r->timer);
+	scheduler_free(r->sched);
+	free(r);
+}
