@@ -72,9 +72,9 @@ for t in "$@"; do
 	rc=$?
 	sed 's/^/# /' "$out"
 	totals=$(grep '^# Totals:' "$out" | tail -n 1)
-	p=$(echo "$totals" | sed -n 's/.*pass:\([0-9]*\).*/\1/p')
-	f=$(echo "$totals" | sed -n 's/.*fail:\([0-9]*\).*/\1/p')
-	k=$(echo "$totals" | sed -n 's/.*skip:\([0-9]*\).*/\1/p')
+	p=$(echo "$totals" | sed -n 's/.*Totals: pass:\([0-9]*\).*/\1/p')
+	f=$(echo "$totals" | sed -n 's/.* fail:\([0-9]*\).*/\1/p')
+	k=$(echo "$totals" | sed -n 's/.* skip:\([0-9]*\).*/\1/p')
 	pass=$((pass + ${p:-0}))
 	fail=$((fail + ${f:-0}))
 	skip=$((skip + ${k:-0}))
