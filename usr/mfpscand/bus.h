@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
+#include "accounts.h"
 #include "daemon.h"
 
 #define BUS_ERROR(x)		DAEMON_ERROR_PREFIX x
@@ -55,10 +56,10 @@ int bus_account_register(struct daemon *d, struct err *e);
 void bus_account_join_workers(struct daemon *d);
 
 /*
- * The caller's uid for method handler @m, or an AccessDenied reply: the
- * handler returns what this returns when it is < 0... Returns 0 with
- * *@uid set, or the (negative) result of replying with an error; then the
- * handler must return that value without replying again.
+ * The caller's uid for method handler @m. Returns 1 with *@uid set; on
+ * failure it has already replied AccessDenied and returns what the
+ * handler must return (<= 0):  if ((r = bus_method_uid(m, &uid)) <= 0)
+ * return r;
  */
 int bus_method_uid(sd_bus_message *m, uid_t *uid);
 
@@ -69,5 +70,19 @@ int bus_method_uid(sd_bus_message *m, uid_t *uid);
  */
 int bus_read_string_variant(sd_bus_message *m, const char *key,
 			    const char **out, struct err *e);
+
+/*
+ * Read an a{sv} of account settings (url, username, folder,
+ * name-template, notify-email, ca-file, host-key, region; "name" only with
+ * @allow_name) into @s; the strings point into @m. An unknown key, a key
+ * given twice, a non-string value or a string longer than BUS_STRING_MAX
+ * is -EINVAL with @e naming the key.
+ */
+int bus_account_read_settings(sd_bus_message *m, bool allow_name,
+			      struct account_settings *s, struct err *e);
+
+/* Same for secrets (password, access-key, secret-key). */
+int bus_account_read_secrets(sd_bus_message *m, struct account_secrets *s,
+			     struct err *e);
 
 #endif

@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bus: caller identity, owner-only signals and filtered object trees (see
+ * bus.h and daemon.h).
+ *
+ * sd-bus answers Introspect, Properties and GetManagedObjects itself by
+ * calling our find callbacks and node enumerators with the incoming
+ * message as "current message"; they ask bus_caller_may_see(), so another
+ * user's object simply does not exist for a caller. Signals are never
+ * broadcast (sd_bus_emit_* would send them to every match): each one is
+ * built once, sealed, and copied with a destination to every connection
+ * of the owner (and of root). Connections are learnt when their uid is
+ * first asked for and forgotten on NameOwnerChanged.
+ *
+ * The state is one per process (the daemon has one bus): bus_caller_uid()
+ * takes no daemon pointer in the contract.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "log.h"
+
+#define BUS_CONNS_MAX	65536	/* remembered connections (then: not cached) */
+#define BUS_TREES_MAX	16
+#define BUS_SLOTS_MAX	48
+
+struct bus_conn {
+	char *name;		/* unique name ":1.42" */
+	uid_t uid;
+};
+
+struct bus_tree {
+	char *prefix;
+	char *iface;
+	const sd_bus_vtable *vtable;
+	sd_bus_object_find_t find;
+	void *userdata;
+};
+
+static struct bus_state {
+	struct daemon *d;
+	struct bus_conn *conns;
+	size_t n_conns, cap_conns;
+	struct bus_tree trees[BUS_TREES_MAX];
+	size_t n_trees;
+	sd_bus_slot *slots[BUS_SLOTS_MAX];
+	size_t n_slots;
+	int internal;		/* > 0 while the daemon looks objects up itself */
+} bus_st;
+
+/* --- connections and callers --------------------------------------------- */
+
+static struct bus_conn *bus_conn_find(const char *name)
+{
+	for (size_t i = 0; i < bus_st.n_conns; i++)
+		if (strcmp(bus_st.conns[i].name, name) == 0)
+			return &bus_st.conns[i];
+	return NULL;
+}
+
+static void bus_conn_add(const char *name, uid_t uid)
+{
+	if (bus_st.n_conns == bus_st.cap_conns) {
+		size_t cap = bus_st.cap_conns ? 2 * bus_st.cap_conns : 16;
+		struct bus_conn *c;
+
+		if (cap > BUS_CONNS_MAX)
+			return;
+		c = reallocarray(bus_st.conns, cap, sizeof(*c));
+		if (!c)
+			return;
+		bus_st.conns = c;
+		bus_st.cap_conns = cap;
+	}
+	bus_st.conns[bus_st.n_conns].name = strdup(name);
+	if (!bus_st.conns[bus_st.n_conns].name)
+		return;
+	bus_st.conns[bus_st.n_conns++].uid = uid;
+}
+
+static void bus_conn_forget(const char *name)
+{
+	struct bus_conn *c = bus_conn_find(name);
+
+	if (!c)
+		return;
+	free(c->name);
+	*c = bus_st.conns[--bus_st.n_conns];
+}
+
+int bus_caller_uid(sd_bus_message *m, uid_t *uid)
+{
+	const char *sender = sd_bus_message_get_sender(m);
+	sd_bus_creds *creds = NULL;
+	struct bus_conn *c;
+	uid_t u;
+	int r;
+
+	if (!sender)
+		return -ENXIO;
+	c = bus_conn_find(sender);
+	if (c) {
+		*uid = c->uid;
+		return 0;
+	}
+	r = sd_bus_get_name_creds(sd_bus_message_get_bus(m), sender,
+				  SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &creds);
+	if (r >= 0) {
+		r = sd_bus_creds_get_euid(creds, &u);
+		if (r < 0)
+			r = sd_bus_creds_get_uid(creds, &u);
+	}
+	sd_bus_creds_unref(creds);
+	if (r < 0) {
+		log_errno(LOG_WARNING, -r, "bus: cannot tell the uid of %s", sender);
+		return -EACCES;
+	}
+	bus_conn_add(sender, u);
+	*uid = u;
+	return 0;
+}
+
+int bus_method_uid(sd_bus_message *m, uid_t *uid)
+{
+	int r = bus_caller_uid(m, uid);
+
+	if (r == 0)
+		return 1;
+	return sd_bus_reply_method_errorf(m, BUS_ERROR_ACCESS_DENIED,
+					  "The bus could not tell who is calling; try again.");
+}
+
+int bus_current_uid(struct daemon *d, uid_t *uid)
+{
+	sd_bus_message *m = sd_bus_get_current_message(d->bus);
+
+	if (!m)
+		return -ENXIO;
+	return bus_caller_uid(m, uid);
+}
+
+bool bus_caller_may_see(struct daemon *d, uid_t owner)
+{
+	uid_t uid;
+
+	if (bus_st.internal > 0)
+		return true;
+	if (bus_current_uid(d, &uid) < 0)
+		return false;
+	return uid == 0 || uid == owner;
+}
+
+static int bus_on_name_owner_changed(sd_bus_message *m, void *userdata,
+				     sd_bus_error *error)
+{
+	const char *name, *old_owner, *new_owner;
+
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
+		return 0;
+	if (name[0] == ':' && !*new_owner)
+		bus_conn_forget(name);
+	return 0;
+}
+
+/* --- errors ----------------------------------------------------------------- */
+
+static const char *bus_error_name(const struct err *e)
+{
+	switch (e->cls) {
+	case ERR_STORAGE_FULL: return BUS_ERROR_STORAGE_FULL;
+	case ERR_AUTH: return BUS_ERROR_AUTH_FAILED;
+	case ERR_NOT_FOUND: return BUS_ERROR_NOT_FOUND;
+	case ERR_NETWORK: return BUS_ERROR_NETWORK;
+	case ERR_SERVER: return BUS_ERROR_SERVER;
+	case ERR_TLS: return BUS_ERROR_TLS;
+	case ERR_LOCAL: return BUS_ERROR_LOCAL;
+	case ERR_INVALID: return BUS_ERROR_INVALID;
+	case ERR_DEVICE:
+		if (e->code == EBUSY)
+			return BUS_ERROR_DEVICE_BUSY;
+		if (e->code == ENODEV || e->code == ENOENT)
+			return BUS_ERROR_NO_DEVICE;
+		return BUS_ERROR_DEVICE;
+	default: return BUS_ERROR_FAILED;
+	}
+}
+
+int bus_reply_err(sd_bus_message *m, const struct err *e)
+{
+	return sd_bus_reply_method_errorf(m, bus_error_name(e), "%s",
+					  e->msg[0] ? e->msg : "The request failed.");
+}
+
+int bus_reply_errorf(sd_bus_message *m, const char *name, const char *fmt, ...)
+{
+	char full[128], msg[ERR_MSG_MAX];
+	va_list ap;
+
+	snprintf(full, sizeof(full), DAEMON_ERROR_PREFIX "%s", name);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return sd_bus_reply_method_errorf(m, full, "%s", msg);
+}
+
+int bus_read_string_variant(sd_bus_message *m, const char *key,
+			    const char **out, struct err *e)
+{
+	const char *s;
+	char type;
+	int r;
+
+	r = sd_bus_message_peek_type(m, &type, NULL);
+	if (r <= 0 || type != 's')
+		return err_set(e, ERR_INVALID, 0, EINVAL,
+			       "'%.64s' must be a string (D-Bus type s)", key);
+	r = sd_bus_message_read_basic(m, 's', &s);
+	if (r < 0)
+		return err_set(e, ERR_INVALID, 0, EINVAL,
+			       "'%.64s' could not be read", key);
+	if (strlen(s) > BUS_STRING_MAX)
+		return err_set(e, ERR_INVALID, 0, E2BIG,
+			       "'%.64s' is longer than %d bytes", key, BUS_STRING_MAX);
+	*out = s;
+	return 0;
+}
+
+/* --- unicast signals ---------------------------------------------------------- */
+
+static int bus_send_copy(struct daemon *d, sd_bus_message *sig,
+			 const char *dest)
+{
+	sd_bus_message *c = NULL;
+	int r;
+
+	r = sd_bus_message_new_signal(d->bus, &c, sd_bus_message_get_path(sig),
+				      sd_bus_message_get_interface(sig),
+				      sd_bus_message_get_member(sig));
+	if (r >= 0)
+		r = sd_bus_message_rewind(sig, true);
+	if (r >= 0)
+		r = sd_bus_message_copy(c, sig, true);
+	if (r >= 0)
+		r = sd_bus_message_set_destination(c, dest);
+	if (r >= 0)
+		r = sd_bus_send(d->bus, c, NULL);
+	sd_bus_message_unref(c);
+	return r;
+}
+
+int bus_send_to_uid(struct daemon *d, uid_t uid, sd_bus_message *signal)
+{
+	int r;
+
+	/* sealing makes the template readable for sd_bus_message_copy() */
+	r = sd_bus_message_seal(signal, 1, 0);
+	if (r < 0 && r != -EPERM)
+		return r;
+	for (size_t i = 0; i < bus_st.n_conns; i++) {
+		if (bus_st.conns[i].uid != uid && bus_st.conns[i].uid != 0)
+			continue;
+		r = bus_send_copy(d, signal, bus_st.conns[i].name);
+		if (r < 0)
+			log_errno(LOG_DEBUG, -r, "bus: signal %s to %s",
+				  sd_bus_message_get_member(signal),
+				  bus_st.conns[i].name);
+	}
+	return 0;
+}
+
+/* --- object trees and their properties ------------------------------------- */
+
+static const sd_bus_vtable *vt_next(const sd_bus_vtable *base,
+				    const sd_bus_vtable *v)
+{
+	return (const sd_bus_vtable *)((const uint8_t *)v +
+				       base[0].x.start.element_size);
+}
+
+static bool vt_is_property(const sd_bus_vtable *v)
+{
+	return v->type == _SD_BUS_VTABLE_PROPERTY ||
+	       v->type == _SD_BUS_VTABLE_WRITABLE_PROPERTY;
+}
+
+/* What sd-bus does for a property without a getter. */
+static int bus_append_default(sd_bus_message *m, const char *sig, void *ud)
+{
+	const void *p = ud;
+
+	if (strcmp(sig, "as") == 0)
+		return sd_bus_message_append_strv(m, *(char ***)ud);
+	if (sig[0] == 's' || sig[0] == 'g' || sig[0] == 'o')
+		p = *(char **)ud ? *(char **)ud : (sig[0] == 'o' ? "/" : "");
+	return sd_bus_message_append_basic(m, sig[0], p);
+}
+
+static int bus_append_property(struct daemon *d, const char *path,
+			       const struct bus_tree *t,
+			       const sd_bus_vtable *v, void *found,
+			       sd_bus_message *m)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	void *ud = (uint8_t *)found + v->x.property.offset;
+	const char *member = v->x.property.member;
+	const char *sig = v->x.property.signature;
+	int r;
+
+	r = sd_bus_message_open_container(m, 'e', "sv");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", member);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', sig);
+	if (r >= 0 && v->x.property.get)
+		r = v->x.property.get(d->bus, path, t->iface, member, m, ud, &error);
+	else if (r >= 0)
+		r = bus_append_default(m, sig, ud);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	sd_bus_error_free(&error);
+	return r;
+}
+
+static bool bus_path_in_tree(const struct bus_tree *t, const char *path)
+{
+	size_t n = strlen(t->prefix);
+
+	return strncmp(path, t->prefix, n) == 0 && path[n] == '/' && path[n + 1];
+}
+
+static const struct bus_tree *bus_tree_lookup(const char *path,
+					      const char *iface)
+{
+	for (size_t i = 0; i < bus_st.n_trees; i++)
+		if (strcmp(bus_st.trees[i].iface, iface) == 0 &&
+		    bus_path_in_tree(&bus_st.trees[i], path))
+			return &bus_st.trees[i];
+	return NULL;
+}
+
+/* The object at @path in @t, looked up with the daemon's own rights. */
+static void *bus_tree_find(struct daemon *d, const struct bus_tree *t,
+			   const char *path)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	void *found = NULL;
+	int r;
+
+	if (!t->find)
+		return t->userdata;
+	bus_st.internal++;
+	r = t->find(d->bus, path, t->iface, t->userdata, &found, &error);
+	bus_st.internal--;
+	sd_bus_error_free(&error);
+	return r > 0 ? found : NULL;
+}
+
+static bool name_listed(const char *const *names, const char *name)
+{
+	for (; *names; names++)
+		if (strcmp(*names, name) == 0)
+			return true;
+	return false;
+}
+
+static int bus_append_changed(struct daemon *d, const char *path,
+			      const struct bus_tree *t, void *found,
+			      const char *const *names, sd_bus_message *m)
+{
+	const char *inval[64];
+	size_t n_inval = 0;
+	int r;
+
+	r = sd_bus_message_open_container(m, 'a', "{sv}");
+	for (const sd_bus_vtable *v = vt_next(t->vtable, t->vtable);
+	     r >= 0 && v->type != _SD_BUS_VTABLE_END; v = vt_next(t->vtable, v)) {
+		if (!vt_is_property(v))
+			continue;
+		if (names ? !name_listed(names, v->x.property.member) :
+			    !(v->flags & SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE))
+			continue;
+		if ((v->flags & SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION) &&
+		    n_inval < 64)
+			inval[n_inval++] = v->x.property.member;
+		else
+			r = bus_append_property(d, path, t, v, found, m);
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "s");
+	for (size_t i = 0; r >= 0 && i < n_inval; i++)
+		r = sd_bus_message_append(m, "s", inval[i]);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
+int bus_emit_properties_changed(struct daemon *d, uid_t owner, const char *path,
+				const char *iface, const char *const *names)
+{
+	const struct bus_tree *t = bus_tree_lookup(path, iface);
+	sd_bus_message *m = NULL;
+	void *found;
+	int r;
+
+	found = t ? bus_tree_find(d, t, path) : NULL;
+	if (!found)
+		return -ENOENT;
+	r = sd_bus_message_new_signal(d->bus, &m, path,
+				      "org.freedesktop.DBus.Properties",
+				      "PropertiesChanged");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", iface);
+	if (r >= 0)
+		r = bus_append_changed(d, path, t, found, names, m);
+	if (r >= 0)
+		r = bus_send_to_uid(d, owner, m);
+	if (r < 0)
+		log_errno(LOG_WARNING, -r, "bus: PropertiesChanged of %s", path);
+	sd_bus_message_unref(m);
+	return r;
+}
+
+static int bus_append_iface(struct daemon *d, const char *path,
+			    const struct bus_tree *t, void *found,
+			    sd_bus_message *m)
+{
+	int r;
+
+	r = sd_bus_message_open_container(m, 'e', "sa{sv}");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", t->iface);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "{sv}");
+	for (const sd_bus_vtable *v = vt_next(t->vtable, t->vtable);
+	     r >= 0 && v->type != _SD_BUS_VTABLE_END; v = vt_next(t->vtable, v)) {
+		if (vt_is_property(v) &&
+		    !(v->flags & SD_BUS_VTABLE_PROPERTY_EXPLICIT))
+			r = bus_append_property(d, path, t, v, found, m);
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
+int bus_emit_object_added(struct daemon *d, uid_t owner, const char *path)
+{
+	sd_bus_message *m = NULL;
+	int r, n = 0;
+
+	r = sd_bus_message_new_signal(d->bus, &m, DAEMON_PATH,
+				      "org.freedesktop.DBus.ObjectManager",
+				      "InterfacesAdded");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "o", path);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "{sa{sv}}");
+	for (size_t i = 0; r >= 0 && i < bus_st.n_trees; i++) {
+		const struct bus_tree *t = &bus_st.trees[i];
+		void *found;
+
+		if (!bus_path_in_tree(t, path) || !(found = bus_tree_find(d, t, path)))
+			continue;
+		r = bus_append_iface(d, path, t, found, m);
+		n++;
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0 && n == 0)
+		r = -ENOENT;
+	if (r >= 0)
+		r = bus_send_to_uid(d, owner, m);
+	if (r < 0)
+		log_errno(LOG_WARNING, -r, "bus: InterfacesAdded of %s", path);
+	sd_bus_message_unref(m);
+	return r;
+}
+
+int bus_emit_object_removed(struct daemon *d, uid_t owner, const char *path,
+			    const char *iface)
+{
+	sd_bus_message *m = NULL;
+	int r;
+
+	r = sd_bus_message_new_signal(d->bus, &m, DAEMON_PATH,
+				      "org.freedesktop.DBus.ObjectManager",
+				      "InterfacesRemoved");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "oas", path, 1, iface);
+	if (r >= 0)
+		r = bus_send_to_uid(d, owner, m);
+	if (r < 0)
+		log_errno(LOG_WARNING, -r, "bus: InterfacesRemoved of %s", path);
+	sd_bus_message_unref(m);
+	return r;
+}
+
+static int bus_keep_slot(sd_bus_slot *slot)
+{
+	if (bus_st.n_slots == BUS_SLOTS_MAX) {
+		sd_bus_slot_unref(slot);
+		return -ENOSPC;
+	}
+	bus_st.slots[bus_st.n_slots++] = slot;
+	return 0;
+}
+
+int bus_add_object_tree(struct daemon *d, const char *prefix,
+			const char *iface, const sd_bus_vtable *vtable,
+			sd_bus_object_find_t find,
+			sd_bus_node_enumerator_t enumerate, void *userdata)
+{
+	struct bus_tree *t = &bus_st.trees[bus_st.n_trees];
+	sd_bus_slot *slot = NULL;
+	int r;
+
+	if (bus_st.n_trees == BUS_TREES_MAX)
+		return -ENOSPC;
+	r = sd_bus_add_fallback_vtable(d->bus, &slot, prefix, iface, vtable,
+				       find, userdata);
+	if (r >= 0)
+		r = bus_keep_slot(slot);
+	if (r >= 0 && enumerate) {
+		r = sd_bus_add_node_enumerator(d->bus, &slot, prefix, enumerate,
+					       userdata);
+		if (r >= 0)
+			r = bus_keep_slot(slot);
+	}
+	if (r < 0)
+		return r;
+	t->prefix = strdup(prefix);
+	t->iface = strdup(iface);
+	if (!t->prefix || !t->iface) {
+		free(t->prefix);
+		free(t->iface);
+		return -ENOMEM;
+	}
+	t->vtable = vtable;
+	t->find = find;
+	t->userdata = userdata;
+	bus_st.n_trees++;
+	return 0;
+}
+
+/* --- setup ------------------------------------------------------------------ */
+
+int bus_init(struct daemon *d, struct err *e)
+{
+	sd_bus_slot *slot = NULL;
+	int r;
+
+	memset(&bus_st, 0, sizeof(bus_st));
+	bus_st.d = d;
+	r = sd_bus_add_object_manager(d->bus, &slot, DAEMON_PATH);
+	if (r >= 0)
+		r = bus_keep_slot(slot);
+	if (r >= 0)
+		r = sd_bus_match_signal(d->bus, &slot, "org.freedesktop.DBus",
+					"/org/freedesktop/DBus",
+					"org.freedesktop.DBus",
+					"NameOwnerChanged",
+					bus_on_name_owner_changed, d);
+	if (r >= 0)
+		r = bus_keep_slot(slot);
+	if (r < 0)
+		return err_set(e, ERR_LOCAL, -r, -r, "bus: cannot set up: %s",
+			       strerror(-r));
+	return 0;
+}
+
+void bus_done(struct daemon *d)
+{
+	for (size_t i = 0; i < bus_st.n_slots; i++)
+		sd_bus_slot_unref(bus_st.slots[i]);
+	for (size_t i = 0; i < bus_st.n_trees; i++) {
+		free(bus_st.trees[i].prefix);
+		free(bus_st.trees[i].iface);
+	}
+	for (size_t i = 0; i < bus_st.n_conns; i++)
+		free(bus_st.conns[i].name);
+	free(bus_st.conns);
+	memset(&bus_st, 0, sizeof(bus_st));
+}
