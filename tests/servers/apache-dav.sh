@@ -51,6 +51,7 @@ DocumentRoot $dir/www
 Alias /dav $dir/www
 <Directory $dir/www>
 	Dav On
+	AllowOverride None
 	AuthType Basic
 	AuthName "mfpscan test"
 	AuthUserFile $dir/htpasswd
@@ -82,6 +83,10 @@ start() {
 	chmod o+x "$dir"
 	chown www-data: "$dir/www" "$dir/lock"
 	[ -z "$full" ] || srv_tmpfs "$dir/www/full" "$full" www-data
+	runuser -u www-data -- test -x "$dir/www" || {
+		echo "www-data cannot reach $dir/www: make its parents searchable (chmod o+x)" >&2
+		exit 1
+	}
 	htpasswd -bc "$dir/htpasswd" "$user" "$password" 2>/dev/null
 	chmod 0644 "$dir/htpasswd"
 	port=$(srv_free_port)

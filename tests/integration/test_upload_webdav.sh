@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# WebDAV uploads with mfpscan-upload against real servers on 127.0.0.1:
+# Apache mod_dav_fs (Basic auth, a 512 KiB tmpfs folder for real 507s, TLS
+# with a self-signed CA, a location with oversized headers, a redirect to
+# another host) and the npm webdav-server with an RFC 4331 per-user quota.
+# Each case checks the class of the error and that nothing is lost.
+set -uo pipefail
+. "$(dirname "$0")/upload-common.sh"
+
+start_server apache-dav.sh apache 512 tls
+pwfile=$scratch/dav.pw
+echo "$DAV_PASSWORD" >"$pwfile"
+W=(-t webdav -U "$DAV_USER" -p "$pwfile")
+doc=$scratch/doc.pdf
+make_file "$doc" 300
+size=$(stat -c %s "$doc")
+
+# --- success, folders, byte-exact, idempotent
+expect_ok "check logs in and creates scans/2026/11" "${W[@]}" -u "$DAV_URL" -f scans/2026/11 check
+expect_eq "Apache reports no quota" "ok free=unknown" "$out"
+[ -d "$DAV_ROOT/scans/2026/11" ] && ok "the folder exists on the server" ||
+	not_ok "the folder exists on the server"
+
+run_upload "${W[@]}" -u "$DAV_URL" -f "scans/new/deep" put "$doc" "scan 1.pdf"
+expect_eq "put creates missing folders and returns the URL" \
+	"uploaded $DAV_URL/scans/new/deep/scan%201.pdf" "$out"
+expect_same_file "the bytes on the server equal the document" "$doc" "$DAV_ROOT/scans/new/deep/scan 1.pdf"
+expect_no_text "the password is not in the output" "$DAV_PASSWORD" "$out$errout"
+
+run_upload "${W[@]}" -u "$DAV_URL" -f "scans/new/deep" put "$doc" "scan 1.pdf"
+expect_eq "a retried put reports already-there" \
+	"already-there $DAV_URL/scans/new/deep/scan%201.pdf" "$out"
+expect_eq "one copy on the server" 1 "$(ls -A "$DAV_ROOT/scans/new/deep" | wc -l)"
+
+run_upload "${W[@]}" -u "$DAV_URL" -f "scans/new/deep" exists "scan 1.pdf" "$size"
+expect_eq "exists finds it" yes "$out"
+run_upload "${W[@]}" -u "$DAV_URL" -f "scans/new/deep" exists "scan 2.pdf" "$size"
+expect_eq "exists does not find another name" no "$out"
+expect_class "another size under the same name is a conflict" server \
+	"${W[@]}" -u "$DAV_URL" -f "scans/new/deep" exists "scan 1.pdf" 5
+
+run_upload "${W[@]}" -u "$DAV_URL" -P put "$doc" progress.pdf
+expect_text "progress reaches the document's size" "progress $size/$size" "$errout"
+
+# --- storage full: a real 507 from the tmpfs-backed folder
+big=$scratch/big.pdf
+make_file "$big" 800
+bigsum=$(sha256sum <"$big")
+expect_class "a full folder is storage-full (507)" storage-full \
+	"${W[@]}" -u "$DAV_URL" -f full put "$big" big.pdf
+expect_text "the server's words are kept" "Insufficient Storage" "$errout"
+expect_eq "no partial file on the server" "" "$(ls -A "$DAV_ROOT/full")"
+expect_eq "the local document is intact" "$bigsum" "$(sha256sum <"$big")"
+expect_ok "after the failure a small document still fits" \
+	"${W[@]}" -u "$DAV_URL" -f full put "$doc" small.pdf
+expect_same_file "and arrives byte-exact" "$doc" "$DAV_ROOT/full/small.pdf"
+
+# --- wrong password, server down, bad URLs
+echo "not-the-password" >"$scratch/bad.pw"
+expect_class "a wrong password is auth (check)" auth \
+	-t webdav -U "$DAV_USER" -p "$scratch/bad.pw" -u "$DAV_URL" check
+expect_text "the server's 401 is quoted" "401" "$errout"
+expect_no_text "the wrong password is not echoed" "not-the-password" "$errout"
+expect_class "a wrong password is auth (put)" auth \
+	-t webdav -U "$DAV_USER" -p "$scratch/bad.pw" -u "$DAV_URL" put "$doc" x.pdf
+expect_class "a server that is down is network" network \
+	"${W[@]}" -u "http://127.0.0.1:$(dead_port)/dav" put "$doc" x.pdf
+expect_class "credentials in the URL are refused" invalid \
+	"${W[@]}" -u "http://$DAV_USER:$DAV_PASSWORD@127.0.0.1:1/dav" check
+expect_no_text "and not echoed" "$DAV_PASSWORD" "$errout"
+expect_class "a folder with .. is refused" invalid "${W[@]}" -u "$DAV_URL" -f "a/../../etc" check
+expect_class "a name with / is refused" invalid "${W[@]}" -u "$DAV_URL" put "$doc" "../x.pdf"
+
+# --- TLS: self-signed CA rejected unless pinned
+expect_class "https with an unknown CA is tls" tls "${W[@]}" -u "$DAV_TLS_URL" check
+expect_ok "https with the CA pinned is accepted" "${W[@]}" -u "$DAV_TLS_URL" -c "$DAV_CA" check
+run_upload "${W[@]}" -u "$DAV_TLS_URL" -c "$DAV_CA" -f tls put "$doc" tls.pdf
+expect_eq "put over https with the pinned CA" "uploaded $DAV_TLS_URL/tls/tls.pdf" "$out"
+expect_same_file "and arrives byte-exact" "$doc" "$DAV_ROOT/tls/tls.pdf"
+srv_make_certs "$scratch/otherca"
+expect_class "pinning another CA is tls" tls "${W[@]}" -u "$DAV_TLS_URL" -c "$scratch/otherca/ca.pem" check
+expect_class "a missing CA file is tls" tls "${W[@]}" -u "$DAV_TLS_URL" -c "$scratch/nope.pem" check
+
+# --- bad replies
+expect_class "a reply with > 64 KiB of headers is refused" server "${W[@]}" -u "$DAV_HUGE_URL" check
+expect_text "and says so" "larger than" "$errout"
+expect_class "a redirect to another host is not followed" invalid "${W[@]}" -u "$DAV_REDIRECT_URL" put "$doc" r.pdf
+expect_text "the message names the target" "elsewhere.invalid" "$errout"
+
+# --- npm webdav-server: RFC 4331 quota and 507 past it
+start_server webdav-node.sh wdn 1000000
+echo "$WDN_PASSWORD" >"$scratch/wdn.pw"
+N=(-t webdav -U "$WDN_USER" -p "$scratch/wdn.pw" -u "$WDN_URL")
+a=$scratch/a.pdf b=$scratch/b.pdf
+make_file "$a" 580
+make_file "$b" 580
+run_upload "${N[@]}" -f inbox check
+expect_text "check reports the quota" "ok free=" "$out"
+free0=$(sed -n 's/^ok free=\([0-9]*\) .*/\1/p' <<<"$out")
+[ -n "$free0" ] && [ "$free0" -le 1000000 ] && [ "$free0" -gt 900000 ] &&
+	ok "free space is within the 1 MB quota ($free0)" || not_ok "free space is within the quota" "$out"
+expect_ok "a document under the quota uploads" "${N[@]}" -f inbox put "$a" a.pdf
+expect_same_file "byte-exact" "$a" "$WDN_ROOT/inbox/a.pdf"
+run_upload "${N[@]}" -f inbox check
+free1=$(sed -n 's/^ok free=\([0-9]*\) .*/\1/p' <<<"$out")
+[ -n "$free1" ] && [ $((free0 - free1)) -ge "$(stat -c %s "$a")" ] &&
+	ok "the reported free space shrank by the document" || not_ok "free space shrank" "$free0 -> $free1"
+expect_class "past the quota is storage-full (507)" storage-full "${N[@]}" -f inbox put "$b" b.pdf
+expect_text "the status is quoted" "507" "$errout"
+run_upload "${N[@]}" -f inbox put "$a" a.pdf
+expect_eq "a retry of the first is already-there" "already-there $WDN_URL/inbox/a.pdf" "$out"
+
+finish
