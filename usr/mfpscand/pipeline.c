@@ -582,103 +582,144 @@ static int upload_progress(void *ud, uint64_t sent, uint64_t total)
 	return atomic_load(&p->job->cancel) != JOB_CANCEL_NONE;
 }
 
-/* S608-S610: the document becomes a spool entry; its owner is told. */
-static void doc_spool(struct pipe *p, struct doc *doc, struct ticket *t,
-		      const struct err *why)
+static void post_spooled(struct pipe *p, const char *id,
+			 const struct ticket *t, bool partial)
 {
 	struct pipe_event *ev = event_new(EV_SPOOLED);
-	struct err e = { 0 };
-	char id[SPOOL_ID_MAX];
-	time_t now = time(NULL);
 
-	if (doc->partial) {
-		retry_first_failure(t, ERR_DEVICE, doc->partial_msg, now,
-				    &p->j->d->config->retry);
-		t->state = TICKET_NEEDS_ATTENTION;
-		t->retries_left = 0;
-		t->next_retry = 0;
-	} else {
-		retry_first_failure(t, why->cls, why->msg, now,
-				    &p->j->d->config->retry);
-	}
-	if (spool_commit(p->spool, p->uid, doc->tmp, t, id, &e) < 0) {
-		/* Left in the spool's tmp/ and logged: never deleted here. */
-		log_msg(LOG_ERR, "jobs: %s: document %s could not be uploaded (%s) nor spooled: %s",
-			p->job->path, doc->tmp, why ? why->msg : "partial",
-			e.msg);
-		snprintf(p->last_error, sizeof(p->last_error),
-			 "The document could not be uploaded (%s) and could not be kept in the spool (%s).",
-			 why ? why->msg : "partial document", e.msg);
-		p->local_failed = true;
-		free(ev);
-		close(doc->fd);
-		doc->fd = -1;
-		return;
-	}
-	close(doc->fd);
-	doc->fd = -1;
-	doc->tmp[0] = '\0';
 	p->n_spooled++;
 	log_msg(LOG_INFO, "jobs: %s: document spooled as %u/%s: %s",
 		p->job->path, (unsigned int)p->uid, id, t->last_error);
-	if (!doc->partial)
-		snprintf(p->last_error, sizeof(p->last_error),
-			 "The document could not be uploaded: %s. It is kept in the spool and will be uploaded automatically. %s",
-			 why->msg, jobs_advice(why->cls));
 	if (!ev)
 		return;
 	snprintf(ev->id, sizeof(ev->id), "%s", id);
 	ev->t = *t;
-	ev->partial = doc->partial;
+	ev->partial = partial;
 	post_event(p, ev);
 }
 
-static void doc_upload(struct pipe *p, struct doc *doc)
+static void post_uploaded(struct pipe *p, const struct attempt *a,
+			  uint64_t size)
 {
-	struct ticket t;
+	struct pipe_event *ev = event_new(EV_UPLOADED);
+
+	log_msg(LOG_INFO, "jobs: %s: uploaded %s (%" PRIu64 " bytes)%s",
+		p->job->path, a->remote_url, size,
+		a->already_there ? ", already there" : "");
+	p->n_uploaded++;
+	if (!ev)
+		return;
+	snprintf(ev->url, sizeof(ev->url), "%s", a->remote_url);
+	post_event(p, ev);
+}
+
+/*
+ * The spool could not take the document: upload it straight from the temp
+ * file. If that fails too the document stays in the spool's tmp/ (logged,
+ * never deleted here) and the job fails with both reasons.
+ */
+static void doc_upload_unspooled(struct pipe *p, struct doc *doc,
+				 struct ticket *t, const struct err *why)
+{
 	struct attempt a;
-	struct pipe_event *ev;
 	struct err e = { 0 };
 	uint64_t size = 0;
 
-	ticket_fill(p, doc, &t);
-	doc_name(p, doc, t.remote_name, sizeof(t.remote_name));
-	if (fsync(doc->fd) < 0)
-		log_errno(LOG_WARNING, errno, "jobs: %s: fsync", p->job->path);
-	if (spool_sha256_fd(doc->fd, t.sha256, &size, &e) < 0) {
-		err_prefix(&e, "reading the document back");
-		doc_spool(p, doc, &t, &e);
-		return;
+	if (spool_sha256_fd(doc->fd, t->sha256, &size, &e) < 0) {
+		a.e = e;
+		goto fail;
 	}
-	t.size = size;
-	if (doc->partial) {
-		doc_spool(p, doc, &t, NULL);
-		return;
-	}
-	attempt_upload(&p->job->dest, &t, doc->fd, upload_progress, p, &a);
+	t->size = size;
+	attempt_upload(&p->job->dest, t, doc->fd, upload_progress, p, &a);
 	p->uploaded_before += size;
-	atomic_store(&p->job->w_bytes_uploaded, p->uploaded_before);
 	if (a.ok) {
-		log_msg(LOG_INFO, "jobs: %s: uploaded %s (%" PRIu64 " bytes)%s",
-			p->job->path, a.remote_url, size,
-			a.already_there ? ", already there" : "");
 		doc_discard(p, doc);
-		p->n_uploaded++;
-		ev = event_new(EV_UPLOADED);
-		if (ev) {
-			snprintf(ev->url, sizeof(ev->url), "%s", a.remote_url);
-			post_event(p, ev);
-		}
+		post_uploaded(p, &a, size);
 		return;
 	}
 	if (user_cancelled(p)) {
 		doc_discard(p, doc);
 		return;
 	}
-	if (atomic_load(&p->job->cancel) == JOB_CANCEL_SHUTDOWN)
-		err_set(&a.e, ERR_LOCAL, 0, ECANCELED,
-			"the scan service stopped during the upload");
-	doc_spool(p, doc, &t, &a.e);
+fail:
+	log_msg(LOG_ERR, "jobs: %s: document %s could not be spooled (%s) nor uploaded (%s)",
+		p->job->path, doc->tmp, why->msg, a.e.msg);
+	snprintf(p->last_error, sizeof(p->last_error),
+		 "The document could not be uploaded (%s) and could not be kept in the spool (%s).",
+		 a.e.msg, why->msg);
+	p->local_failed = true;
+}
+
+/*
+ * S604-S610 for one document. The document is committed to the spool
+ * first (a waiting entry, not yet on the bus), then uploaded: a crash at
+ * any moment leaves a spool entry whose retry is idempotent (fixed remote
+ * name), so no scan is lost. Success removes the entry again; failure
+ * records the first failure in it and tells the owner.
+ */
+static void doc_upload(struct pipe *p, struct doc *doc)
+{
+	const struct retry_policy *pol = &p->j->d->config->retry;
+	struct ticket t;
+	struct attempt a;
+	struct err e = { 0 };
+	char id[SPOOL_ID_MAX];
+	time_t now = time(NULL);
+
+	ticket_fill(p, doc, &t);
+	doc_name(p, doc, t.remote_name, sizeof(t.remote_name));
+	if (doc->partial) {
+		retry_first_failure(&t, ERR_DEVICE, doc->partial_msg, now, pol);
+		t.state = TICKET_NEEDS_ATTENTION;
+		t.retries_left = 0;
+		t.next_retry = 0;
+	} else {
+		t.state = TICKET_WAITING;
+		t.retries_left = pol->count;
+		t.next_retry = retry_next_time(pol, ERR_NETWORK, 1, now);
+	}
+	if (spool_commit(p->spool, p->uid, doc->tmp, &t, id, &e) < 0) {
+		if (doc->partial) {
+			snprintf(p->last_error, sizeof(p->last_error),
+				 "The partial document could not be kept in the spool: %s", e.msg);
+			p->local_failed = true;
+			return;
+		}
+		doc_upload_unspooled(p, doc, &t, &e);
+		return;
+	}
+	doc->tmp[0] = '\0';		/* it is an entry now */
+	if (doc->partial) {
+		post_spooled(p, id, &t, true);
+		return;
+	}
+
+	attempt_upload(&p->job->dest, &t, doc->fd, upload_progress, p, &a);
+	p->uploaded_before += t.size;
+	atomic_store(&p->job->w_bytes_uploaded, p->uploaded_before);
+	if (a.ok || user_cancelled(p)) {
+		/* Uploaded, or the owner cancelled: the entry goes. */
+		if (spool_remove(p->spool, p->uid, id, &e) < 0)
+			log_msg(LOG_ERR, "jobs: %s: spool entry %s not removed: %s",
+				p->job->path, id, e.msg);
+		if (a.ok)
+			post_uploaded(p, &a, t.size);
+		return;
+	}
+	if (atomic_load(&p->job->cancel) == JOB_CANCEL_SHUTDOWN) {
+		/* Stays waiting; the restarted daemon retries it. */
+		log_msg(LOG_INFO, "jobs: %s: upload stopped by shutdown; kept as %u/%s",
+			p->job->path, (unsigned int)p->uid, id);
+		return;
+	}
+	retry_first_failure(&t, a.e.cls, a.e.msg, now, pol);
+	if (spool_update(p->spool, p->uid, id, &t, &e) < 0)
+		log_msg(LOG_ERR, "jobs: %s: spool entry %s: cannot store the failure: %s",
+			p->job->path, id, e.msg);
+	snprintf(p->last_error, sizeof(p->last_error),
+		 "The document could not be uploaded: %s. It is kept in the spool and will be uploaded automatically. %s",
+		 a.e.msg, jobs_advice(a.e.cls));
+	post_spooled(p, id, &t, false);
 }
 
 static void upload_run(struct pipe *p)

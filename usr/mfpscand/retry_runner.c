@@ -155,14 +155,15 @@ static bool finish_success(struct jobs *j, struct sentry *s,
 	struct ticket t = s->t;
 	char path[JOBS_PATH_MAX], id[JOBS_ID_MAX];
 	struct err e = { 0 };
+	int r;
 
 	log_msg(LOG_INFO, "jobs: spooled document %u/%s uploaded%s: %s",
 		(unsigned int)t.owner_uid, s->id,
 		res->already_there ? " (it was already there)" : "",
 		res->remote_url);
 	/* S807/S510: remove the local copy only now that it is uploaded. */
-	if (spool_remove(j->d->spool, t.owner_uid, s->id, &e) < 0 &&
-	    e.code != ENOENT) {
+	r = spool_remove(j->d->spool, t.owner_uid, s->id, &e);
+	if (r < 0 && r != -ENOENT) {
 		/* The next attempt finds it already there and removes it. */
 		log_msg(LOG_ERR, "jobs: spool entry %u/%s uploaded but not removed: %s",
 			(unsigned int)t.owner_uid, s->id, e.msg);
