@@ -504,7 +504,7 @@ int bus_emit_object_removed(struct daemon *d, uid_t owner, const char *path,
 	return r;
 }
 
-static int bus_keep_slot(sd_bus_slot *slot)
+int bus_keep_slot(sd_bus_slot *slot)
 {
 	if (bus_st.n_slots == BUS_SLOTS_MAX) {
 		sd_bus_slot_unref(slot);

@@ -46,6 +46,9 @@ int bus_init(struct daemon *d, struct err *e);
 /* Drop every slot and the connection registry (before sd_bus_unref). */
 void bus_done(struct daemon *d);
 
+/* Keep @slot until bus_done() (takes the reference; -ENOSPC: dropped). */
+int bus_keep_slot(sd_bus_slot *slot);
+
 /* Register the Manager object (bus_manager.c). */
 int bus_manager_register(struct daemon *d, struct err *e);
 

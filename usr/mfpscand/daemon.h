@@ -26,6 +26,7 @@
 
 #include "err.h"
 
+#define DAEMON_VERSION		"0.1.0"
 #define DAEMON_BUS_NAME		"org.mfpscan.Daemon1"
 #define DAEMON_PATH		"/org/mfpscan/Daemon1"
 #define DAEMON_IFACE_MANAGER	"org.mfpscan.Daemon1.Manager"

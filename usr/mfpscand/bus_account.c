@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bus_account: the org.mfpscan.Daemon1.Account objects, one per account at
+ * /org/mfpscan/Daemon1/account/<id>. A fallback vtable whose find callback
+ * answers "no such object" for accounts the caller does not own (root sees
+ * all), so that another user's account is indistinguishable from one that
+ * does not exist. Check() logs in to the destination on a worker thread
+ * and answers from the main thread through daemon_post(), so a slow
+ * server never blocks the bus. No property or method returns a secret.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "bus.h"
+#include "log.h"
+#include "upload.h"
+
+#define DICT_ENTRIES_MAX 32
+
+/* One running Check(): owned by the main thread except while the worker
+ * runs upload_check() on dest/space/e. */
+struct check_req {
+	struct check_req *next;
+	sd_bus_message *m;		/* the call, answered at the end */
+	struct dest dest;		/* private copy with secrets */
+	struct upload_space space;
+	struct err e;
+	int r;
+	pthread_t thread;
+	bool joined;
+	struct daemon *d;
+};
+
+static struct check_req *check_reqs;	/* running or awaiting their reply */
+static struct daemon *bus_acct_d;	/* set by bus_account_register() */
+
+/* --- dictionaries --------------------------------------------------------- */
+
+/* Walk an a{sv} of strings, calling @set for each key. */
+static int read_string_dict(sd_bus_message *m, const char *what,
+			    int (*set)(void *ctx, const char *key,
+				       const char *v, struct err *e),
+			    void *ctx, struct err *e)
+{
+	const char *key, *v;
+	int r, n = 0;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return err_set(e, ERR_INVALID, 0, EINVAL, "the %s must be a dictionary a{sv}", what);
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		if (++n > DICT_ENTRIES_MAX)
+			return err_set(e, ERR_INVALID, 0, E2BIG, "too many %s", what);
+		if (sd_bus_message_read(m, "s", &key) < 0 ||
+		    sd_bus_message_enter_container(m, 'v', NULL) < 0)
+			return err_set(e, ERR_INVALID, 0, EINVAL, "the %s could not be read", what);
+		r = bus_read_string_variant(m, key, &v, e);
+		if (r == 0)
+			r = set(ctx, key, v, e);
+		if (r < 0)
+			return r;
+		if (sd_bus_message_exit_container(m) < 0 ||
+		    sd_bus_message_exit_container(m) < 0)
+			return err_set(e, ERR_INVALID, 0, EINVAL, "the %s could not be read", what);
+	}
+	if (r < 0 || sd_bus_message_exit_container(m) < 0)
+		return err_set(e, ERR_INVALID, 0, EINVAL, "the %s could not be read", what);
+	return 0;
+}
+
+struct settings_ctx {
+	struct account_settings *s;
+	bool allow_name;
+};
+
+static int settings_set(void *ctx, const char *key, const char *v,
+			struct err *e)
+{
+	struct settings_ctx *c = ctx;
+	int f = account_field_from_key(key);
+
+	if (f < 0 || (f == ACCOUNT_NAME && !c->allow_name))
+		return err_set(e, ERR_INVALID, 0, EINVAL,
+			       "unknown setting '%.64s' (known: %surl, username, folder, name-template, notify-email, ca-file, host-key, region)",
+			       key, c->allow_name ? "name, " : "");
+	if (c->s->v[f])
+		return err_set(e, ERR_INVALID, 0, EINVAL, "setting '%s' is given twice", key);
+	c->s->v[f] = v;
+	return 0;
+}
+
+int bus_account_read_settings(sd_bus_message *m, bool allow_name,
+			      struct account_settings *s, struct err *e)
+{
+	struct settings_ctx c = { .s = s, .allow_name = allow_name };
+
+	memset(s, 0, sizeof(*s));
+	return read_string_dict(m, "settings", settings_set, &c, e);
+}
+
+static int secrets_set(void *ctx, const char *key, const char *v,
+		       struct err *e)
+{
+	struct account_secrets *s = ctx;
+	int k = account_secret_from_key(key);
+
+	if (k < 0)
+		return err_set(e, ERR_INVALID, 0, EINVAL,
+			       "unknown secret '%.64s' (known: password, access-key, secret-key)",
+			       key);
+	if (s->v[k])
+		return err_set(e, ERR_INVALID, 0, EINVAL, "secret '%s' is given twice", key);
+	s->v[k] = v;
+	return 0;
+}
+
+int bus_account_read_secrets(sd_bus_message *m, struct account_secrets *s,
+			     struct err *e)
+{
+	memset(s, 0, sizeof(*s));
+	return read_string_dict(m, "secrets", secrets_set, s, e);
+}
+
+/* --- objects ---------------------------------------------------------------- */
+
+static int account_find(sd_bus *bus, const char *path, const char *iface,
+			void *userdata, void **found, sd_bus_error *error)
+{
+	struct daemon *d = userdata;
+	struct account *acc = accounts_by_path(d->accounts, path);
+
+	if (!acc || !bus_caller_may_see(d, account_owner(acc)))
+		return 0;
+	*found = acc;
+	return 1;
+}
+
+static int account_enumerate(sd_bus *bus, const char *prefix, void *userdata,
+			     char ***nodes, sd_bus_error *error)
+{
+	struct daemon *d = userdata;
+	struct account *acc = NULL;
+	size_t n = 0;
+	char **v;
+
+	v = calloc(1, sizeof(*v));
+	while (v && (acc = accounts_next(d->accounts, acc))) {
+		char **nv;
+
+		if (!bus_caller_may_see(d, account_owner(acc)))
+			continue;
+		nv = reallocarray(v, n + 2, sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[n] = strdup(account_path(acc));
+		if (!v[n])
+			break;
+		v[++n] = NULL;
+	}
+	if (!v || acc) {
+		for (size_t i = 0; v && i < n; i++)
+			free(v[i]);
+		free(v);
+		return -ENOMEM;
+	}
+	*nodes = v;
+	return 0;
+}
+
+static int account_property(sd_bus *bus, const char *path, const char *iface,
+			    const char *property, sd_bus_message *reply,
+			    void *userdata, sd_bus_error *error)
+{
+	struct account *acc = userdata;
+
+	if (strcmp(property, "Owner") == 0)
+		return sd_bus_message_append(reply, "u", (uint32_t)account_owner(acc));
+	if (strcmp(property, "Type") == 0)
+		return sd_bus_message_append(reply, "s", account_type_name(acc));
+	for (int f = 0; f < ACCOUNT_FIELD_COUNT; f++) {
+		const char *p = account_field_property(f);
+
+		if (p && strcmp(p, property) == 0)
+			return sd_bus_message_append(reply, "s", account_get(acc, f));
+	}
+	return -ENOENT;
+}
+
+/* Owner or root; anyone else gets the same answer as for a missing object. */
+static int account_access(sd_bus_message *m, struct account *acc)
+{
+	uid_t uid;
+	int r = bus_method_uid(m, &uid);
+
+	if (r <= 0)
+		return r;
+	if (uid != 0 && uid != account_owner(acc))
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_UNKNOWN_OBJECT,
+						  "Unknown object '%s'.",
+						  sd_bus_message_get_path(m));
+	return 1;
+}
+
+static void account_emit_changed(struct daemon *d, struct account *acc,
+				 uint32_t changed)
+{
+	const char *names[ACCOUNT_FIELD_COUNT + 1];
+	size_t n = 0;
+
+	for (int f = 0; f < ACCOUNT_FIELD_COUNT; f++)
+		if ((changed & (1U << f)) && account_field_property(f))
+			names[n++] = account_field_property(f);
+	names[n] = NULL;
+	if (n)
+		bus_emit_properties_changed(d, account_owner(acc), account_path(acc),
+					    DAEMON_IFACE_ACCOUNT, names);
+}
+
+static int method_update(sd_bus_message *m, void *userdata,
+			 sd_bus_error *error)
+{
+	struct account *acc = userdata;
+	struct account_settings s;
+	uint32_t changed = 0;
+	struct err e;
+	int r;
+
+	if ((r = account_access(m, acc)) <= 0)
+		return r;
+	err_clear(&e);
+	r = bus_account_read_settings(m, true, &s, &e);
+	if (r == 0)
+		r = account_update(acc, &s, &changed, &e);
+	if (r < 0)
+		return bus_reply_err(m, &e);
+	account_emit_changed(bus_acct_d, acc, changed);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_set_secrets(sd_bus_message *m, void *userdata,
+			      sd_bus_error *error)
+{
+	struct account *acc = userdata;
+	struct account_secrets s;
+	struct err e;
+	int r;
+
+	if ((r = account_access(m, acc)) <= 0)
+		return r;
+	err_clear(&e);
+	r = bus_account_read_secrets(m, &s, &e);
+	if (r == 0)
+		r = account_set_secrets(acc, &s, &e);
+	if (r < 0)
+		return bus_reply_err(m, &e);
+	log_msg(LOG_INFO, "accounts: secrets of %s changed", account_id(acc));
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+/* --- Check() ----------------------------------------------------------------- */
+
+static void check_unlink(struct check_req *req)
+{
+	for (struct check_req **pp = &check_reqs; *pp; pp = &(*pp)->next) {
+		if (*pp == req) {
+			*pp = req->next;
+			return;
+		}
+	}
+}
+
+/* Main thread: answer the call and free everything of @arg. */
+static void check_done(struct daemon *d, void *arg)
+{
+	struct check_req *req = arg;
+	char msg[ERR_MSG_MAX + 32];
+	int r;
+
+	if (!req->joined)
+		pthread_join(req->thread, NULL);
+	check_unlink(req);
+	if (req->r == 0)
+		snprintf(msg, sizeof(msg), "%s", req->space.known ?
+			 "Logged in; the server reports its free space." :
+			 "Logged in; the server does not report free space.");
+	else
+		snprintf(msg, sizeof(msg), "%s (%s)", req->e.msg,
+			 err_class_name(req->e.cls) ? err_class_name(req->e.cls) : "error");
+	r = sd_bus_reply_method_return(req->m, "bts", req->r == 0,
+				       (uint64_t)(req->space.known ? req->space.free_bytes : 0),
+				       msg);
+	if (r < 0)
+		log_errno(LOG_DEBUG, -r, "accounts: Check reply");
+	account_dest_release(&req->dest);
+	sd_bus_message_unref(req->m);
+	free(req);
+}
+
+/* Worker: the network part, touching only @req's private copies. */
+static void *check_thread(void *arg)
+{
+	struct check_req *req = arg;
+
+	err_clear(&req->e);
+	req->r = upload_check(&req->dest, &req->space, &req->e);
+	if (daemon_post(req->d, check_done, req) < 0)
+		log_msg(LOG_ERR, "accounts: Check result lost: out of memory");
+	return NULL;
+}
+
+static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct account *acc = userdata;
+	struct check_req *req;
+	struct err e;
+	int r;
+
+	if ((r = account_access(m, acc)) <= 0)
+		return r;
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return sd_bus_reply_method_errorf(m, BUS_ERROR_LOCAL, "Out of memory.");
+	req->d = bus_acct_d;
+	err_clear(&e);
+	r = account_dest_get(acc, &req->dest, &e);
+	if (r < 0) {
+		free(req);
+		return bus_reply_err(m, &e);
+	}
+	req->m = sd_bus_message_ref(m);
+	r = pthread_create(&req->thread, NULL, check_thread, req);
+	if (r != 0) {
+		account_dest_release(&req->dest);
+		sd_bus_message_unref(req->m);
+		free(req);
+		return sd_bus_reply_method_errorf(m, BUS_ERROR_LOCAL,
+						  "Cannot start the check: %s.", strerror(r));
+	}
+	req->next = check_reqs;
+	check_reqs = req;
+	return 1;	/* answered later by check_done() */
+}
+
+void bus_account_join_workers(struct daemon *d)
+{
+	for (struct check_req *req = check_reqs; req; req = req->next) {
+		if (!req->joined) {
+			pthread_join(req->thread, NULL);
+			req->joined = true;
+		}
+	}
+}
+
+/* --- Delete() ---------------------------------------------------------------- */
+
+static int method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct account *acc = userdata;
+	struct daemon *d = bus_acct_d;
+	char path[256];
+	uid_t owner;
+	struct err e;
+	int r;
+
+	if ((r = account_access(m, acc)) <= 0)
+		return r;
+	owner = account_owner(acc);
+	snprintf(path, sizeof(path), "%s", account_path(acc));
+	if (d->jobs)
+		jobs_account_deleted(d->jobs, acc);
+	err_clear(&e);
+	r = accounts_delete(d->accounts, acc, &e);
+	if (r < 0)
+		return bus_reply_err(m, &e);
+	bus_emit_object_removed(d, owner, path, DAEMON_IFACE_ACCOUNT);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static const sd_bus_vtable account_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Name", "s", account_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Type", "s", account_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Url", "s", account_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Username", "s", account_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Folder", "s", account_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("NameTemplate", "s", account_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("NotifyEmail", "s", account_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Owner", "u", account_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_ARGS("a{sv}", settings),
+				SD_BUS_NO_RESULT, method_update, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("SetSecrets", SD_BUS_ARGS("a{sv}", secrets),
+				SD_BUS_NO_RESULT, method_set_secrets, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Check", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("b", ok, "t", free_bytes, "s", message),
+				method_check, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+				method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_VTABLE_END
+};
+
+int bus_account_register(struct daemon *d, struct err *e)
+{
+	int r;
+
+	bus_acct_d = d;
+	r = bus_add_object_tree(d, ACCOUNT_PREFIX, DAEMON_IFACE_ACCOUNT,
+				account_vtable, account_find, account_enumerate, d);
+	if (r < 0)
+		return err_set(e, ERR_LOCAL, -r, -r, "bus: cannot register accounts: %s",
+			       strerror(-r));
+	return 0;
+}
