@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_scan: start a scan and follow the job (see cmd_scan.h).
+ *
+ * Following a job without missing its end: the PropertiesChanged match is
+ * added before Scan is called, so no change can slip between the reply and
+ * the subscription; then the job's properties are read once with GetAll.
+ * Signals that were queued before the GetAll reply describe an older state
+ * than the reply does: they are recognised by their serial (the daemon
+ * numbers its messages in sending order) and skipped, so the state shown
+ * never goes backwards. If the daemon leaves the bus the wait ends.
+ *
+ * Ctrl-C asks the daemon to cancel the job and keeps waiting for its end;
+ * a second Ctrl-C stops waiting (the daemon finishes on its own).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_scan.h"
+#include "ctl.h"
+#include "ctl_bus.h"
+#include "interrupt.h"
+#include "progress.h"
+#include "props.h"
+
+struct scan_args {
+	const char *to;
+	const char *str_key[5];		/* device source color-mode format name */
+	const char *str_val[5];
+	const char *num_key[5];		/* resolution width-mm height-mm pages */
+	uint32_t num_val[5];
+	int n_str, n_num;
+	uint32_t pages;
+	bool no_wait;
+};
+
+struct scan_wait {
+	char job[512];
+	struct props props;
+	uint64_t min_cookie;	/* ignore signals older than the GetAll reply */
+	bool final;
+	bool daemon_gone;
+	struct progress progress;
+};
+
+static const char usage_text[] =
+	"Usage: mfpscanctl scan --to ACCOUNT [options]\n"
+	"\n"
+	"Scan a document and deliver it to ACCOUNT (see: mfpscanctl accounts list).\n"
+	"  --to ACCOUNT          destination account (name or object path)\n"
+	"  --device NAME         scanner (see: mfpscanctl caps), default: the default\n"
+	"  --source S            flatbed, adf or adf-duplex\n"
+	"  --mode M              mono, gray or color\n"
+	"  --resolution DPI      e.g. 300\n"
+	"  --format F            pdf, jpeg, png or tiff\n"
+	"  --width-mm N          scan area width (default: the whole glass)\n"
+	"  --height-mm N         scan area height\n"
+	"  --pages N             ADF: read N sheets (default: all)\n"
+	"  --name NAME           job name, used by the account's file name template\n"
+	"  --no-wait             print the job's path and return at once\n"
+	"Progress is shown on a terminal; otherwise one line per event.\n"
+	"Exit status: 0 delivered, 2 kept in the spool (will be retried),\n"
+	"1 refused or failed (the daemon's message is printed), 64 usage.\n";
+
+enum { OPT_NO_WAIT = 1000 };
+
+static const struct option scan_options[] = {
+	{ "to", required_argument, NULL, 'T' },
+	{ "device", required_argument, NULL, 'd' },
+	{ "source", required_argument, NULL, 's' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "resolution", required_argument, NULL, 'r' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "width-mm", required_argument, NULL, 'W' },
+	{ "height-mm", required_argument, NULL, 'H' },
+	{ "pages", required_argument, NULL, 'p' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Strict unsigned 32-bit parse: digits only, no sign, no overflow. */
+static int parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int add_num(struct scan_args *a, const char *key, const char *text)
+{
+	uint32_t v;
+
+	if (parse_u32(text, &v) < 0) {
+		fprintf(stderr, "mfpscanctl: --%s needs a whole number, not \"%s\"\n",
+			strcmp(key, "resolution") == 0 ? "resolution" : key, text);
+		return -1;
+	}
+	if (strcmp(key, "pages") == 0)
+		a->pages = v;
+	a->num_key[a->n_num] = key;
+	a->num_val[a->n_num++] = v;
+	return 0;
+}
+
+static void add_str(struct scan_args *a, const char *key, const char *value)
+{
+	a->str_key[a->n_str] = key;
+	a->str_val[a->n_str++] = value;
+}
+
+/* One option; 0 ok, 1 help shown, -1 usage error. */
+static int take_option(struct scan_args *a, int c)
+{
+	switch (c) {
+	case 'T': a->to = optarg; return 0;
+	case 'd': add_str(a, "device", optarg); return 0;
+	case 's': add_str(a, "source", optarg); return 0;
+	case 'm': add_str(a, "color-mode", optarg); return 0;
+	case 'f': add_str(a, "format", optarg); return 0;
+	case 'n': add_str(a, "name", optarg); return 0;
+	case 'r': return add_num(a, "resolution", optarg);
+	case 'W': return add_num(a, "width-mm", optarg);
+	case 'H': return add_num(a, "height-mm", optarg);
+	case 'p': return add_num(a, "pages", optarg);
+	case OPT_NO_WAIT: a->no_wait = true; return 0;
+	case 'h': fputs(usage_text, stdout); return 1;
+	default: return -1;
+	}
+}
+
+/* 0 ok, 1 help shown, -1 usage error (message printed). */
+static int parse_args(int argc, char **argv, struct scan_args *a)
+{
+	int c, r;
+	bool seen[128] = { false };
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", scan_options, NULL)) != -1) {
+		if (c > 0 && c < 128 && c != 'h' && seen[c]) {
+			fputs("mfpscanctl: an option was given twice\n", stderr);
+			return -1;
+		}
+		if (c > 0 && c < 128)
+			seen[c] = true;
+		r = take_option(a, c);
+		if (r)
+			return r;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mfpscanctl: unexpected argument \"%s\"\n", argv[optind]);
+		return -1;
+	}
+	if (!a->to) {
+		fputs("mfpscanctl: scan needs --to ACCOUNT\n", stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int append_options(sd_bus_message *m, const struct scan_args *a)
+{
+	int i, r;
+
+	r = sd_bus_message_open_container(m, 'a', "{sv}");
+	for (i = 0; r >= 0 && i < a->n_str; i++)
+		r = sd_bus_message_append(m, "{sv}", a->str_key[i], "s", a->str_val[i]);
+	for (i = 0; r >= 0 && i < a->n_num; i++)
+		r = sd_bus_message_append(m, "{sv}", a->num_key[i], "u", a->num_val[i]);
+	return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
+static bool state_is_final(const char *s)
+{
+	return strcmp(s, "done") == 0 || strcmp(s, "spooled") == 0 ||
+	       strcmp(s, "failed") == 0 || strcmp(s, "cancelled") == 0;
+}
+
+/* Apply the job's (changed) properties and redraw. */
+static void job_changed(struct scan_wait *w)
+{
+	progress_update(&w->progress, &w->props);
+	if (state_is_final(props_text(&w->props, "State", "")))
+		w->final = true;
+}
+
+static int on_properties_changed(sd_bus_message *m, void *userdata,
+				 sd_bus_error *ret_error)
+{
+	struct scan_wait *w = userdata;
+	const char *iface, *path = sd_bus_message_get_path(m);
+	uint64_t cookie = 0;
+
+	(void)ret_error;
+	if (!w->job[0] || !path || strcmp(path, w->job) != 0)
+		return 0;
+	if (sd_bus_message_get_cookie(m, &cookie) >= 0 && cookie < w->min_cookie)
+		return 0;
+	if (sd_bus_message_read(m, "s", &iface) < 0 ||
+	    strcmp(iface, CTL_IFACE_JOB) != 0)
+		return 0;
+	if (props_read(m, &w->props) == 0)
+		job_changed(w);
+	return 0;
+}
+
+static int on_owner_changed(sd_bus_message *m, void *userdata,
+			    sd_bus_error *ret_error)
+{
+	struct scan_wait *w = userdata;
+	const char *name, *old_owner, *new_owner;
+
+	(void)ret_error;
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) >= 0 &&
+	    strcmp(name, CTL_DEST) == 0 && !*new_owner)
+		w->daemon_gone = true;
+	return 0;
+}
+
+/* Subscribe before calling Scan (see the top of this file). */
+static int subscribe(sd_bus *bus, struct scan_wait *w)
+{
+	int r;
+
+	r = sd_bus_add_match(bus, NULL,
+			     "type='signal',sender='" CTL_DEST "',"
+			     "interface='org.freedesktop.DBus.Properties',"
+			     "member='PropertiesChanged',"
+			     "path_namespace='" CTL_PATH "/job'",
+			     on_properties_changed, w);
+	if (r >= 0)
+		r = sd_bus_add_match(bus, NULL,
+				     "type='signal',sender='org.freedesktop.DBus',"
+				     "member='NameOwnerChanged',arg0='" CTL_DEST "'",
+				     on_owner_changed, w);
+	return r < 0 ? ctl_bus_report("subscribing to job changes", NULL, r) : 0;
+}
+
+/* Manager.Scan; on success @w->job holds the job's path. */
+static int start_scan(sd_bus *bus, const char *account,
+		      const struct scan_args *a, struct scan_wait *w)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL, *reply = NULL;
+	const char *job;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, CTL_DEST, CTL_PATH,
+					   CTL_IFACE_MANAGER, "Scan");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "o", account);
+	if (r >= 0)
+		r = append_options(m, a);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, CTL_SLOW_CALL_USEC, &error, &reply);
+	sd_bus_message_unref(m);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "o", &job);
+	if (r >= 0)
+		snprintf(w->job, sizeof(w->job), "%s", job);
+	sd_bus_message_unref(reply);
+	if (r < 0) {
+		r = ctl_bus_report("scan refused", &error, r);
+		sd_bus_error_free(&error);
+		return r;
+	}
+	return 0;
+}
+
+/* GetAll of the job; its serial is where signals start to count. */
+static int read_job(sd_bus *bus, struct scan_wait *w)
+{
+	sd_bus_message *reply = NULL;
+	int r;
+
+	r = ctl_bus_get_all(bus, w->job, CTL_IFACE_JOB, &reply);
+	if (r)
+		return r;
+	if (sd_bus_message_get_cookie(reply, &w->min_cookie) < 0)
+		w->min_cookie = 0;
+	r = props_read(reply, &w->props);
+	sd_bus_message_unref(reply);
+	if (r < 0)
+		return ctl_bus_report(w->job, NULL, r);
+	job_changed(w);
+	return 0;
+}
+
+static void cancel_job(sd_bus *bus, struct scan_wait *w)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	progress_end(&w->progress);
+	fputs("mfpscanctl: cancelling the job (Ctrl-C again to stop waiting)\n",
+	      stderr);
+	if (sd_bus_call_method(bus, CTL_DEST, w->job, CTL_IFACE_JOB, "Cancel",
+			       &error, NULL, "") < 0)
+		ctl_bus_report("Cancel", &error, -EIO);
+	sd_bus_error_free(&error);
+}
+
+/* Process bus traffic until the job ends. 0, or an exit code. */
+static int wait_job(sd_bus *bus, struct scan_wait *w)
+{
+	int r, handled = 0;
+
+	while (!w->final && !w->daemon_gone) {
+		if (interrupt_count() > handled) {
+			if (handled++ > 0) {
+				progress_end(&w->progress);
+				fprintf(stderr, "mfpscanctl: stopped waiting; the job "
+					"continues: %s\n", w->job);
+				return 130;
+			}
+			cancel_job(bus, w);
+		}
+		r = sd_bus_process(bus, NULL);
+		if (r > 0)
+			continue;
+		if (r == 0)
+			r = sd_bus_wait(bus, UINT64_MAX);
+		if (r < 0 && r != -EINTR)
+			return ctl_bus_report("waiting for the job", NULL, r);
+	}
+	progress_end(&w->progress);
+	if (w->daemon_gone && !w->final) {
+		fprintf(stderr, "mfpscanctl: the daemon left the bus; job %s is lost "
+			"from view\n", w->job);
+		return CTL_EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* Tell the user where the document went; the exit code by final state. */
+static int report_end(const struct scan_wait *w)
+{
+	const char *state = props_text(&w->props, "State", "");
+	const char *error = props_text(&w->props, "Error", "");
+	uint32_t pages = (uint32_t)props_num(&w->props, "Pages");
+
+	if (strcmp(state, "done") == 0) {
+		printf("Scanned %" PRIu32 " page%s; the document is at: %s\n", pages,
+		       pages == 1 ? "" : "s", props_text(&w->props, "RemoteUrl", "?"));
+		return CTL_EXIT_OK;
+	}
+	if (strcmp(state, "spooled") == 0) {
+		printf("The document could not be uploaded: %s\n"
+		       "It was kept in the spool and will be retried "
+		       "(see: mfpscanctl spool list).\n", *error ? error : "unknown error");
+		return CTL_EXIT_SPOOLED;
+	}
+	fprintf(stderr, "mfpscanctl: scan %s: %s\n", state,
+		*error ? error : "no reason given");
+	return CTL_EXIT_FAIL;
+}
+
+int cmd_scan(sd_bus *bus, int argc, char **argv)
+{
+	struct scan_args a;
+	struct scan_wait w;
+	char account[512];
+	int r;
+
+	r = parse_args(argc, argv, &a);
+	if (r)
+		return r > 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+	memset(&w, 0, sizeof(w));
+	progress_init(&w.progress, stdout, a.pages);
+	r = ctl_bus_account_path(bus, a.to, account, sizeof(account));
+	if (!r && !a.no_wait)
+		r = subscribe(bus, &w);
+	if (!r)
+		r = start_scan(bus, account, &a, &w);
+	if (!r && a.no_wait) {
+		printf("%s\n", w.job);
+		return CTL_EXIT_OK;
+	}
+	interrupt_install();
+	if (!r)
+		r = read_job(bus, &w);
+	if (!r)
+		r = wait_job(bus, &w);
+	if (!r)
+		r = report_end(&w);
+	props_clear(&w.props);
+	return r;
+}
