@@ -105,7 +105,17 @@ TEST_F(pl, semantics)
 		p.band_lines = 16;
 		ASSERT_EQ(0, params_set(self->fd, &p));
 		ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
-		rev = poll1(self->fd, 30000);
+		/* events 0: only POLLERR/POLLHUP can end this wait */
+		{
+			struct pollfd pe = { .fd = self->fd, .events = 0 };
+			int r = poll(&pe, 1, 30000);
+
+			ASSERT_EQ(1, r) {
+				TH_LOG("no POLLERR within 30 s of an overrunning job");
+			}
+			EXPECT_EQ(POLLERR, pe.revents);
+		}
+		rev = poll1(self->fd, 0);
 		ASSERT_TRUE(rev > 0 && (rev & POLLERR)) {
 			TH_LOG("overrun: revents 0x%x", rev);
 		}

@@ -51,6 +51,18 @@ FIXTURE_VARIANT_ADD(stream, rgb_adf) {
 	.bufsize = 1 << 20, .width_um = A4W, .height_um = A4H,
 };
 
+FIXTURE_VARIANT_ADD(stream, gray_adf_300dpi) {
+	.source = MFPSCAN_SOURCE_ADF, .mode = MFPSCAN_MODE_GRAY8, .res = 300,
+	.pages = 2, .adf_pages = -1, .expect_pages = 2, .band_lines = 128,
+	.bufsize = 1 << 20, .width_um = A4W, .height_um = A4H,
+};
+
+FIXTURE_VARIANT_ADD(stream, rgb_adf_150dpi) {
+	.source = MFPSCAN_SOURCE_ADF, .mode = MFPSCAN_MODE_RGB24, .res = 150,
+	.pages = 2, .adf_pages = -1, .expect_pages = 2, .band_lines = 200,
+	.bufsize = 0, .width_um = A4W, .height_um = A4H,
+};
+
 FIXTURE_VARIANT_ADD(stream, mono_duplex_all_sheets) {
 	.source = MFPSCAN_SOURCE_ADF_DUPLEX, .mode = MFPSCAN_MODE_MONO1,
 	.res = 150, .pages = 0, .adf_pages = 2, .expect_pages = 4,

@@ -11,7 +11,7 @@
 set -u
 
 top=$(pwd)
-bin=$top/build/kselftest
+bin=${MFPSCAN_KSFT_BIN:-$top/build/kselftest}
 ko=$top/kernel/mfpscan.ko
 cfs=/sys/kernel/config
 dfs=/sys/kernel/debug
