@@ -23,6 +23,25 @@
 #include "scan_params.h"
 #include "spool.h"
 
+#define SCAN_PENDING_MAX 32	/* entries tried before one scan */
+
+struct scan_req {
+	struct scan_req *next;		/* jobs->reqs */
+	bool joined;
+	struct jobs *j;
+	sd_bus_message *m;		/* the Scan call, answered at the end */
+	uid_t caller;
+	char account[TICKET_PATH_MAX];
+	struct job *job;		/* not yet on the bus */
+	struct attempt_job pending[SCAN_PENDING_MAX];
+	size_t n_pending;
+	/* upload_check() of the destination (S502-S503) */
+	int check_r;
+	struct err check_e;
+	struct upload_space space;
+	pthread_t thread;
+};
+
 static const char *const job_state_names[JOB_STATE_COUNT] = {
 	[JOB_QUEUED] = "queued",
 	[JOB_SCANNING] = "scanning",
@@ -211,7 +230,7 @@ static void job_unlink(struct jobs *j, struct job *job)
 }
 
 /* Keep finished jobs for a while, at most JOBS_FINISHED_PER_USER per user. */
-static void jobs_prune(struct jobs *j, uid_t owner)
+void jobs_prune(struct jobs *j, uid_t owner)
 {
 	time_t now = time(NULL);
 	unsigned int kept = 0;
@@ -403,6 +422,29 @@ static int device_caps(struct jobs_device *dev, struct err *e)
 
 /* --- construction ------------------------------------------------------- */
 
+/* The spool, unless the core opened it already; recovered and logged. */
+static int jobs_open_spool(struct jobs *j, struct err *e)
+{
+	const struct config *c = j->d->config;
+	struct spool_limits lim;
+	struct spool_recovery rep = { 0 };
+	int r;
+
+	spool_limits_default(&lim);
+	lim.max_bytes_per_user = c->spool_max_bytes_per_user;
+	lim.max_entries_per_user = c->spool_max_entries_per_user;
+	r = spool_open(c->spool_dir, &lim, &j->d->spool, &rep, e);
+	if (r < 0) {
+		err_prefix(e, "spool %s", c->spool_dir);
+		return r;
+	}
+	j->own_spool = true;
+	log_msg(LOG_INFO, "jobs: spool %s: %zu users, %zu entries recovered (%zu commits completed, %zu removals completed, %zu temp files removed, %zu orphaned)",
+		c->spool_dir, rep.users, rep.entries, rep.rolled_forward,
+		rep.removals_finished, rep.temp_removed, rep.orphaned);
+	return 0;
+}
+
 int jobs_new(struct daemon *d, struct jobs **out, struct err *e)
 {
 	struct jobs *j = calloc(1, sizeof(*j));
@@ -421,12 +463,15 @@ int jobs_new(struct daemon *d, struct jobs **out, struct err *e)
 	r = retry_runner_new(j, &j->runner, e);
 	if (r < 0)
 		goto fail;
-	/* Every entry recovered by spool_open() gets an object and a timer. */
-	if (d->spool) {
-		r = jobs_load_spool(j, e);
+	if (!d->spool) {
+		r = jobs_open_spool(j, e);
 		if (r < 0)
 			goto fail;
 	}
+	/* Every entry recovered by spool_open() gets an object and a timer. */
+	r = jobs_load_spool(j, e);
+	if (r < 0)
+		goto fail;
 	*out = j;
 	return 0;
 fail:
@@ -442,6 +487,12 @@ void jobs_free(struct jobs *j)
 	if (!j)
 		return;
 	atomic_store(&j->shutting_down, true);
+	/* Pre-processing threads end after their current upload. */
+	for (struct scan_req *req = j->reqs; req; req = req->next) {
+		pthread_join(req->thread, NULL);
+		req->joined = true;	/* scan_req_done() frees it */
+	}
+	j->reqs = NULL;
 	for (job = j->jobs; job; job = job->next)
 		if (!job->finished)
 			pipeline_cancel(job, JOB_CANCEL_SHUTDOWN);
@@ -468,6 +519,8 @@ void jobs_free(struct jobs *j)
 	for (size_t i = 0; i < j->n_devices; i++)
 		free(j->devices[i].spec);
 	free(j->devices);
+	if (j->own_spool)
+		j->d->spool = spool_close(j->d->spool);
 	free(j);
 }
 
@@ -617,33 +670,38 @@ static int read_options(sd_bus_message *m, struct scan_options *o,
 
 /* --- Manager.Scan: the pre-processing worker ---------------------------- */
 
-#define SCAN_PENDING_MAX 32	/* entries tried before one scan */
 
-struct scan_req {
-	struct jobs *j;
-	sd_bus_message *m;		/* the Scan call, answered at the end */
-	uid_t caller;
-	char account[TICKET_PATH_MAX];
-	struct job *job;		/* not yet on the bus */
-	struct attempt_job pending[SCAN_PENDING_MAX];
-	size_t n_pending;
-	/* upload_check() of the destination (S502-S503) */
-	int check_r;
-	struct err check_e;
-	struct upload_space space;
-	pthread_t thread;
-};
-
-static void scan_req_free(struct scan_req *req)
+/* @exiting: the jobs table is gone; free only what @req owns. */
+static void scan_req_free(struct scan_req *req, bool exiting)
 {
-	for (size_t i = 0; i < req->n_pending; i++)
-		attempt_release(&req->pending[i]);
+	for (size_t i = 0; i < req->n_pending; i++) {
+		struct attempt_job *a = &req->pending[i];
+
+		if (a->s && !exiting) {
+			/* Not attempted: back to its previous state. */
+			a->s->busy = false;
+			a->s->t.state = a->prev_state;
+			retry_runner_schedule(req->j->runner, a->s);
+		}
+		attempt_release(a);
+	}
 	if (req->job) {
-		req->job->device->busy = false;
+		if (!exiting)
+			req->job->device->busy = false;
 		job_unref(req->job);
 	}
 	sd_bus_message_unref(req->m);
 	free(req);
+}
+
+static void scan_req_unlink(struct scan_req *req)
+{
+	for (struct scan_req **p = &req->j->reqs; *p; p = &(*p)->next) {
+		if (*p == req) {
+			*p = req->next;
+			return;
+		}
+	}
 }
 
 static void scan_req_done(struct daemon *d, void *arg);
@@ -758,13 +816,23 @@ static void scan_req_done(struct daemon *d, void *arg)
 	struct attempt_job *first_failed = NULL;
 	size_t n_failed = 0;
 	char need[32], have[32];
+	struct err e = { 0 };
 
-	pthread_join(req->thread, NULL);
+	if (!req->joined)
+		pthread_join(req->thread, NULL);
+	req->joined = true;
+	if (d->exiting) {
+		/* jobs_free() ran or runs: touch nothing of @j. */
+		bus_reply_errorf(req->m, "Failed", "The scan service is stopping; scan again in a moment.");
+		scan_req_free(req, true);
+		return;
+	}
+	scan_req_unlink(req);
 	atomic_fetch_sub(&j->workers, 1);
 	for (size_t i = 0; i < req->n_pending; i++) {
 		struct attempt_job *a = &req->pending[i];
 
-		if (d->exiting || !a->s)
+		if (!a->s)
 			continue;
 		if (!retry_runner_finish(j, a)) {
 			n_failed++;
@@ -773,10 +841,6 @@ static void scan_req_done(struct daemon *d, void *arg)
 		}
 		a->s = NULL;
 	}
-	if (d->exiting) {
-		bus_reply_errorf(req->m, "Failed", "The scan service is stopping; scan again in a moment.");
-		goto out;
-	}
 	if (n_failed && j->d->config->pending_policy == CONFIG_PENDING_BLOCK) {
 		reply_pending(req, first_failed, n_failed);
 		goto out;
@@ -784,6 +848,12 @@ static void scan_req_done(struct daemon *d, void *arg)
 	if (req->check_r < 0 && check_refuses(req->check_e.cls)) {
 		err_prefix(&req->check_e, "account '%s'", req->job->account_name);
 		bus_reply_err(req->m, &req->check_e);
+		goto out;
+	}
+	/* Refuse up front what the spool could not keep (no scan lost). */
+	if (spool_reserve(j->d->spool, req->job->owner,
+			  req->job->expected_bytes, &e) < 0) {
+		bus_reply_err(req->m, &e);
 		goto out;
 	}
 	if (req->check_r < 0)
@@ -800,7 +870,7 @@ static void scan_req_done(struct daemon *d, void *arg)
 	}
 	scan_req_start_job(req);
 out:
-	scan_req_free(req);
+	scan_req_free(req, false);
 }
 
 /* Hand the caller's waiting entries to the pre-processing (S504). */
@@ -811,7 +881,7 @@ static void scan_req_collect(struct scan_req *req)
 
 		if (req->n_pending == SCAN_PENDING_MAX)
 			break;
-		if (s->t.owner_uid != req->caller || s->busy ||
+		if (s->t.owner_uid != req->job->owner || s->busy ||
 		    s->t.state != TICKET_WAITING)
 			continue;
 		a = &req->pending[req->n_pending++];
@@ -844,7 +914,8 @@ static struct job *job_new(struct jobs *j, uid_t caller, struct account *acc)
 	job->id = j->next_job_id++;
 	snprintf(job->path, sizeof(job->path), "%s/%" PRIu64, JOBS_JOB_PREFIX,
 		 job->id);
-	job->owner = caller;
+	/* root may scan to a user's account: the document is the user's. */
+	job->owner = account_owner(acc);
 	snprintf(job->account, sizeof(job->account), "%s", account_path(acc));
 	snprintf(job->account_name, sizeof(job->account_name), "%s",
 		 account_name(acc));
@@ -865,6 +936,8 @@ int jobs_handle_scan(struct jobs *j, sd_bus_message *m, uid_t caller,
 
 	if (atomic_load(&j->shutting_down))
 		return bus_reply_errorf(m, "Failed", "The scan service is stopping; scan again in a moment.");
+	if (caller != 0 && account_owner(acc) != caller)
+		return bus_reply_errorf(m, "NotFound", "There is no such account.");
 	if (read_options(m, &o, &e) < 0)
 		return bus_reply_err(m, &e);
 	dev = jobs_device(j, o.device);
@@ -899,10 +972,6 @@ int jobs_handle_scan(struct jobs *j, sd_bus_message *m, uid_t caller,
 	job->device = dev;
 	job->expected_bytes = scan_expected_bytes(&o, &dev->caps, &params);
 
-	/* Refuse up front what the spool could not keep (no scan lost). */
-	r = spool_reserve(j->d->spool, caller, job->expected_bytes, &e);
-	if (r < 0)
-		goto refuse;
 	r = account_dest_get(acc, &job->dest, &e);
 	if (r < 0)
 		goto refuse;
@@ -919,10 +988,12 @@ int jobs_handle_scan(struct jobs *j, sd_bus_message *m, uid_t caller,
 	if (r < 0) {
 		err_set(&e, ERR_LOCAL, 0, -r, "cannot start a worker thread");
 		bus_reply_err(m, &e);
-		scan_req_free(req);
-		return 0;
+		scan_req_free(req, false);
+		return 1;
 	}
-	return 0;
+	req->next = j->reqs;
+	j->reqs = req;
+	return 1;	/* handled: the reply comes from scan_req_done() */
 refuse:
 	job_unref(job);
 	free(req);

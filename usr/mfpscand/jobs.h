@@ -113,13 +113,17 @@ struct sentry {
 	bool retry_now;			/* Retry() asked while busy */
 };
 
+struct scan_req;
+
 struct jobs {
 	struct daemon *d;
+	struct scan_req *reqs;		/* Scan calls being pre-processed */
 	struct job *jobs;
 	uint64_t next_job_id;
 	struct sentry *entries;
 	struct jobs_device *devices;
 	size_t n_devices;
+	bool own_spool;			/* opened here, closed by jobs_free */
 	atomic_bool shutting_down;
 	atomic_int workers;		/* running worker threads */
 	struct retry_runner *runner;
@@ -133,6 +137,8 @@ const char *job_state_name(enum job_state s);
 struct job *jobs_find_job(struct jobs *j, const char *path);
 struct sentry *jobs_find_entry(struct jobs *j, const char *path);
 struct sentry *jobs_find_entry_id(struct jobs *j, uid_t uid, const char *id);
+/* Forget finished jobs beyond the time and per-user limits. */
+void jobs_prune(struct jobs *j, uid_t owner);
 void job_ref(struct job *job);
 void job_unref(struct job *job);
 /* Emit PropertiesChanged of @job's changed properties (rate limited unless @force). */

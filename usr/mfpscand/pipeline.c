@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,17 @@ struct pipe_event {
 	char error[ERR_MSG_MAX];
 };
 
+/* snprintf for messages: a long server message is cut, on purpose. */
+static void __attribute__((format(printf, 3, 4)))
+msgf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -125,6 +137,7 @@ static void on_event(struct daemon *d, void *arg)
 	struct job *job = ev->job;
 	struct jobs *j = job->jobs;
 	struct sentry *s;
+	uid_t owner;
 
 	if (d->exiting) {
 		if (ev->type == EV_FINISHED)
@@ -168,7 +181,9 @@ static void on_event(struct daemon *d, void *arg)
 			job->thread_started = false;
 			atomic_fetch_sub(&j->workers, 1);
 		}
+		owner = job->owner;
 		job_unref(job);		/* the worker's reference */
+		jobs_prune(j, owner);
 		break;
 	}
 	free(ev);
@@ -381,12 +396,12 @@ static void keep_partial(struct pipe *p, const char *why)
 			doc_abandon(p);
 			return;
 		}
-		snprintf(p->cur.partial_msg, sizeof(p->cur.partial_msg),
+		msgf(p->cur.partial_msg, sizeof(p->cur.partial_msg),
 			 "Partial document: %s. %u complete pages and the first %u of %u lines of page %u (the rest left blank) were kept; use Retry to upload it anyway, Open to save it, or Discard.",
 			 why, done_pages, p->page_lines, p->pg.height_px,
 			 done_pages + 1);
 	} else {
-		snprintf(p->cur.partial_msg, sizeof(p->cur.partial_msg),
+		msgf(p->cur.partial_msg, sizeof(p->cur.partial_msg),
 			 "Partial document: %s. The %u complete pages were kept; use Retry to upload them anyway, Open to save them, or Discard.",
 			 why, done_pages);
 	}
@@ -486,7 +501,7 @@ static void scan_run(struct pipe *p)
 		doc_abandon(p);
 	} else if (p->device_failed) {
 		if (atomic_load(&p->job->cancel) == JOB_CANCEL_SHUTDOWN)
-			snprintf(p->fail.msg, sizeof(p->fail.msg),
+			msgf(p->fail.msg, sizeof(p->fail.msg),
 				 "the scan service stopped during the scan");
 		keep_partial(p, p->fail.msg);
 	} else if (p->enc) {
@@ -644,7 +659,7 @@ static void doc_upload_unspooled(struct pipe *p, struct doc *doc,
 fail:
 	log_msg(LOG_ERR, "jobs: %s: document %s could not be spooled (%s) nor uploaded (%s)",
 		p->job->path, doc->tmp, why->msg, a.e.msg);
-	snprintf(p->last_error, sizeof(p->last_error),
+	msgf(p->last_error, sizeof(p->last_error),
 		 "The document could not be uploaded (%s) and could not be kept in the spool (%s).",
 		 a.e.msg, why->msg);
 	p->local_failed = true;
@@ -680,7 +695,7 @@ static void doc_upload(struct pipe *p, struct doc *doc)
 	}
 	if (spool_commit(p->spool, p->uid, doc->tmp, &t, id, &e) < 0) {
 		if (doc->partial) {
-			snprintf(p->last_error, sizeof(p->last_error),
+			msgf(p->last_error, sizeof(p->last_error),
 				 "The partial document could not be kept in the spool: %s", e.msg);
 			p->local_failed = true;
 			return;
@@ -716,7 +731,7 @@ static void doc_upload(struct pipe *p, struct doc *doc)
 	if (spool_update(p->spool, p->uid, id, &t, &e) < 0)
 		log_msg(LOG_ERR, "jobs: %s: spool entry %s: cannot store the failure: %s",
 			p->job->path, id, e.msg);
-	snprintf(p->last_error, sizeof(p->last_error),
+	msgf(p->last_error, sizeof(p->last_error),
 		 "The document could not be uploaded: %s. It is kept in the spool and will be uploaded automatically. %s",
 		 a.e.msg, jobs_advice(a.e.cls));
 	post_spooled(p, id, &t, false);
@@ -746,30 +761,30 @@ static void finish(struct pipe *p)
 	}
 	if (user_cancelled(p)) {
 		ev->state = JOB_CANCELLED;
-		snprintf(ev->error, sizeof(ev->error),
+		msgf(ev->error, sizeof(ev->error),
 			 "Cancelled; nothing that was not yet uploaded was kept.");
 	} else if (p->device_failed || p->local_failed) {
 		ev->state = JOB_FAILED;
 		if (!p->fail.msg[0])
-			snprintf(ev->error, sizeof(ev->error), "%s",
+			msgf(ev->error, sizeof(ev->error), "%s",
 				 p->last_error);
 		else if (p->n_spooled)
-			snprintf(ev->error, sizeof(ev->error),
+			msgf(ev->error, sizeof(ev->error),
 				 "%s. What was read is kept in your spool.",
 				 p->fail.msg);
 		else if (p->n_uploaded)
-			snprintf(ev->error, sizeof(ev->error),
+			msgf(ev->error, sizeof(ev->error),
 				 "%s. The %zu pages read before it were uploaded.",
 				 p->fail.msg, p->n_uploaded);
 		else
-			snprintf(ev->error, sizeof(ev->error), "%s",
+			msgf(ev->error, sizeof(ev->error), "%s",
 				 p->fail.msg);
 	} else if (p->n_spooled) {
 		ev->state = JOB_SPOOLED;
-		snprintf(ev->error, sizeof(ev->error), "%s", p->last_error);
+		msgf(ev->error, sizeof(ev->error), "%s", p->last_error);
 	} else if (p->n_docs == 0) {
 		ev->state = JOB_FAILED;
-		snprintf(ev->error, sizeof(ev->error),
+		msgf(ev->error, sizeof(ev->error),
 			 "The scanner delivered no page.");
 	} else {
 		ev->state = JOB_DONE;
