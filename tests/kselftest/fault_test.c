@@ -208,6 +208,27 @@ TEST_F(fault, cover_open_during_job)
 	expect_clean_job(_metadata, self->fd, &self->p, 2, 1);
 }
 
+TEST_F(fault, jam_armed_during_job)
+{
+	struct stream_exp e;
+
+	BODY_START();
+	if (variant->line_rate == 0)
+		SKIP(return, "needs a paced engine");
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, stream_init(&e, &self->p, 1, self->p.pages));
+	ASSERT_STREAM_OK(read_some(self->fd, &e, 1 << 16, 2), &e);
+	ASSERT_EQ(0, e.page);
+	/* page 2 is at least 1700 lines (0.5 s at 3000 lines/s) away */
+	DBG("jam", "2 160\n");
+	stream_expect_error(&e, MFPSCAN_ERR_JAM, 2, 160);
+	ASSERT_STREAM_OK(read_job(self->fd, &e, 1 << 16), &e);
+	EXPECT_EQ(2, e.err_seen_page);
+	EXPECT_EQ(160, e.err_seen_line);
+	stream_fini(&e);
+	expect_error_state(_metadata, &self->sim, self->fd, MFPSCAN_ERR_JAM, 1, 1);
+}
+
 TEST_F(fault, no_paper_adf_but_flatbed_works)
 {
 	struct mfpscan_params fb = self->p;

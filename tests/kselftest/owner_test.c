@@ -70,7 +70,7 @@ TEST_F(own, second_start_ebusy_others_status_only)
 {
 	struct mfpscan_params q;
 	struct mfpscan_status st;
-	char buf[8192];
+	char buf[8192], state[32];
 
 	BODY_START();
 	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_START, NULL);
@@ -81,6 +81,8 @@ TEST_F(own, second_start_ebusy_others_status_only)
 		TH_LOG("state %s", state_name(st.state));
 	}
 	EXPECT_EQ(1, st.job);
+	ASSERT_EQ(0, sim_sys_read(&self->sim, "state", state, sizeof(state)));
+	EXPECT_STREQ("scanning", state);
 	EXPECT_EQ(-1, read(self->b, buf, sizeof(buf)));
 	EXPECT_EQ(EBUSY, errno);
 	ASSERT_IOCTL_ERR(EBUSY, self->b, MFPSCAN_IOC_ABORT, NULL);
@@ -97,6 +99,8 @@ TEST_F(own, second_start_ebusy_others_status_only)
 	EXPECT_EQ(MFPSCAN_STATE_ABORTED, st.state);
 	EXPECT_EQ(MFPSCAN_ERR_ABORTED, st.error);
 	EXPECT_EQ(1, st.errors);
+	ASSERT_EQ(0, sim_sys_read(&self->sim, "state", state, sizeof(state)));
+	EXPECT_STREQ("aborted", state);
 
 	/* now b owns job 2; a may not read it */
 	ASSERT_IOCTL_OK(self->b, MFPSCAN_IOC_START, NULL);
