@@ -298,6 +298,8 @@ static int check_all(char *const *f, enum dest_type type, uid_t owner,
 		return bad(e, ACCOUNT_URL, "is required for this account type");
 	if (type == DEST_LOCAL && !*f[ACCOUNT_FOLDER])
 		return bad(e, ACCOUNT_FOLDER, "is required for a local account");
+	if (type == DEST_SFTP && !*f[ACCOUNT_USERNAME])
+		return bad(e, ACCOUNT_USERNAME, "is required for an sftp account");
 	if (type == DEST_SFTP && !*f[ACCOUNT_HOST_KEY])
 		return bad(e, ACCOUNT_HOST_KEY, "is required for an sftp account (the server's key is pinned)");
 	return 0;

@@ -283,10 +283,12 @@ static void check_done(struct daemon *d, void *arg)
 	if (!req->joined)
 		pthread_join(req->thread, NULL);
 	check_unlink(req);
-	if (req->r == 0)
-		snprintf(msg, sizeof(msg), "%s", req->space.known ?
-			 "Logged in; the server reports its free space." :
-			 "Logged in; the server does not report free space.");
+	if (req->r == 0 && req->space.known)
+		snprintf(msg, sizeof(msg), "The destination works; %.1f GiB free.",
+			 (double)req->space.free_bytes / (1024.0 * 1024 * 1024));
+	else if (req->r == 0)
+		snprintf(msg, sizeof(msg), "%s",
+			 "The destination works; it does not report its free space.");
 	else
 		snprintf(msg, sizeof(msg), "%s (%s)", req->e.msg,
 			 err_class_name(req->e.cls) ? err_class_name(req->e.cls) : "error");

@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 	log_open("mfpscand", !o.log_stderr &&
 		 (!isatty(STDERR_FILENO) || getenv("INVOCATION_ID")), LOG_INFO);
 	if (config_load(o.config, o.config_given, &d.config, &e) < 0) {
-		log_msg(LOG_ERR, "mfpscand: configuration: %s", e.msg);
+		log_msg(LOG_ERR, "main: configuration: %s", e.msg);
 		fprintf(stderr, "mfpscand: configuration: %s\n", e.msg);
 		return 1;
 	}
@@ -299,11 +299,11 @@ int main(int argc, char **argv)
 		r = sd_event_loop(d.event);
 		sd_notify(0, "STOPPING=1");
 		if (r < 0)
-			log_errno(LOG_ERR, -r, "mfpscand: event loop ended");
+			log_errno(LOG_ERR, -r, "main: event loop ended");
 		else
-			log_msg(LOG_INFO, "mfpscand: stopping");
+			log_msg(LOG_INFO, "main: stopping");
 	} else {
-		log_msg(LOG_ERR, "mfpscand: %s", e.msg);
+		log_msg(LOG_ERR, "main: %s", e.msg);
 		if (o.log_stderr == false)
 			fprintf(stderr, "mfpscand: %s\n", e.msg);
 	}
