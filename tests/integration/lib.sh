@@ -26,6 +26,17 @@
 IT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IT_BUILD=${IT_BUILD:-$IT_TOP/build/usr}
 IT_TEST=$(basename "${0%.sh}")
+
+# it_find_prog NAME: the built program NAME (a regular executable file) in
+# build/usr or build/usr/bin, or empty.
+it_find_prog() {
+	local p
+	for p in "$IT_BUILD/$1" "$IT_BUILD/bin/$1"; do
+		if [ -f "$p" ] && [ -x "$p" ]; then printf '%s\n' "$p"; return; fi
+	done
+}
+IT_DAEMON=${IT_DAEMON:-$(it_find_prog mfpscand)}
+IT_VERIFY=${IT_VERIFY:-$(it_find_prog tools/mfpscan-verify)}
 IT_ALICE=${IT_ALICE:-mfpscan-alice}
 IT_BOB=${IT_BOB:-mfpscan-bob}
 IT_PASS=0
@@ -37,6 +48,7 @@ IT_DAEMON_PID=
 IT_BGPIDS=()
 IT_FAILURES=$IT_TOP/build/integration/FAILURES.md
 IT_DEST=org.mfpscan.Daemon1
+IT_TEMPLATE=${IT_TEMPLATE:-"doc-{counter}"}
 IT_PATH=/org/mfpscan/Daemon1
 IT_MGR=org.mfpscan.Daemon1.Manager
 IT_ERR=org.mfpscan.Daemon1.Error
@@ -181,8 +193,10 @@ it_init() {
 	IT_ALICE_UID=$(id -u "$IT_ALICE")
 	IT_BOB_UID=$(id -u "$IT_BOB")
 	# The users run clients from a directory they can surely reach.
-	if [ -x "$IT_BUILD/mfpscanctl" ]; then
-		install -m 0755 "$IT_BUILD/mfpscanctl" "$IT_DIR/bin/mfpscanctl"
+	local ctlbin
+	ctlbin=${IT_CTL_BIN:-$(it_find_prog mfpscanctl)}
+	if [ -n "$ctlbin" ]; then
+		install -m 0755 "$ctlbin" "$IT_DIR/bin/mfpscanctl"
 	fi
 	IT_CTL=$IT_DIR/bin/mfpscanctl
 	export IT_DIR IT_CTL
@@ -190,7 +204,7 @@ it_init() {
 
 # it_need_daemon: fail the test (not skip: CI builds it) without the binary.
 it_need_daemon() {
-	[ -x "$IT_BUILD/mfpscand" ] ||
+	[ -n "$IT_DAEMON" ] ||
 		it_die "daemon binary missing" "$IT_BUILD/mfpscand not built (make -C usr)"
 }
 
@@ -198,6 +212,12 @@ it_need_daemon() {
 it_need_ctl() {
 	[ -x "$IT_CTL" ] ||
 		it_die "mfpscanctl missing" "$IT_BUILD/mfpscanctl not built (make -C usr)"
+}
+
+# it_need_verify: fail the test without mfpscan-verify.
+it_need_verify() {
+	[ -n "$IT_VERIFY" ] ||
+		it_die "mfpscan-verify missing" "$IT_BUILD/tools/mfpscan-verify not built"
 }
 
 # it_start_bus: a private dbus-daemon with a system-bus-like policy.
@@ -290,7 +310,7 @@ it_bus_has_daemon() {
 it_start_daemon() {
 	local i
 	it_need_daemon
-	"$IT_BUILD/mfpscand" --config "$IT_CONF" --log-stderr \
+	"$IT_DAEMON" --config "$IT_CONF" --log-stderr \
 		>>"$IT_DIR/daemon.log" 2>&1 &
 	IT_DAEMON_PID=$!
 	for i in $(seq 1 200); do
@@ -358,6 +378,33 @@ ctl() {
 	as "$u" "$IT_CTL" "$@"
 }
 
+# pycall USER PATH IFACE METHOD SIG PYARGS: call with python3-dbus as USER,
+# for what busctl and dbus-send cannot send (strings over 128 KiB, typed
+# variants). PYARGS is a Python expression of the arguments; U(n) and T(n)
+# are dbus.UInt32/UInt64, BIG is a 1 MiB string. Prints "OK <reply>" or
+# "ERROR <error name> <message>" (exit 1).
+pycall() {
+	local u=$1
+	shift
+	as "$u" /usr/bin/python3 - "$IT_BUS_ADDR" "$@" <<'PY'
+import sys, dbus
+addr, path, iface, method, sig, args = sys.argv[1:7]
+bus = dbus.bus.BusConnection(addr)
+env = {"dbus": dbus, "U": dbus.UInt32, "T": dbus.UInt64, "B": dbus.Boolean,
+       "BIG": "x" * (1 << 20)}
+try:
+    a = eval(args or "()", env)
+    if not isinstance(a, tuple):
+        a = (a,)
+    obj = bus.get_object("org.mfpscan.Daemon1", path, introspect=False)
+    r = obj.get_dbus_method(method, iface)(*a, signature=sig, timeout=120)
+    print("OK", repr(r))
+except dbus.exceptions.DBusException as e:
+    print("ERROR", e.get_dbus_name(), e.get_dbus_message())
+    sys.exit(1)
+PY
+}
+
 # mgr USER METHOD [SIG ARGS...]: call a Manager method with busctl.
 mgr() {
 	local u=$1
@@ -386,7 +433,7 @@ it_local_dir() {
 it_create_local() {
 	local u=$1 name=$2 folder=$3 out
 	out=$(mgr "$u" CreateAccount 'ssa{sv}a{sv}' "$name" local \
-		2 folder s "$folder" name-template s "${IT_TEMPLATE:-doc-%n}" 0) ||
+		2 folder s "$folder" name-template s "$IT_TEMPLATE" 0) ||
 		{ printf '%s\n' "$out" >&2; return 1; }
 	it_busctl_path "$out"
 }

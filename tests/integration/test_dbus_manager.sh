@@ -59,10 +59,10 @@ om=$(bctl "$A" call "$IT_DEST" "$IT_PATH" \
 assert_match "GetManagedObjects answers" '^a\{oa\{sa\{sv\}\}\} ' "$om"
 
 # Unknown members and wrong signatures are errors, not crashes.
-check_error "unknown method" 'UnknownMethod|InvalidArgs' \
-	mgr "$A" NoSuchMethod
-check_error "GetCapabilities with an argument" 'InvalidArgs|UnknownMethod' \
-	mgr "$B" GetCapabilities s x
+check_error "unknown method" 'org.freedesktop.DBus.Error.UnknownMethod' \
+	dsend "$A" --dest="$IT_DEST" "$IT_PATH" "$IT_MGR.NoSuchMethod"
+check_error "GetCapabilities with an argument" 'org.freedesktop.DBus.Error.InvalidArgs' \
+	dsend "$B" --dest="$IT_DEST" "$IT_PATH" "$IT_MGR.GetCapabilities" string:x
 check "Peer.Ping answers" bctl "$A" call "$IT_DEST" \
 	"$IT_PATH" org.freedesktop.DBus.Peer Ping --verbose
 it_daemon_alive "daemon alive after the manager calls"
