@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -120,6 +121,36 @@ TEST_F(load, rmmod_refused_while_file_open)
 		TH_LOG("rmmod after close: %s", strerror(-err));
 	}
 	ASSERT_FALSE(loaded());
+	ASSERT_EQ(0, insmod(self->ko));
+}
+
+TEST_F(load, mapping_pins_module)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	const volatile struct mfpscan_mmap_status *st;
+	void *m;
+	int err;
+
+	BODY_START();
+	SIM_UP(&self->sim[0], "loadmap", NULL, &self->fd[0]);
+	m = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, self->fd[0],
+		 MFPSCAN_MMAP_OFFSET_STATUS);
+	ASSERT_NE(MAP_FAILED, m);
+	st = m;
+	CLOSE_FD(self->fd[0]);
+	sim_destroy(&self->sim[0]);
+	/* only the mapping is left: the module must stay */
+	err = rmmod();
+	EXPECT_TRUE(err == -EAGAIN || err == -EBUSY) {
+		TH_LOG("rmmod with a live mapping: %s", err ? strerror(-err) : "succeeded");
+	}
+	ASSERT_TRUE(loaded());
+	EXPECT_EQ(MFPSCAN_STATE_GONE, st->state);
+	munmap(m, (size_t)pg);
+	err = rmmod_settled();
+	ASSERT_EQ(0, err) {
+		TH_LOG("rmmod after munmap: %s", strerror(-err));
+	}
 	ASSERT_EQ(0, insmod(self->ko));
 }
 

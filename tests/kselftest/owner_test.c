@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,109 @@ TEST_F(own, closing_owner_aborts)
 	ASSERT_EQ(0, mfp_status(self->b, &st));
 	EXPECT_EQ(2, st.job);
 	ASSERT_IOCTL_OK(self->b, MFPSCAN_IOC_ABORT, NULL);
+}
+
+TEST_F(own, closing_other_file_does_not_abort)
+{
+	struct mfpscan_status st;
+
+	BODY_START();
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_START, NULL);
+	close(self->b);
+	self->b = -1;
+	ASSERT_EQ(0, mfp_status(self->a, &st));
+	EXPECT_TRUE(running(st.state)) {
+		TH_LOG("closing a non-owner file changed the state to %s",
+		       state_name(st.state));
+	}
+	EXPECT_EQ(0, st.errors);
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_ABORT, NULL);
+	read_aborted(_metadata, self->a, &self->p, 1);
+}
+
+/* ABORT while the engine is stalled on a full ring: the ABORTED band still
+ * arrives after every band already produced. */
+TEST_F(own, abort_while_stalled_appends_error_band)
+{
+	struct sim_cfg cfg = SIM_CFG(.ring_kib = 64);
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_GRAY8, 75, 210000,
+					      297000, 3, 16);
+	struct mfpscan_status st;
+	struct sim s2;
+	int fd, err;
+
+	BODY_START();
+	err = sim_create(&s2, "ownstall", &cfg);
+	ASSERT_EQ(0, err);
+	fd = sim_open(&s2, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, params_set(fd, &p));
+	ASSERT_IOCTL_OK(fd, MFPSCAN_IOC_START, NULL);
+	err = mfp_wait_state(fd, MFPSCAN_STATE_STALLED, 20000, &st);
+	ASSERT_EQ(0, err);
+	ASSERT_IOCTL_OK(fd, MFPSCAN_IOC_ABORT, NULL);
+	read_aborted(_metadata, fd, &p, 1);
+	ASSERT_EQ(0, mfp_status(fd, &st));
+	EXPECT_EQ(MFPSCAN_STATE_ABORTED, st.state);
+	EXPECT_EQ(MFPSCAN_ERR_ABORTED, st.error);
+	close(fd);
+	sim_destroy(&s2);
+}
+
+struct racer {
+	int fd;
+	pthread_barrier_t *bar;
+	int ret;
+};
+
+static void *race_start(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->bar);
+	r->ret = mfp_ioctl(r->fd, MFPSCAN_IOC_START, NULL);
+	return NULL;
+}
+
+TEST_F(own, concurrent_starts_exactly_one_wins)
+{
+	enum { N = 6, ROUNDS = 20 };
+	struct racer r[N];
+	pthread_t th[N];
+	pthread_barrier_t bar;
+	int i, round, wins, winner;
+
+	BODY_START();
+	for (i = 0; i < N; i++) {
+		r[i].fd = sim_open(&self->sim, O_RDWR);
+		ASSERT_LE(0, r[i].fd);
+		ASSERT_EQ(0, params_set(r[i].fd, &self->p));
+		r[i].bar = &bar;
+	}
+	for (round = 0; round < ROUNDS; round++) {
+		ASSERT_EQ(0, pthread_barrier_init(&bar, NULL, N));
+		for (i = 0; i < N; i++)
+			ASSERT_EQ(0, pthread_create(&th[i], NULL, race_start, &r[i]));
+		wins = 0;
+		winner = -1;
+		for (i = 0; i < N; i++) {
+			ASSERT_EQ(0, pthread_join(th[i], NULL));
+			if (!r[i].ret) {
+				wins++;
+				winner = i;
+			} else {
+				EXPECT_EQ(-EBUSY, r[i].ret);
+			}
+		}
+		pthread_barrier_destroy(&bar);
+		ASSERT_EQ(1, wins) {
+			TH_LOG("round %d: %d STARTs succeeded at once", round, wins);
+		}
+		ASSERT_IOCTL_OK(r[winner].fd, MFPSCAN_IOC_ABORT, NULL);
+	}
+	for (i = 0; i < N; i++)
+		close(r[i].fd);
 }
 
 TEST_HARNESS_MAIN
