@@ -605,6 +605,9 @@ static int account_from_json(struct accounts *a, json_object *o,
 	    !json_object_object_get_ex(o, "counter", &counter))
 		return err_set(e, ERR_LOCAL, EBADMSG, EBADMSG,
 			       "id, type, owner or counter missing or wrong");
+	if (json_object_get_int64(owner) < 0 ||
+	    json_object_get_int64(owner) >= (int64_t)UINT32_MAX)
+		return err_set(e, ERR_LOCAL, EBADMSG, EBADMSG, "owner out of range");
 	acc = account_alloc(a, id, (uid_t)json_object_get_int64(owner), t);
 	if (!acc)
 		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "out of memory");
@@ -869,6 +872,10 @@ int accounts_create(struct accounts *a, uid_t owner, const char *name,
 	if (r == 0)
 		r = account_store(acc, acc->f, 0, e);
 	if (r < 0) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s.secret", a->dir, id);
+		unlink(path);
 		account_free(acc);
 		return r;
 	}

@@ -19,6 +19,8 @@
 #include "upload.h"
 
 #define DICT_ENTRIES_MAX 32
+#define CHECKS_PER_USER_MAX 4	/* Check() calls running at once per user */
+#define CHECKS_MAX 32		/* ... and in all */
 
 /* One running Check(): owned by the main thread except while the worker
  * runs upload_check() on dest/space/e. */
@@ -31,6 +33,7 @@ struct check_req {
 	int r;
 	pthread_t thread;
 	bool joined;
+	uid_t uid;			/* the caller, for the limits above */
 	struct daemon *d;
 };
 
@@ -314,19 +317,36 @@ static void *check_thread(void *arg)
 	return NULL;
 }
 
+/* A worker per Check() is cheap but not free: bound them per user and in all. */
+static bool check_allowed(uid_t uid)
+{
+	size_t mine = 0, all = 0;
+
+	for (struct check_req *req = check_reqs; req; req = req->next) {
+		all++;
+		mine += req->uid == uid;
+	}
+	return mine < CHECKS_PER_USER_MAX && all < CHECKS_MAX;
+}
+
 static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct account *acc = userdata;
 	struct check_req *req;
+	uid_t uid;
 	struct err e;
 	int r;
 
 	if ((r = account_access(m, acc)) <= 0)
 		return r;
+	if (bus_caller_uid(m, &uid) < 0 || !check_allowed(uid))
+		return bus_reply_errorf(m, "Local",
+					"Too many checks are running; wait for them to finish.");
 	req = calloc(1, sizeof(*req));
 	if (!req)
 		return sd_bus_reply_method_errorf(m, BUS_ERROR_LOCAL, "Out of memory.");
 	req->d = bus_acct_d;
+	req->uid = uid;
 	err_clear(&e);
 	r = account_dest_get(acc, &req->dest, &e);
 	if (r < 0) {
