@@ -311,8 +311,12 @@ int band_source_next(struct band_source *s, struct band_view *out,
 	struct band_record rec;
 	int r;
 
-	if (s->state == BAND_DONE)
+	if (s->state == BAND_DONE) {
+		/* The JOB_END band's payload is no longer in use. */
+		if (s->ops->release)
+			s->ops->release(s->priv);
 		return 0;
+	}
 	if (s->state == BAND_FAILED) {
 		if (e)
 			*e = s->fail;

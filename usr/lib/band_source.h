@@ -114,6 +114,8 @@ struct band_source_ops {
 	/* 0 with @rec filled, or a negative errno with @e set. */
 	int (*next_record)(void *priv, struct band_record *rec, struct err *e);
 	int (*abort)(void *priv, struct err *e);
+	/* Optional: the caller is done with the job's last record. */
+	void (*release)(void *priv);
 	int (*poll_fd)(void *priv);
 	void (*close)(void *priv);
 };

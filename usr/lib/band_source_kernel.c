@@ -345,6 +345,14 @@ static int kernel_abort(void *priv, struct err *e)
 	return 0;
 }
 
+static void kernel_release_last(void *priv)
+{
+	struct kernel_dev *d = priv;
+
+	if (d->use_mmap && d->control)
+		kernel_release(d);
+}
+
 static int kernel_poll_fd(void *priv)
 {
 	return ((struct kernel_dev *)priv)->fd;
@@ -372,6 +380,7 @@ static const struct band_source_ops kernel_ops = {
 	.start = kernel_start,
 	.next_record = kernel_next_record,
 	.abort = kernel_abort,
+	.release = kernel_release_last,
 	.poll_fd = kernel_poll_fd,
 	.close = kernel_close,
 };
