@@ -53,6 +53,10 @@ struct mfpscan_job {
  * @bytes_per_line: bytes per line (0 for an error band)
  * @flags: MFPSCAN_BAND_* (never MFPSCAN_BAND_PAD)
  * @error: MFPSCAN_ERR_* with MFPSCAN_BAND_ERROR, else 0
+ * @checksum: with @has_checksum, the CRC-32 (zlib's crc32()) of the
+ *	payload as the engine knows it (from the device, or computed more
+ *	cheaply than the core could); without it the core computes it
+ * @has_checksum: @checksum is valid
  */
 struct mfpscan_band_desc {
 	u32 page;
@@ -62,6 +66,8 @@ struct mfpscan_band_desc {
 	u32 bytes_per_line;
 	u32 flags;
 	u32 error;
+	u32 checksum;
+	bool has_checksum;
 };
 
 /**

@@ -401,8 +401,13 @@ void mfpscan_band_commit(struct mfpscan_dev *mdev,
 	hdr->payload_bytes = payload_bytes;
 	hdr->flags = desc->flags & ~MFPSCAN_BAND_PAD;
 	hdr->error = is_error ? desc->error : MFPSCAN_ERR_NONE;
-	hdr->checksum = payload_bytes ?
-			crc32_le(~0U, (u8 *)(hdr + 1), payload_bytes) ^ ~0U : 0;
+	if (!payload_bytes)
+		hdr->checksum = 0;
+	else if (desc->has_checksum)
+		hdr->checksum = desc->checksum;
+	else
+		hdr->checksum = crc32_le(~0U, (u8 *)(hdr + 1), payload_bytes) ^
+				~0U;
 	hdr->reserved0 = 0;
 	hdr->timestamp_ns = ktime_get_ns();
 

@@ -11,8 +11,10 @@
  * (/sys/kernel/debug/mfpscan/<devname>/: jam, sensor_error, cover_open,
  * no_paper, remove, button). See Documentation/sim-engine.rst.
  */
+#include <linux/bitmap.h>
 #include <linux/bits.h>
 #include <linux/configfs.h>
+#include <linux/crc32.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
@@ -28,6 +30,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include <asm/unaligned.h>
+
 #include "mfpscan.h"
 
 #define SIM_DEFAULT_MODEL	"MFP-SIM"
@@ -39,6 +43,7 @@
 #define SIM_MAX_BAND_LINES	256
 #define SIM_MAX_WIDTH_UM	215900	/* US legal */
 #define SIM_MAX_HEIGHT_UM	355600
+#define SIM_DISTINCT_LINES	512	/* 2 phases x 256 offsets */
 
 static const u32 mfpscan_sim_resolutions[] = { 75, 150, 200, 300, 600 };
 
@@ -81,14 +86,17 @@ struct mfpscan_sim_fault {
  * @wq: @scan_work sleeps here between bands
  * @stop: @scan_work returns as soon as it sees this
  * @job_mdev: the device of the running job
- * @job: the running job; @job_mdev..@line_buf are written by the start
+ * @job: the running job; @job_mdev..@shift are written by the start
  *	operation (engine stopped) and read by @scan_work
  * @job_line_rate: @line_rate when the job started
  * @job_adf_pages: @adf_pages when the job started
  * @base: one line of the pattern without the per-line offset, for both
  *	checkerboard phases
- * @line_buf: one generated line
- * @buf_words: u64 words of each of @base[0], @base[1], @line_buf
+ * @buf_words: u64 words of each of @base[0], @base[1]
+ * @line_crc: CRC-32 (seed 0) of each distinct line of the job, indexed by
+ *	phase << 8 | offset
+ * @crc_valid: which @line_crc are computed
+ * @shift: crc32_le_shift() by one line of each byte of a CRC
  */
 struct mfpscan_sim {
 	struct config_group group;
@@ -120,8 +128,10 @@ struct mfpscan_sim {
 	u32 job_line_rate;
 	u32 job_adf_pages;
 	u64 *base[2];
-	u64 *line_buf;
 	u32 buf_words;
+	u32 line_crc[SIM_DISTINCT_LINES];
+	DECLARE_BITMAP(crc_valid, SIM_DISTINCT_LINES);
+	u32 shift[4][256];
 };
 
 /* The producer */
@@ -135,30 +145,48 @@ static inline u64 mfpscan_sim_add_bytes(u64 x, u64 y)
 }
 
 /*
- * Write lines [first, first + lines) of @page to @dst. Lines with the same
- * l >> 2 are identical, so each group of four is generated once: the base
- * line of its checkerboard phase plus (l >> 2) + page * 40 in every byte.
+ * Write lines [first, first + lines) of @page to @dst and return the CRC-32
+ * of what was written (zlib's crc32()).
+ *
+ * Line l is the base line of its checkerboard phase ((l >> 6) & 1) plus
+ * (u8)((l >> 2) + page * 40) in every byte, generated eight bytes at a time
+ * straight into the ring. A job has at most 2 * 256 distinct lines; the CRC
+ * of each (seeded with 0) is computed once per job and the band's CRC is
+ * chained from them: crc(A B) = shift(crc(A), len(B)) ^ crc0(B), where the
+ * shift by one line, linear in the CRC, is looked up byte by byte.
  */
-static void mfpscan_sim_fill(struct mfpscan_sim *sim, u8 *dst, u32 page,
-			     u32 first, u32 lines)
+static u32 mfpscan_sim_fill(struct mfpscan_sim *sim, u8 *dst, u32 page,
+			    u32 first, u32 lines)
 {
 	u32 bpl = sim->job.params.bytes_per_line;
-	u32 key = U32_MAX;
+	u32 words = bpl / 8, rest = bpl % 8;
+	u32 crc = ~0U;
 	const u64 *base;
-	u32 l, i;
-	u64 add;
+	u32 l, i, key;
+	u64 add, v;
 
 	for (l = first; l < first + lines; l++, dst += bpl) {
-		if (l >> 2 != key) {
-			key = l >> 2;
-			base = sim->base[(l >> 6) & 1];
-			add = (u8)(key + page * 40) * 0x0101010101010101ULL;
-			for (i = 0; i < sim->buf_words; i++)
-				sim->line_buf[i] = mfpscan_sim_add_bytes(base[i],
-									 add);
+		key = ((l >> 6) & 1) << 8 | (u8)((l >> 2) + page * 40);
+		base = sim->base[key >> 8];
+		add = (key & 0xff) * 0x0101010101010101ULL;
+		for (i = 0; i < words; i++)
+			put_unaligned(mfpscan_sim_add_bytes(base[i], add),
+				      (u64 *)(dst + 8 * i));
+		if (rest) {
+			v = mfpscan_sim_add_bytes(base[words], add);
+			for (i = 0; i < rest; i++)
+				dst[8 * words + i] = v >> (8 * i);
 		}
-		memcpy(dst, sim->line_buf, bpl);
+		if (!test_bit(key, sim->crc_valid)) {
+			sim->line_crc[key] = crc32_le(0, dst, bpl);
+			__set_bit(key, sim->crc_valid);
+		}
+		crc = sim->shift[0][crc & 0xff] ^
+		      sim->shift[1][(crc >> 8) & 0xff] ^
+		      sim->shift[2][(crc >> 16) & 0xff] ^
+		      sim->shift[3][crc >> 24] ^ sim->line_crc[key];
 	}
+	return crc ^ ~0U;
 }
 
 /* End the job with an error band at @line of @page. */
@@ -266,7 +294,9 @@ static bool mfpscan_sim_page(struct mfpscan_sim *sim, u32 page, bool last,
 					     lines * p->bytes_per_line);
 		if (IS_ERR(payload))
 			return false;
-		mfpscan_sim_fill(sim, payload, page, first, lines);
+		desc.checksum = mfpscan_sim_fill(sim, payload, page, first,
+						 lines);
+		desc.has_checksum = true;
 		desc.first_line = first;
 		desc.lines = lines;
 		desc.flags = first ? 0 : MFPSCAN_BAND_PAGE_START;
@@ -321,6 +351,7 @@ static void mfpscan_sim_scan(struct work_struct *work)
 
 /* Engine operations, called by the core with its I/O mutex held */
 
+/* Base lines for @bpl bytes per line; forget the line CRCs. */
 static int mfpscan_sim_alloc_lines(struct mfpscan_sim *sim, u32 bpl)
 {
 	u32 words = DIV_ROUND_UP(bpl, 8);
@@ -329,13 +360,12 @@ static int mfpscan_sim_alloc_lines(struct mfpscan_sim *sim, u32 bpl)
 	u32 i, phase;
 
 	if (words > sim->buf_words) {
-		buf = kvmalloc_array(3 * words, sizeof(u64), GFP_KERNEL);
+		buf = kvmalloc_array(2 * words, sizeof(u64), GFP_KERNEL);
 		if (!buf)
 			return -ENOMEM;
 		kvfree(sim->base[0]);
 		sim->base[0] = buf;
 		sim->base[1] = buf + words;
-		sim->line_buf = buf + 2 * words;
 		sim->buf_words = words;
 	}
 	for (phase = 0; phase < 2; phase++) {
@@ -343,6 +373,11 @@ static int mfpscan_sim_alloc_lines(struct mfpscan_sim *sim, u32 bpl)
 		for (i = 0; i < sim->buf_words * 8; i++)
 			b[i] = (i >> 2) + ((((i >> 6) ^ phase) & 1) * 96);
 	}
+	bitmap_zero(sim->crc_valid, SIM_DISTINCT_LINES);
+	for (phase = 0; phase < 4; phase++)
+		for (i = 0; i < 256; i++)
+			sim->shift[phase][i] =
+				crc32_le_shift(i << (8 * phase), bpl);
 	return 0;
 }
 
