@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,11 @@ static struct curl_slist *notify_mail_headers(const char *from, const char *to,
 
 static enum err_class notify_mail_classify(CURLcode rc, long reply)
 {
+	/* The server's reply says more than curl's code when there is one. */
+	if (reply == 530 || reply == 534 || reply == 535 || reply == 538)
+		return ERR_AUTH;
+	if (reply >= 400)
+		return ERR_SERVER;
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
 		return ERR_AUTH;
@@ -206,7 +212,7 @@ static enum err_class notify_mail_classify(CURLcode rc, long reply)
 	case CURLE_SSL_CACERT_BADFILE:
 		return ERR_TLS;
 	default:
-		return reply == 535 || reply == 530 ? ERR_AUTH : ERR_SERVER;
+		return ERR_SERVER;
 	}
 }
 
@@ -246,14 +252,39 @@ static bool notify_mail_setup(CURL *c, const struct mail_config *cfg,
 	return ok;
 }
 
+/* @body with every bare "\n" made "\r\n": the quoted-printable encoder
+ * only keeps CRLF as line breaks (a bare LF would become "=0A"). */
+static char *notify_mail_crlf(const char *body)
+{
+	size_t n = strlen(body), lf = 0, k = 0;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		lf += body[i] == '\n' && (i == 0 || body[i - 1] != '\r');
+	if (lf > (SIZE_MAX - 1) / 2 - n || !(out = malloc(n + lf + 1)))
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r'))
+			out[k++] = '\r';
+		out[k++] = body[i];
+	}
+	out[k] = '\0';
+	return out;
+}
+
 static curl_mime *notify_mail_body(CURL *c, const char *body)
 {
 	curl_mime *mime = curl_mime_init(c);
 	curl_mimepart *part = mime ? curl_mime_addpart(mime) : NULL;
+	char *text = notify_mail_crlf(body);
+	bool ok;
 
-	if (!part || curl_mime_data(part, body, CURL_ZERO_TERMINATED) ||
-	    curl_mime_type(part, "text/plain; charset=utf-8") ||
-	    curl_mime_encoder(part, "quoted-printable")) {
+	/* curl_mime_data() copies the text. */
+	ok = part && text && !curl_mime_data(part, text, CURL_ZERO_TERMINATED) &&
+	     !curl_mime_type(part, "text/plain; charset=utf-8") &&
+	     !curl_mime_encoder(part, "quoted-printable");
+	free(text);
+	if (!ok) {
 		curl_mime_free(mime);
 		return NULL;
 	}
@@ -320,38 +351,38 @@ out:
 
 /* ---- composing -------------------------------------------------------- */
 
-/* Why it failed and what the owner can do, per class. */
+/* Why it failed and what the owner can fix, per class. */
 static void notify_mail_advice(enum err_class cls, const char **why,
-			       const char **todo)
+			       const char **fix)
 {
 	switch (cls) {
 	case ERR_STORAGE_FULL:
 		*why = "your storage is full";
-		*todo = "Free some space there. Nothing else is needed: the scanner will upload the document at its next attempt.";
+		*fix = "Free some space there.";
 		break;
 	case ERR_AUTH:
 		*why = "the storage service refused the login";
-		*todo = "Check the account's password (mfpscanctl accounts update NAME), or whether the account is still allowed to write there.";
+		*fix = "Check the account's password (mfpscanctl accounts update NAME) and that the account may still write there.";
 		break;
 	case ERR_NOT_FOUND:
 		*why = "the destination folder does not exist";
-		*todo = "Create the folder on the storage service, or correct it in the account settings (mfpscanctl accounts update NAME).";
+		*fix = "Create the folder on the storage service, or correct it in the account settings (mfpscanctl accounts update NAME).";
 		break;
 	case ERR_NETWORK:
 		*why = "the storage service could not be reached";
-		*todo = "Usually nothing: the scanner keeps trying. If this lasts, check that the service is up and its address is right.";
+		*fix = "If this lasts, check that the service is up and that its address is right.";
 		break;
 	case ERR_SERVER:
 		*why = "the storage service reported an error";
-		*todo = "Usually nothing: the scanner keeps trying. If this lasts, tell the service's administrator what it said.";
+		*fix = "If this lasts, tell the service's administrator what it said.";
 		break;
 	case ERR_TLS:
 		*why = "the storage service's certificate is not trusted";
-		*todo = "Ask your administrator: the certificate may have changed or expired.";
+		*fix = "Ask your administrator: the certificate may have changed or expired.";
 		break;
 	default:
 		*why = "the scanner could not complete the upload";
-		*todo = "Ask your administrator if this lasts.";
+		*fix = "Ask your administrator if this lasts.";
 		break;
 	}
 }
@@ -396,11 +427,11 @@ static void notify_mail_subject(enum notify_mail_kind kind, const struct ticket 
 				char *subj, size_t len)
 {
 	char name[96], acc[96];
-	const char *why, *todo;
+	const char *why, *fix;
 
 	notify_mail_clean(name, sizeof(name), t->remote_name[0] ? t->remote_name : "scan");
 	notify_mail_clean(acc, sizeof(acc), t->account_name[0] ? t->account_name : "your storage");
-	notify_mail_advice(t->last_class, &why, &todo);
+	notify_mail_advice(t->last_class, &why, &fix);
 	if (kind == NOTIFY_MAIL_SPOOLED)
 		snprintf(subj, len, "Scan not uploaded yet: \"%s\" is waiting for \"%s\" (%s)",
 			 name, acc, why);
@@ -437,10 +468,10 @@ static void notify_mail_write(FILE *f, enum notify_mail_kind kind,
 			      const struct ticket *t, const char *id,
 			      const char *url)
 {
-	const char *why, *todo;
+	const char *why, *fix;
 	char next[40];
 
-	notify_mail_advice(t->last_class, &why, &todo);
+	notify_mail_advice(t->last_class, &why, &fix);
 	notify_mail_when(next, sizeof(next), t->next_retry);
 	if (kind == NOTIFY_MAIL_CLEARED) {
 		fprintf(f, "Hello,\n\nyour scan has been uploaded after all, after %" PRIu32 " failed attempt%s.\n\n",
@@ -454,11 +485,11 @@ static void notify_mail_write(FILE *f, enum notify_mail_kind kind,
 	notify_mail_about(f, t);
 	fprintf(f, "The server said: %s\n\n", t->last_error[0] ? t->last_error : "(nothing)");
 	if (kind == NOTIFY_MAIL_SPOOLED)
-		fprintf(f, "The document is safe: the scanner keeps it and will upload it by itself.\nNext attempt: %s (then at growing intervals, up to %" PRIu32 " more attempts).\n\nWhat you can do: %s\n",
-			next, t->retries_left, todo);
+		fprintf(f, "The document is safe: the scanner keeps it and will upload it by itself.\nNext attempt: %s (then at growing intervals, up to %" PRIu32 " more attempts).\n\nWhat you can do: %s Nothing else is needed: the document goes up\nat the first attempt that succeeds.\n",
+			next, t->retries_left, fix);
 	else
-		fprintf(f, "The scanner tried %" PRIu32 " times and has stopped trying by itself.\nThe document is still kept on the scanner and will not be deleted\nunless you ask for it.\n\nWhat you can do: %s Then retry it, or save a copy and discard it.\n",
-			t->attempts, todo);
+		fprintf(f, "The scanner tried %" PRIu32 " times and has stopped trying by itself.\nThe document is still kept on the scanner and will not be deleted\nunless you ask for it.\n\nWhat you can do: %s Then try again now, or save a copy\nand discard it:\n",
+			t->attempts, fix);
 	notify_mail_commands(f, id);
 	if (kind == NOTIFY_MAIL_SPOOLED)
 		fprintf(f, "\nYou will get one more mail: when it is uploaded, or if it needs your attention.\n");
