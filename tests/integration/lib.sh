@@ -465,6 +465,10 @@ it_job_state() {
 # print it (done, spooled, failed, cancelled), or "timeout".
 it_wait_job() {
 	local i s
+	if [ -z "$2" ]; then
+		echo "no-job"
+		return 0
+	fi
 	for i in $(seq 1 "${IT_JOB_TRIES:-600}"); do
 		s=$(it_job_state "$1" "$2")
 		case $s in

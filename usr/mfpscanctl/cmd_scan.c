@@ -359,9 +359,10 @@ static int report_end(const struct scan_wait *w)
 		return CTL_EXIT_OK;
 	}
 	if (strcmp(state, "spooled") == 0) {
-		printf("The document could not be uploaded: %s\n"
-		       "It was kept in the spool and will be retried "
-		       "(see: mfpscanctl spool list).\n", *error ? error : "unknown error");
+		/* The daemon's Error already says what failed and why. */
+		printf("%s\nThe document was kept in the spool and will be retried "
+		       "(see: mfpscanctl spool list).\n",
+		       *error ? error : "The document could not be uploaded.");
 		return CTL_EXIT_SPOOLED;
 	}
 	fprintf(stderr, "mfpscanctl: scan %s: %s\n", state,
