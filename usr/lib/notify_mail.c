@@ -387,17 +387,6 @@ static void notify_mail_advice(enum err_class cls, const char **why,
 	}
 }
 
-/* Copy @s into @buf for a subject: control characters become '?'. */
-static const char *notify_mail_clean(char *buf, size_t len, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < len; i++)
-		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-	buf[i] = '\0';
-	return buf;
-}
-
 /* Drop a UTF-8 sequence that truncation cut in half at the end of @s. */
 static void notify_mail_trim_utf8(char *s)
 {
@@ -412,6 +401,18 @@ static void notify_mail_trim_utf8(char *s)
 	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
 	if (n - (start - 1) < need)
 		s[start - 1] = '\0';
+}
+
+/* Copy @s into @buf for a subject: control characters become '?'. */
+static const char *notify_mail_clean(char *buf, size_t len, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len; i++)
+		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+	buf[i] = '\0';
+	notify_mail_trim_utf8(buf);
+	return buf;
 }
 
 static void notify_mail_when(char *buf, size_t len, int64_t t)
