@@ -163,6 +163,10 @@ it_cleanup() {
 	local p
 	for p in "${IT_BGPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	it_stop_daemon
+	if [ -n "${IT_DAV_DIR:-}" ]; then
+		bash "$IT_TOP/tests/servers/apache-dav.sh" stop "$IT_DAV_DIR" \
+			>/dev/null 2>&1 || true
+	fi
 	if [ -n "$IT_BUS_PID" ]; then kill "$IT_BUS_PID" 2>/dev/null || true; fi
 	for p in "${IT_MOUNTS[@]}"; do umount -l "$p" 2>/dev/null || true; done
 	if [ -n "$IT_DIR" ] && [ "${IT_KEEP:-0}" != 1 ]; then
@@ -436,6 +440,23 @@ it_create_local() {
 		2 folder s "$folder" name-template s "$IT_TEMPLATE" 0) ||
 		{ printf '%s\n' "$out" >&2; return 1; }
 	it_busctl_path "$out"
+}
+
+# it_have_dav: true when the Apache WebDAV test server script exists.
+it_have_dav() {
+	[ -f "$IT_TOP/tests/servers/apache-dav.sh" ] && command -v apache2 >/dev/null
+}
+
+# it_start_dav [FULL_KIB]: start Apache mod_dav on loopback (stopped on
+# exit); sets DAV_URL, DAV_USER, DAV_PASSWORD, DAV_ROOT (and DAV_ROOT/full,
+# a FULL_KIB tmpfs giving real 507s, when FULL_KIB is given).
+it_start_dav() {
+	local out
+	IT_DAV_DIR=$IT_DIR/dav
+	mkdir -p "$IT_DAV_DIR"
+	out=$(bash "$IT_TOP/tests/servers/apache-dav.sh" start "$IT_DAV_DIR" "$@") ||
+		it_die "apache-dav.sh did not start" "$out"
+	eval "$out"
 }
 
 # it_bg CMD...: run CMD in the background; stopped by the cleanup trap.
