@@ -149,6 +149,24 @@ TEST_F(pl, semantics)
 			TH_LOG("at EOF: revents 0x%x", rev);
 		}
 		EXPECT_EQ(0, read(self->fd, buf, sizeof(buf)));
+		/* a wake-up threshold larger than the ring: the job's end still wakes */
+		ASSERT_EQ(0, ring_map(&self->map, self->fd, 4096 * 1024, true));
+		self->map.ctl->wakeup_bytes = 1ULL << 40;
+		ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+		rev = poll1(self->fd, 30000);
+		EXPECT_TRUE(rev > 0 && (rev & POLLIN)) {
+			TH_LOG("job ended, wakeup_bytes 2^40: revents %d", rev);
+		}
+		ASSERT_EQ(0, mfp_status(self->fd, &st));
+		EXPECT_EQ(MFPSCAN_STATE_DONE, st.state);
+		ASSERT_EQ(0, stream_init(&e, &p, 2, 2));
+		ASSERT_STREAM_OK(read_job(self->fd, &e, 1 << 16), &e);
+		stream_fini(&e);
+		rev = poll1(self->fd, 0);
+		EXPECT_TRUE(rev > 0 && (rev & POLLIN)) {
+			TH_LOG("at EOF: revents 0x%x", rev);
+		}
+		EXPECT_EQ(0, read(self->fd, buf, sizeof(buf)));
 		return;
 	}
 
@@ -168,6 +186,7 @@ TEST_F(pl, semantics)
 				TH_LOG("paced job: revents %d", rev);
 			}
 			ASSERT_EQ(0, mfp_status(self->fd, &st));
+			EXPECT_GE(4096ULL * 1024, st.head - st.tail);
 			if (st.state == MFPSCAN_STATE_SCANNING) {
 				EXPECT_LE(wake, st.head - st.tail) {
 					TH_LOG("poll woke with %llu bytes < wakeup_bytes %llu",

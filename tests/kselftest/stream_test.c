@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -250,6 +251,33 @@ TEST_F(rd, nonblock_eagain_when_no_record)
 	EXPECT_EQ(-1, n);
 	EXPECT_EQ(EAGAIN, errno);
 	ASSERT_IOCTL_OK(self->fd2, MFPSCAN_IOC_ABORT, NULL);
+}
+
+TEST_F(rd, bad_buffer_efault)
+{
+	volatile uintptr_t null_addr = 0;	/* hides NULL from -Wnonnull */
+	long pg = sysconf(_SC_PAGESIZE);
+	struct mfpscan_status st;
+	struct stream_exp e;
+	char *ro;
+
+	BODY_START();
+	ro = mmap(NULL, (size_t)pg * 16, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, mfp_wait_state_not(self->fd, MFPSCAN_STATE_SCANNING, 20000, &st));
+	EXPECT_EQ(-1, read(self->fd, (void *)(uintptr_t)null_addr, 65536));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, read(self->fd, ro, (size_t)pg * 16));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, read(self->fd, (void *)0xffff888000000000UL, 65536));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, (size_t)pg * 16);
+	/* the device still works: a new job reads byte-exact */
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, stream_init(&e, &self->small, 2, 2));
+	ASSERT_STREAM_OK(read_job(self->fd, &e, 1 << 16), &e);
+	stream_fini(&e);
 }
 
 TEST_F(rd, new_start_discards_unread_records)
