@@ -268,24 +268,19 @@ struct sentry *jobs_find_entry_id(struct jobs *j, uid_t uid, const char *id)
 	return NULL;
 }
 
-/* Object path of a spool entry: ids are per user, so the uid is in it. */
+/*
+ * Object path of a spool entry: ids are per user, so the uid is in it.
+ * Spool ids are 32 hex digits (spool_id_valid), safe in a path as they are.
+ */
 static int entry_path(uid_t uid, const char *id, char *out, size_t len)
 {
-	char buf[JOBS_ID_MAX + 16];
-	char *p = NULL;
-	int r;
+	int n;
 
-	snprintf(buf, sizeof(buf), "u%u_%s", (unsigned int)uid, id);
-	r = sd_bus_path_encode(JOBS_SPOOL_PREFIX, buf, &p);
-	if (r < 0)
-		return r;
-	if (strlen(p) >= len) {
-		free(p);
-		return -ENAMETOOLONG;
-	}
-	snprintf(out, len, "%s", p);
-	free(p);
-	return 0;
+	if (!spool_id_valid(id))
+		return -EINVAL;
+	n = snprintf(out, len, "%s/u%u_%s", JOBS_SPOOL_PREFIX,
+		     (unsigned int)uid, id);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 struct sentry *jobs_entry_add(struct jobs *j, const char *id,
