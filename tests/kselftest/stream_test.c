@@ -82,6 +82,12 @@ FIXTURE_VARIANT_ADD(stream, rgb_duplex_all_sheets) {
 	.band_lines = 64, .bufsize = 0, .width_um = A4W, .height_um = A4H,
 };
 
+FIXTURE_VARIANT_ADD(stream, gray_flatbed_600dpi) {
+	.source = MFPSCAN_SOURCE_FLATBED, .mode = MFPSCAN_MODE_GRAY8,
+	.res = 600, .pages = 1, .adf_pages = -1, .expect_pages = 1,
+	.band_lines = 64, .bufsize = 1 << 20, .width_um = A4W, .height_um = A4H,
+};
+
 FIXTURE_VARIANT_ADD(stream, gray_flatbed_band1_offset) {
 	.source = MFPSCAN_SOURCE_FLATBED, .mode = MFPSCAN_MODE_GRAY8,
 	.res = 75, .pages = 1, .adf_pages = -1, .expect_pages = 1,
