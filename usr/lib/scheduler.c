@@ -2,10 +2,11 @@
 /*
  * scheduler: binary min-heap of retry times with a (uid, id) index (see
  * scheduler.h). Each scheduled entry is one node; the heap is an array of
- * node pointers and every node knows its heap slot, so the index (a
- * chained hash table keyed by uid and id) leads straight to the slot to
- * sift after a change. Ties are broken by a sequence number taken when the
- * time was set, which keeps equal times in scheduling order.
+ * slots holding the sort key (time, sequence) and the node, so sifting
+ * compares without following pointers, and every node knows its slot, so
+ * the index (a chained hash table keyed by uid and id) leads straight to
+ * the slot to sift after a change. Ties are broken by a sequence number
+ * taken when the time was set, which keeps equal times in scheduling order.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,16 +17,20 @@
 #include "scheduler.h"
 
 struct scheduler_node {
-	time_t when;
-	uint64_t seq;
 	uid_t uid;
 	size_t slot;			/* index in heap[] */
 	struct scheduler_node *next;	/* hash chain */
 	char id[SCHEDULER_ID_MAX];
 };
 
+struct scheduler_slot {
+	time_t when;
+	uint64_t seq;
+	struct scheduler_node *node;
+};
+
 struct scheduler {
-	struct scheduler_node **heap;
+	struct scheduler_slot *heap;
 	size_t n, cap;
 	struct scheduler_node **buckets;
 	size_t n_buckets;		/* power of two */
@@ -54,7 +59,7 @@ struct scheduler *scheduler_free(struct scheduler *s)
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < s->n; i++)
-		free(s->heap[i]);
+		free(s->heap[i].node);
 	free(s->heap);
 	free(s->buckets);
 	free(s);
@@ -96,7 +101,7 @@ static int scheduler_rehash(struct scheduler *s)
 	if (!b)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n; i++) {
-		struct scheduler_node *x = s->heap[i];
+		struct scheduler_node *x = s->heap[i].node;
 		size_t h = scheduler_hash(x->uid, x->id) & (nb - 1);
 
 		x->next = b[h];
@@ -108,49 +113,49 @@ static int scheduler_rehash(struct scheduler *s)
 	return 0;
 }
 
-static bool scheduler_less(const struct scheduler_node *a,
-			   const struct scheduler_node *b)
+static bool scheduler_less(const struct scheduler_slot *a,
+			   const struct scheduler_slot *b)
 {
 	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
 }
 
 static void scheduler_place(struct scheduler *s, size_t slot,
-			    struct scheduler_node *x)
+			    const struct scheduler_slot *x)
 {
-	s->heap[slot] = x;
-	x->slot = slot;
+	s->heap[slot] = *x;
+	x->node->slot = slot;
 }
 
 static void scheduler_sift_up(struct scheduler *s, size_t slot)
 {
-	struct scheduler_node *x = s->heap[slot];
+	struct scheduler_slot x = s->heap[slot];
 
-	while (slot > 0 && scheduler_less(x, s->heap[(slot - 1) / 2])) {
-		scheduler_place(s, slot, s->heap[(slot - 1) / 2]);
+	while (slot > 0 && scheduler_less(&x, &s->heap[(slot - 1) / 2])) {
+		scheduler_place(s, slot, &s->heap[(slot - 1) / 2]);
 		slot = (slot - 1) / 2;
 	}
-	scheduler_place(s, slot, x);
+	scheduler_place(s, slot, &x);
 }
 
 static void scheduler_sift_down(struct scheduler *s, size_t slot)
 {
-	struct scheduler_node *x = s->heap[slot];
+	struct scheduler_slot x = s->heap[slot];
 	size_t c;
 
 	while ((c = 2 * slot + 1) < s->n) {
-		if (c + 1 < s->n && scheduler_less(s->heap[c + 1], s->heap[c]))
+		if (c + 1 < s->n && scheduler_less(&s->heap[c + 1], &s->heap[c]))
 			c++;
-		if (!scheduler_less(s->heap[c], x))
+		if (!scheduler_less(&s->heap[c], &x))
 			break;
-		scheduler_place(s, slot, s->heap[c]);
+		scheduler_place(s, slot, &s->heap[c]);
 		slot = c;
 	}
-	scheduler_place(s, slot, x);
+	scheduler_place(s, slot, &x);
 }
 
 static int scheduler_grow(struct scheduler *s)
 {
-	struct scheduler_node **h;
+	struct scheduler_slot *h;
 	size_t cap;
 
 	if (s->n < s->cap)
@@ -174,11 +179,9 @@ static int scheduler_insert(struct scheduler *s, struct scheduler_node **link,
 	if (scheduler_grow(s) < 0 || !(x = calloc(1, sizeof(*x))))
 		return -ENOMEM;
 	x->uid = uid;
-	x->when = when;
-	x->seq = s->seq++;
 	memcpy(x->id, id, strlen(id) + 1);
 	*link = x;
-	s->heap[s->n] = x;
+	s->heap[s->n] = (struct scheduler_slot){ when, s->seq++, x };
 	x->slot = s->n++;
 	scheduler_sift_up(s, x->slot);
 	/* A failed rehash only lengthens chains; the node is in. */
@@ -203,8 +206,8 @@ int scheduler_set(struct scheduler *s, uid_t uid, const char *id,
 				       "scheduler: out of memory");
 		return 0;
 	}
-	x->when = when;
-	x->seq = s->seq++;
+	s->heap[x->slot].when = when;
+	s->heap[x->slot].seq = s->seq++;
 	scheduler_sift_up(s, x->slot);
 	scheduler_sift_down(s, x->slot);
 	return 0;
@@ -214,13 +217,13 @@ int scheduler_set(struct scheduler *s, uid_t uid, const char *id,
 static void scheduler_unheap(struct scheduler *s, struct scheduler_node *x)
 {
 	size_t slot = x->slot;
-	struct scheduler_node *last = s->heap[--s->n];
+	struct scheduler_slot last = s->heap[--s->n];
 
-	if (last == x)
+	if (last.node == x)
 		return;
-	scheduler_place(s, slot, last);
+	scheduler_place(s, slot, &last);
 	scheduler_sift_up(s, slot);
-	scheduler_sift_down(s, last->slot);
+	scheduler_sift_down(s, last.node->slot);
 }
 
 int scheduler_remove(struct scheduler *s, uid_t uid, const char *id)
@@ -243,7 +246,7 @@ int scheduler_get(const struct scheduler *s, uid_t uid, const char *id,
 
 	if (!x)
 		return -ENOENT;
-	*when = x->when;
+	*when = s->heap[x->slot].when;
 	return 0;
 }
 
@@ -253,16 +256,16 @@ int scheduler_pop_due(struct scheduler *s, time_t now, uid_t *uid,
 	struct scheduler_node *x;
 	struct scheduler_node **link;
 
-	if (s->n == 0 || s->heap[0]->when > now)
+	if (s->n == 0 || s->heap[0].when > now)
 		return 0;
-	x = s->heap[0];
+	x = s->heap[0].node;
+	if (when)
+		*when = s->heap[0].when;
 	link = scheduler_link(s, x->uid, x->id);
 	*link = x->next;
 	scheduler_unheap(s, x);
 	*uid = x->uid;
 	memcpy(id, x->id, strlen(x->id) + 1);
-	if (when)
-		*when = x->when;
 	free(x);
 	return 1;
 }
@@ -271,7 +274,7 @@ bool scheduler_peek(const struct scheduler *s, time_t *when)
 {
 	if (s->n == 0)
 		return false;
-	*when = s->heap[0]->when;
+	*when = s->heap[0].when;
 	return true;
 }
 
@@ -285,14 +288,16 @@ int scheduler_check(const struct scheduler *s, struct err *e)
 	size_t chained = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
-		if (s->heap[i]->slot != i)
+		const struct scheduler_node *x = s->heap[i].node;
+
+		if (x->slot != i)
 			return err_set(e, ERR_LOCAL, EFAULT, EFAULT,
 				       "scheduler: node in slot %zu thinks it is in %zu",
-				       i, s->heap[i]->slot);
-		if (i > 0 && scheduler_less(s->heap[i], s->heap[(i - 1) / 2]))
+				       i, x->slot);
+		if (i > 0 && scheduler_less(&s->heap[i], &s->heap[(i - 1) / 2]))
 			return err_set(e, ERR_LOCAL, EFAULT, EFAULT,
 				       "scheduler: slot %zu is earlier than its parent", i);
-		if (*scheduler_link(s, s->heap[i]->uid, s->heap[i]->id) != s->heap[i])
+		if (*scheduler_link(s, x->uid, x->id) != x)
 			return err_set(e, ERR_LOCAL, EFAULT, EFAULT,
 				       "scheduler: slot %zu is not in the index", i);
 	}
