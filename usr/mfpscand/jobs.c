@@ -744,20 +744,57 @@ const char *jobs_advice(enum err_class cls)
 	case ERR_TLS:
 		return "The server's certificate is not trusted; check the account's CA setting.";
 	case ERR_NETWORK:
-		return "The server could not be reached; it will be tried again.";
+		return "Check the network and the server's address, then scan again.";
 	case ERR_SERVER:
-		return "The server reported an error; it will be tried again.";
+		return "Try again later.";
 	default:
-		return "It will be tried again.";
+		return "Try again later.";
 	}
+}
+
+const char *jobs_class_summary(enum err_class cls)
+{
+	switch (cls) {
+	case ERR_STORAGE_FULL:
+		return "your storage is full";
+	case ERR_AUTH:
+		return "the storage refused the login";
+	case ERR_NOT_FOUND:
+		return "the destination was not found";
+	case ERR_NETWORK:
+		return "the storage could not be reached";
+	case ERR_SERVER:
+		return "the storage server reported an error";
+	case ERR_TLS:
+		return "the storage's certificate is not trusted";
+	case ERR_DEVICE:
+		return "the scanner failed";
+	default:
+		return "a problem on the scanner";
+	}
+}
+
+/* "<summary> (<the server's words, without a final period>)" */
+void jobs_describe(const struct err *e, char *out, size_t len)
+{
+	int n = (int)strlen(e->msg);
+
+	while (n > 0 && (e->msg[n - 1] == '.' || e->msg[n - 1] == ' '))
+		n--;
+	if (n == 0)
+		snprintf(out, len, "%s", jobs_class_summary(e->cls));
+	else
+		snprintf(out, len, "%s (%.*s)", jobs_class_summary(e->cls), n,
+			 e->msg);
 }
 
 /* Reply PendingUploads naming the first entry that still fails. */
 static int reply_pending(struct scan_req *req, const struct attempt_job *a,
 			 size_t n_failed)
 {
-	const char *reason = a->res.e.msg[0] ? a->res.e.msg : "unknown error";
+	char reason[ERR_MSG_MAX + 64];
 
+	jobs_describe(&a->res.e, reason, sizeof(reason));
 	if (n_failed > 1)
 		return bus_reply_errorf(req->m, "PendingUploads",
 			"%zu documents from your previous scans could not be uploaded: %s. %s",

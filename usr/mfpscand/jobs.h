@@ -164,6 +164,12 @@ int jobs_call_main(struct jobs *j, int (*fn)(struct jobs *j, void *arg),
 int jobs_spawn(struct jobs *j, pthread_t *thread, void *(*fn)(void *),
 	       void *arg);
 
+/* "your storage is full", ... : the failure class in a few words. */
+const char *jobs_class_summary(enum err_class cls);
+
+/* "<summary> (<message>)" for a person; @len >= ERR_MSG_MAX + 64 is enough. */
+void jobs_describe(const struct err *e, char *out, size_t len);
+
 /* What the user can do about a failure of class @cls (one sentence). */
 const char *jobs_advice(enum err_class cls);
 

@@ -679,6 +679,7 @@ static void doc_upload(struct pipe *p, struct doc *doc)
 	struct attempt a;
 	struct err e = { 0 };
 	char id[SPOOL_ID_MAX];
+	char why[ERR_MSG_MAX + 64];
 	time_t now = time(NULL);
 
 	ticket_fill(p, doc, &t);
@@ -731,9 +732,10 @@ static void doc_upload(struct pipe *p, struct doc *doc)
 	if (spool_update(p->spool, p->uid, id, &t, &e) < 0)
 		log_msg(LOG_ERR, "jobs: %s: spool entry %s: cannot store the failure: %s",
 			p->job->path, id, e.msg);
+	jobs_describe(&a.e, why, sizeof(why));
 	msgf(p->last_error, sizeof(p->last_error),
-		 "The document could not be uploaded: %s. It is kept in the spool and will be uploaded automatically. %s",
-		 a.e.msg, jobs_advice(a.e.cls));
+	     "The document could not be uploaded: %s. It is kept in the spool and uploaded automatically once that is fixed.",
+	     why);
 	post_spooled(p, id, &t, false);
 }
 
