@@ -4,8 +4,10 @@
  * reader and encoder stages without the daemon. Prints one line per band
  * (-v) and a summary, optionally checks every payload against the sim
  * formula, writes the raw pages (--raw) and/or an encoded document
- * (--format, --out). Exits 1 with the error message when the job fails, 2
- * on a usage error. Used by the VM end-to-end tests and the benchmarks.
+ * (--format, --out). Exits 1 with the error message when the job fails
+ * (the document being written is removed; finished one-page documents
+ * stay), 2 on a usage error. Used by the VM end-to-end tests and the
+ * benchmarks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -167,6 +169,7 @@ struct read_doc {
 	struct encoder *enc;
 	int fd;
 	int raw_fd;
+	char path[4096];		/* the document being written */
 };
 
 static int doc_close(struct read_doc *d, struct err *e)
@@ -189,15 +192,14 @@ static int doc_page_begin(const struct read_opts *o, struct read_doc *d,
 			  struct err *e)
 {
 	struct encoder_page pg;
-	char path[4096];
 	int r;
 
 	if (o->format < 0)
 		return 0;
 	if (!d->enc) {
 		page_path(o->out, doc_format_is_multipage(o->format) ? 0 : page,
-			  path, sizeof(path));
-		d->fd = open_out(path, e);
+			  d->path, sizeof(d->path));
+		d->fd = open_out(d->path, e);
 		if (d->fd < 0)
 			return d->fd;
 		r = encoder_open(o->format, d->fd, &o->enc, &d->enc, e);
@@ -297,8 +299,12 @@ static int run_job(const struct read_opts *o, struct band_source *s,
 	if (!r && d.enc)
 		r = doc_close(&d, e);
 	encoder_free(d.enc);
-	if (d.fd >= 0)
+	if (d.fd >= 0) {
+		/* A half-written document is no document: do not leave it. */
 		close(d.fd);
+		if (strcmp(d.path, "-"))
+			unlink(d.path);
+	}
 	if (d.raw_fd >= 0)
 		close(d.raw_fd);
 	return r;
