@@ -287,4 +287,57 @@ TEST_F(caps, two_instances_distinct_devices)
 	EXPECT_EQ(0, access(self->sim.devpath, F_OK));
 }
 
+TEST_F(caps, eight_instances_scan_independently)
+{
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_FLATBED,
+					      MFPSCAN_MODE_MONO1, 75, 30000,
+					      20000, 1, 8);
+	struct sim s[8];
+	struct stream_exp e;
+	int fd[8], i, j, err;
+
+	BODY_START();
+	for (i = 0; i < 8; i++) {
+		err = sim_create(&s[i], "many", NULL);
+		ASSERT_EQ(0, err) {
+			TH_LOG("instance %d: %s", i, strerror(-err));
+		}
+		for (j = 0; j < i; j++)
+			EXPECT_STRNE(s[j].devname, s[i].devname);
+		fd[i] = sim_open(&s[i], O_RDWR);
+		ASSERT_LE(0, fd[i]);
+		ASSERT_EQ(0, params_set(fd[i], &p));
+	}
+	/* all eight run at once; each stream is its own job 1 */
+	for (i = 0; i < 8; i++)
+		ASSERT_IOCTL_OK(fd[i], MFPSCAN_IOC_START, NULL);
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, stream_init(&e, &p, 1, 1));
+		ASSERT_STREAM_OK(read_job(fd[i], &e, 1 << 16), &e);
+		stream_fini(&e);
+		close(fd[i]);
+	}
+	for (i = 0; i < 8; i++)
+		sim_destroy(&s[i]);
+}
+
+TEST_F(caps, debugfs_garbage_rejected)
+{
+	static const char *const files[] = { "jam", "sensor_error", "cover_open",
+					     "no_paper", "button" };
+	static const char *const junk[] = { "abc\n", "\n", "1 x\n", "x 1\n" };
+	unsigned int i, j;
+	int err;
+
+	BODY_START();
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		for (j = 0; j < sizeof(junk) / sizeof(junk[0]); j++) {
+			err = sim_dbg_write(&self->sim, files[i], junk[j]);
+			EXPECT_NE(0, err) {
+				TH_LOG("%s accepted \"%.*s\"", files[i],
+				       (int)strlen(junk[j]) - 1, junk[j]);
+			}
+		}
+}
+
 TEST_HARNESS_MAIN

@@ -154,6 +154,31 @@ TEST_F(load, mapping_pins_module)
 	ASSERT_EQ(0, insmod(self->ko));
 }
 
+TEST_F(load, rmmod_with_idle_instance_refused_or_clean)
+{
+	char path[256];
+	int err;
+
+	BODY_START();
+	snprintf(path, sizeof(path), "%s/ksft-idle-%d", SIM_CONFIGFS, (int)getpid());
+	ASSERT_EQ(0, mkdir(path, 0755));
+	err = rmmod();
+	if (err) {
+		EXPECT_TRUE(err == -EAGAIN || err == -EBUSY) {
+			TH_LOG("rmmod with an idle instance: %s", strerror(-err));
+		}
+		ASSERT_EQ(0, rmdir(path));
+		err = rmmod_settled();
+		ASSERT_EQ(0, err);
+	} else {
+		/* unloaded: the subsystem and its instance must be gone */
+		EXPECT_NE(0, access(path, F_OK));
+		EXPECT_NE(0, access(SIM_CONFIGFS, F_OK));
+	}
+	ASSERT_FALSE(loaded());
+	ASSERT_EQ(0, insmod(self->ko));
+}
+
 static void quick_scan(struct __test_metadata *_metadata, int fd, int cycle)
 {
 	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_FLATBED,

@@ -216,6 +216,56 @@ TEST_F(own, abort_while_stalled_appends_error_band)
 	sim_destroy(&s2);
 }
 
+struct blocked_read {
+	int fd;
+	const struct mfpscan_params *p;
+	struct stream_exp e;
+	int ret;
+};
+
+static void *read_thread(void *arg)
+{
+	struct blocked_read *b = arg;
+
+	b->ret = read_job(b->fd, &b->e, 1 << 16);
+	return NULL;
+}
+
+TEST_F(own, abort_wakes_blocked_reader)
+{
+	struct sim_cfg cfg = SIM_CFG(.line_rate = 1);
+	struct blocked_read b = { 0 };
+	struct sim s2;
+	pthread_t th;
+	int fd, err;
+
+	BODY_START();
+	err = sim_create(&s2, "ownslow", &cfg);
+	ASSERT_EQ(0, err);
+	fd = sim_open(&s2, O_RDWR);
+	ASSERT_LE(0, fd);
+	/* 64 lines at 1 line/s: the reader sleeps until the abort */
+	self->p.band_lines = 64;
+	ASSERT_EQ(0, params_set(fd, &self->p));
+	ASSERT_IOCTL_OK(fd, MFPSCAN_IOC_START, NULL);
+	b.fd = fd;
+	ASSERT_EQ(0, stream_init(&b.e, &self->p, 1, self->p.pages));
+	stream_expect_error(&b.e, MFPSCAN_ERR_ABORTED, 0, 0);
+	b.e.err_any_line = true;
+	b.e.lenient_error_flags = true;
+	ASSERT_EQ(0, pthread_create(&th, NULL, read_thread, &b));
+	msleep(200);
+	ASSERT_IOCTL_OK(fd, MFPSCAN_IOC_ABORT, NULL);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(0, b.ret) {
+		TH_LOG("blocked reader after ABORT: %s", b.e.why);
+	}
+	EXPECT_EQ(0, b.e.bands);
+	stream_fini(&b.e);
+	close(fd);
+	sim_destroy(&s2);
+}
+
 struct racer {
 	int fd;
 	pthread_barrier_t *bar;

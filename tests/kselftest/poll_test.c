@@ -174,6 +174,7 @@ TEST_F(pl, semantics)
 	{
 		uint64_t wake = 8 * ALIGN64(BAND_HDR + 4 * 118);
 		int err, wakes = 0, rounds = 0;
+		__u32 last_page = 0, last_line = 0;
 
 		err = ring_map(&self->map, self->fd, 4096 * 1024, true);
 		ASSERT_EQ(0, err);
@@ -187,6 +188,15 @@ TEST_F(pl, semantics)
 			}
 			ASSERT_EQ(0, mfp_status(self->fd, &st));
 			EXPECT_GE(4096ULL * 1024, st.head - st.tail);
+			EXPECT_TRUE(st.page > last_page ||
+				    (st.page == last_page && st.line >= last_line)) {
+				TH_LOG("status went back from page %u line %u to %u %u",
+				       last_page, last_line, st.page, st.line);
+			}
+			EXPECT_LE(st.page, 2);
+			EXPECT_GT(p.lines_per_page + 1, st.line);
+			last_page = st.page;
+			last_line = st.line;
 			if (st.state == MFPSCAN_STATE_SCANNING) {
 				EXPECT_LE(wake, st.head - st.tail) {
 					TH_LOG("poll woke with %llu bytes < wakeup_bytes %llu",

@@ -282,4 +282,84 @@ TEST_F(rm, reader_racing_removal)
 	expect_gone(_metadata, self);
 }
 
+/*
+ * Stress: a reader thread, a poller thread and an mmap consumer running
+ * while the engine is removed at a random moment, 30 times.
+ */
+struct stress {
+	int fd;
+	volatile int stop;
+	int read_err, poll_rev;
+};
+
+static void *stress_reader(void *arg)
+{
+	struct stress *st = arg;
+	static __thread char buf[256 * 1024];
+
+	for (;;) {
+		ssize_t n = read(st->fd, buf, sizeof(buf));
+
+		if (n < 0) {
+			st->read_err = errno;
+			return NULL;
+		}
+		if (n == 0)
+			msleep(1);
+	}
+}
+
+static void *stress_poller(void *arg)
+{
+	struct stress *st = arg;
+	struct pollfd p = { .fd = st->fd, .events = 0 };
+
+	/* events 0: only POLLERR/POLLHUP end the wait */
+	while (poll(&p, 1, 60000) == 0)
+		;
+	st->poll_rev = p.revents;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(rm, removal_stress, 300)
+{
+	struct sim_cfg cfg = SIM_CFG(.ring_kib = 256);
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_RGB24, 75, 210000,
+					      297000, 10, 16);
+	unsigned int seed = (unsigned int)now_ns();
+	int round, err;
+
+	BODY_START();
+	for (round = 0; round < 30; round++) {
+		struct stress st = { 0 };
+		pthread_t r, q;
+
+		SIM_UP(&self->sim, "rmstress", &cfg, &self->fd);
+		err = ring_map(&self->map, self->fd, 256 * 1024, true);
+		ASSERT_EQ(0, err);
+		ASSERT_EQ(0, params_set(self->fd, &p));
+		ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+		st.fd = self->fd;
+		ASSERT_EQ(0, pthread_create(&r, NULL, stress_reader, &st));
+		ASSERT_EQ(0, pthread_create(&q, NULL, stress_poller, &st));
+		msleep(rand_r(&seed) % 30);
+		ASSERT_EQ(0, do_remove(self, variant->how));
+		ASSERT_EQ(0, pthread_join(r, NULL));
+		ASSERT_EQ(0, pthread_join(q, NULL));
+		EXPECT_EQ(ENODEV, st.read_err) {
+			TH_LOG("round %d: reader ended with %s", round, strerror(st.read_err));
+		}
+		EXPECT_TRUE(st.poll_rev & POLLHUP) {
+			TH_LOG("round %d: poller revents 0x%x", round, st.poll_rev);
+		}
+		/* the mapping is still readable */
+		(void)*(volatile uint8_t *)(self->map.ring + 128 * 1024);
+		(void)self->map.st->head;
+		ring_unmap(&self->map);
+		CLOSE_FD(self->fd);
+		sim_destroy(&self->sim);
+	}
+}
+
 TEST_HARNESS_MAIN
