@@ -100,7 +100,7 @@ static void test_each_field_rejected_by_name(void **state)
 	BAD((p.left_um = 0xffffffff, p.width_um = 2), "width");
 	BAD(p.pages = 51, "pages");
 	BAD(p.pages = 0xffffffff, "pages");
-	BAD((p.source = MFPSCAN_SOURCE_ADF_DUPLEX, p.pages = 101), "at most 100");
+	BAD((p.source = MFPSCAN_SOURCE_ADF_DUPLEX, p.pages = 51), "at most 50");
 	BAD((p.source = MFPSCAN_SOURCE_FLATBED, p.pages = 0), "flatbed");
 	BAD((p.source = MFPSCAN_SOURCE_FLATBED, p.pages = 2), "flatbed");
 	BAD(p.band_lines = 0, "band lines");
@@ -109,6 +109,9 @@ static void test_each_field_rejected_by_name(void **state)
 	BAD(p.reserved[6] = 1, "reserved[6]");
 	BAD(p.width_um = 300, "less than one pixel");
 	BAD(p.height_um = 300, "less than one line");
+	/* 600 dpi color: 15300-byte lines; a record must fit twice in 4 MiB */
+	BAD((p.resolution = 600, p.width_um = 215900, p.color_mode = MFPSCAN_MODE_RGB24,
+	     p.band_lines = 138), "at most 137");
 #undef BAD
 }
 
@@ -121,7 +124,7 @@ static void test_edges_accepted(void **state)
 	OK((p.source = MFPSCAN_SOURCE_FLATBED, p.pages = 1));
 	OK(p.pages = 0);
 	OK(p.pages = 50);
-	OK((p.source = MFPSCAN_SOURCE_ADF_DUPLEX, p.pages = 100));
+	OK((p.source = MFPSCAN_SOURCE_ADF_DUPLEX, p.pages = 50));
 	OK(p.band_lines = 1);
 	OK(p.band_lines = 256);
 	OK((p.width_um = 215900, p.height_um = 355600));
@@ -152,6 +155,11 @@ static void test_from_options(void **state)
 	assert_int_equal(p.height_um, 355600);
 	assert_int_equal(p.band_lines, 256);
 	assert_int_equal(p.pages, 4);
+	/* ... and to what fits twice in the ring */
+	assert_int_equal(scan_params_from_options(&caps, "adf", "color", 600,
+						  0, 0, 0, 256, &p, &e), 0);
+	assert_int_equal(p.band_lines, 137);
+	assert_int_equal(p.bytes_per_line, 15300);
 }
 
 static void test_from_options_errors(void **state)

@@ -179,20 +179,33 @@ static int scan_check_pages(const struct mfpscan_caps *caps,
 				       p->pages);
 		return 0;
 	}
-	/* pages counts page images: a duplex sheet gives two. */
-	uint64_t max = caps->adf_capacity;
-
-	if (p->source == MFPSCAN_SOURCE_ADF_DUPLEX)
-		max *= 2;
-	if (p->pages > max)
+	/* As the kernel: page images, duplex or not, up to the capacity. */
+	if (p->pages > caps->adf_capacity)
 		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
-			       "pages: %u is more than the ADF holds (at most %llu; 0 scans until it is empty)",
-			       p->pages, (unsigned long long)max);
+			       "pages: %u is more than the ADF holds (at most %u; 0 scans until it is empty)",
+			       p->pages, caps->adf_capacity);
 	return 0;
 }
 
-static int scan_check_geometry(const struct mfpscan_params *g, struct err *e)
+/* Lines of @bpl bytes whose record fits twice in the ring (the kernel's
+ * rule, so that the engine can fill one while the reader has the other). */
+static uint64_t scan_ring_max_lines(const struct mfpscan_caps *caps,
+				    uint64_t bpl)
 {
+	uint64_t room = caps->ring_bytes / 2;
+
+	if (!caps->ring_bytes)
+		return UINT32_MAX;
+	if (room <= sizeof(struct mfpscan_band) || !bpl)
+		return 0;
+	return (room - sizeof(struct mfpscan_band)) / bpl;
+}
+
+static int scan_check_geometry(const struct mfpscan_caps *caps,
+			       const struct mfpscan_params *g, struct err *e)
+{
+	uint64_t max;
+
 	if (g->pixels_per_line == 0)
 		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
 			       "width: %.3f mm is less than one pixel at %u dpi",
@@ -201,6 +214,12 @@ static int scan_check_geometry(const struct mfpscan_params *g, struct err *e)
 		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
 			       "height: %.3f mm is less than one line at %u dpi",
 			       g->height_um / 1000.0, g->resolution);
+	max = scan_ring_max_lines(caps, g->bytes_per_line);
+	if (g->band_lines > max)
+		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
+			       "band lines: %u lines of %u bytes do not fit the scanner's ring (at most %llu at this width and mode)",
+			       g->band_lines, g->bytes_per_line,
+			       (unsigned long long)max);
 	return 0;
 }
 
@@ -236,7 +255,7 @@ int scan_params_validate(const struct mfpscan_caps *caps,
 	if (r)
 		return r;
 	scan_params_geometry(&g);
-	r = scan_check_geometry(&g, e);
+	r = scan_check_geometry(caps, &g, e);
 	if (r)
 		return r;
 	*p = g;
@@ -295,6 +314,10 @@ int scan_params_from_options(const struct mfpscan_caps *caps,
 	if (band_lines < caps->min_band_lines)
 		band_lines = caps->min_band_lines;
 	p.band_lines = band_lines;
+	scan_params_geometry(&p);
+	if (p.band_lines > scan_ring_max_lines(caps, p.bytes_per_line) &&
+	    scan_ring_max_lines(caps, p.bytes_per_line) >= caps->min_band_lines)
+		p.band_lines = (uint32_t)scan_ring_max_lines(caps, p.bytes_per_line);
 	r = scan_params_validate(caps, &p, e);
 	if (r)
 		return r;

@@ -42,7 +42,8 @@ int scan_mode_from_name(const char *name);
 void scan_params_geometry(struct mfpscan_params *p);
 
 /*
- * Validate @p against @caps field by field, in the kernel's order. On
+ * Validate @p against @caps field by field with the kernel's rules
+ * (including: a record of band_lines lines fits twice in the ring). On
  * success fill the derived geometry and return 0; otherwise return -EINVAL
  * with @e (class ERR_INVALID) naming the field, its value and the allowed
  * range, and leave @p untouched.
@@ -54,8 +55,10 @@ int scan_params_validate(const struct mfpscan_caps *caps,
  * Build validated parameters from the user-level options: @source and
  * @color_mode by name, @dpi, the area in millimetres from the top-left
  * corner (0 = the engine's full width/height), @pages (flatbed: 0 or 1;
- * ADF: page images, two per duplex sheet, 0 = until the ADF is empty) and @band_lines (0 =
- * SCAN_PARAMS_DEFAULT_BAND_LINES, clamped to the engine's range). Returns 0
+ * ADF: page images, two per duplex sheet, at most adf_capacity; 0 = until
+ * the ADF is empty) and @band_lines (0 = SCAN_PARAMS_DEFAULT_BAND_LINES;
+ * clamped to the engine's range and to what fits twice in its ring, as
+ * the kernel requires of a record). Returns 0
  * with @out filled (geometry included), or -EINVAL with @e naming the bad
  * option; @out untouched on failure.
  */
