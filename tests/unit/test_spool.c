@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -353,6 +356,7 @@ static void test_limits_refuse_up_front(void **state)
 	/* Another user's allowance is separate. */
 	assert_int_equal(spool_reserve(s, UID_B, 100, &e), 0);
 	assert_int_equal(spool_reserve(s, UID_B, UINT64_MAX, &e), -EDQUOT);
+	assert_non_null(strstr(e.msg, "more than the scanner can keep"));
 	spool_usage(s, UID_A, &count, &bytes);
 	assert_int_equal(count, 2);
 	assert_int_equal(bytes, 20);
@@ -470,6 +474,154 @@ static void test_one_process_per_spool(void **state)
 	spool_close(s);
 }
 
+
+/* ---- SIGKILL at random moments ----------------------------------------- */
+
+#define CRASH_IDS 4096
+
+/* The child: commit, update and remove entries forever, reporting each
+ * commit and removal on @fd only after the call returned. */
+static void crash_child(int fd, unsigned int seed)
+{
+	char path[SPOOL_PATH_MAX], id[SPOOL_ID_MAX], line[64];
+	static char buf[70000];
+	struct spool *s = open_spool(NULL);
+	struct ticket t;
+	int dfd;
+
+	srand(seed);
+	for (unsigned int i = 0;; i++) {
+		size_t len = (size_t)rand() % sizeof(buf);
+
+		memset(buf, 'a' + (int)(i % 26), len);
+		if (spool_create_temp(s, UID_A, &dfd, path, sizeof(path), NULL) < 0 ||
+		    write(dfd, buf, len) != (ssize_t)len)
+			_exit(3);
+		ticket_init(&t);
+		t.created = i;
+		if (spool_commit(s, UID_A, path, &t, id, NULL) < 0)
+			_exit(4);
+		close(dfd);
+		snprintf(line, sizeof(line), "C %s\n", id);
+		if (write(fd, line, strlen(line)) < 0)
+			_exit(5);
+		t.retries_left = i;
+		if (spool_update(s, UID_A, id, &t, NULL) < 0)
+			_exit(6);
+		if (rand() % 2 && spool_remove(s, UID_A, id, NULL) == 0) {
+			snprintf(line, sizeof(line), "R %s\n", id);
+			if (write(fd, line, strlen(line)) < 0)
+				_exit(7);
+		}
+	}
+}
+
+struct crash_log {
+	char ids[CRASH_IDS][SPOOL_ID_MAX];
+	bool removed[CRASH_IDS];
+	bool maybe[CRASH_IDS];	/* killed while it may have been removed */
+	size_t n;
+};
+
+static void crash_read(int fd, struct crash_log *log)
+{
+	static char buf[1 << 16];
+	size_t have = 0;
+	ssize_t r;
+
+	while ((r = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0)
+		have += (size_t)r;
+	buf[have] = '\0';
+	for (char *p = buf; p + 2 + SPOOL_ID_LEN < buf + have; p += 3 + SPOOL_ID_LEN) {
+		char id[SPOOL_ID_MAX];
+		size_t k;
+
+		memcpy(id, p + 2, SPOOL_ID_LEN);
+		id[SPOOL_ID_LEN] = '\0';
+		for (k = 0; k < log->n && strcmp(log->ids[k], id); k++)
+			;
+		if (k == log->n && log->n < CRASH_IDS)
+			memcpy(log->ids[log->n++], id, SPOOL_ID_MAX);
+		if (p[0] == 'R' && k < CRASH_IDS)
+			log->removed[k] = true;
+	}
+	/* The child may have died between spool_remove() and its report:
+	 * only the last entry of a round can be in that state. */
+	if (log->n > 0 && !log->removed[log->n - 1])
+		log->maybe[log->n - 1] = true;
+}
+
+static struct spool_recovery crash_total;
+
+/* After the kill: no orphan, no temp file, every reported entry present
+ * and byte-exact, no reported removal back. */
+static void crash_check(struct crash_log *log)
+{
+	struct spool_recovery rep;
+	struct spool *s = open_spool(&rep);
+	struct spool_info *v;
+	struct spool_info inf;
+	struct err e;
+	size_t n;
+
+	assert_int_equal(rep.orphaned, 0);
+	assert_int_equal(rep.unknown, 0);
+	crash_total.rolled_forward += rep.rolled_forward;
+	crash_total.removals_finished += rep.removals_finished;
+	crash_total.temp_removed += rep.temp_removed;
+	for (size_t k = 0; k < log->n; k++) {
+		int r = spool_info_get(s, UID_A, log->ids[k], &inf);
+
+		if (log->removed[k])
+			assert_int_equal(r, -ENOENT);
+		else if (r != 0 && !log->maybe[k])
+			fail_msg("committed entry %s lost", log->ids[k]);
+	}
+	assert_int_equal(spool_list(s, UID_A, &v, &n, &e), 0);
+	for (size_t i = 0; i < n; i++)
+		if (spool_verify(s, UID_A, v[i].id, &e) < 0)
+			fail_msg("%s", e.msg);
+	free(v);
+	spool_close(s);
+}
+
+static void test_sigkill_at_random_moments(void **state)
+{
+	struct crash_log *log = calloc(1, sizeof(*log));
+	char tmpdir[1100];
+	int status;
+
+	srand((unsigned int)time(NULL));
+	for (int round = 0; round < 25; round++) {
+		struct timespec ts = { 0, (long)(rand() % 20000) * 1000 };
+		int p[2];
+		pid_t pid;
+
+		assert_int_equal(pipe(p), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(p[0]);
+			crash_child(p[1], (unsigned int)rand());
+		}
+		close(p[1]);
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status));
+		crash_read(p[0], log);
+		close(p[0]);
+		crash_check(log);
+	}
+	print_message("%zu entries committed; recoveries: %zu commits completed, %zu removals completed, %zu temp files removed\n",
+		      log->n, crash_total.rolled_forward,
+		      crash_total.removals_finished, crash_total.temp_removed);
+	/* Recovery emptied tmp/ each time. */
+	snprintf(tmpdir, sizeof(tmpdir), "%s/%u/tmp", root, UID_A);
+	assert_int_equal(rmdir(tmpdir), 0);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +637,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unsafe_ids_and_paths_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listing_oldest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_process_per_spool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sigkill_at_random_moments, setup, teardown),
 	};
 
 	/* Recovery reports go to the log; keep the test output readable. */

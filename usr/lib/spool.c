@@ -847,6 +847,14 @@ static int spool_check_user(struct spool *s, uid_t uid, uint64_t expected,
 		return 0;
 	spool_fmt_size(have, sizeof(have), bytes);
 	spool_fmt_size(lim, sizeof(lim), s->lim.max_bytes_per_user);
+	if (expected > s->lim.max_bytes_per_user) {
+		char want[32];
+
+		spool_fmt_size(want, sizeof(want), expected);
+		return err_set(e, ERR_LOCAL, EDQUOT, EDQUOT,
+			       "this scan may need up to %s, more than the scanner can keep for you if its upload fails (limit %s). Scan fewer pages or a lower resolution.",
+			       want, lim);
+	}
 	return err_set(e, ERR_LOCAL, EDQUOT, EDQUOT,
 		       "your spool is full: %zu document%s, %s waiting (limit %u documents, %s). Discard or export old documents with \"mfpscanctl spool\" and scan again.",
 		       count, count == 1 ? "" : "s", have,
