@@ -530,11 +530,25 @@ static const char *spool_doc_problem(struct spool *s, uid_t uid,
 	return NULL;
 }
 
+/* Keep a ticket that recovery cannot use, and its document, aside. */
+static void spool_quarantine_entry(struct spool *s, uid_t uid, const char *id,
+				   const char *problem, struct spool_recovery *rep)
+{
+	char rel[SPOOL_REL_MAX], name[SPOOL_REL_MAX];
+
+	snprintf(name, sizeof(name), "%s.json", id);
+	spool_quarantine(s, uid, name, problem, rep);
+	snprintf(name, sizeof(name), "%s.doc", id);
+	spool_rel(rel, uid, "", id, ".doc");
+	if (spool_exists(s, rel, NULL))
+		spool_quarantine(s, uid, name, "its ticket is unusable", rep);
+}
+
 /* <uid>/<id>.json exists: load it into the index or quarantine it. */
 static void spool_recover_entry(struct spool *s, uid_t uid, const char *id,
 				struct spool_recovery *rep)
 {
-	char rel[SPOOL_REL_MAX], name[SPOOL_REL_MAX], why[ERR_MSG_MAX];
+	char rel[SPOOL_REL_MAX], why[ERR_MSG_MAX];
 	const char *problem;
 	struct ticket t;
 	struct err e;
@@ -548,12 +562,7 @@ static void spool_recover_entry(struct spool *s, uid_t uid, const char *id,
 		problem = spool_doc_problem(s, uid, id, &t, why, sizeof(why), rep);
 	}
 	if (problem) {
-		snprintf(name, sizeof(name), "%s.json", id);
-		spool_quarantine(s, uid, name, problem, rep);
-		snprintf(name, sizeof(name), "%s.doc", id);
-		spool_rel(rel, uid, "", id, ".doc");
-		if (spool_exists(s, rel, NULL))
-			spool_quarantine(s, uid, name, "its ticket is unusable", rep);
+		spool_quarantine_entry(s, uid, id, problem, rep);
 		return;
 	}
 	if (t.state == TICKET_RETRYING) {
