@@ -33,6 +33,7 @@ struct read_opts {
 	const char *out;
 	const char *raw;
 	bool verbose, check, caps;
+	uint32_t delay_ms;		/* a slow reader, to provoke overruns */
 };
 
 struct read_stats {
@@ -48,6 +49,7 @@ static void usage(FILE *f)
 	      "         [--height-mm N] [--pages N] [--band-lines N] [--check] [-v]\n"
 	      "         [--raw FILE] [--format pdf|jpeg|png|tiff --out FILE]\n"
 	      "         [--pdf-codec jpeg|flate] [--quality 1-100] [--caps]\n"
+	      "         [--delay-ms N (sleep after each band)]\n"
 	      "SPEC: /dev/mfpscan0, /dev/mfpscan0#mmap or pattern:[adf=N,jam=P:L,...]\n"
 	      "      (default pattern:). Single-page formats (jpeg, png) write page\n"
 	      "      N>1 to FILE with -N before the extension.\n", f);
@@ -77,7 +79,8 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
 		{ "raw", 1, NULL, 'R' }, { "pdf-codec", 1, NULL, 'P' },
 		{ "quality", 1, NULL, 'q' }, { "check", 0, NULL, 'c' },
 		{ "verbose", 0, NULL, 'v' }, { "caps", 0, NULL, 'C' },
-		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		{ "delay-ms", 1, NULL, 'D' }, { "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	uint32_t q;
 	int c;
@@ -94,6 +97,7 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
 		case 'H': bad = parse_u32(optarg, &o->height_mm); break;
 		case 'p': bad = parse_u32(optarg, &o->pages); break;
 		case 'b': bad = parse_u32(optarg, &o->band_lines); break;
+		case 'D': bad = parse_u32(optarg, &o->delay_ms); break;
 		case 'f': bad = (o->format = doc_format_from_name(optarg)) < 0; break;
 		case 'o': o->out = optarg; break;
 		case 'R': o->raw = optarg; break;
@@ -272,6 +276,12 @@ static int handle_band(const struct read_opts *o, struct read_doc *d,
 	}
 	if (h->flags & MFPSCAN_BAND_PAGE_END)
 		st->pages++;
+	if (o->delay_ms) {
+		struct timespec ts = { o->delay_ms / 1000,
+				       (long)(o->delay_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
 	return r;
 }
 
