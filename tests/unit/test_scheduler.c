@@ -196,6 +196,7 @@ static void test_bad_ids_refused(void **state)
 	assert_int_equal(scheduler_set(s, 1, NULL, 5, &e), -EINVAL);
 	assert_int_equal(scheduler_set(s, 1, longid, 5, &e), -EINVAL);
 	assert_int_equal(scheduler_remove(s, 1, "nothing"), -ENOENT);
+	assert_int_equal(scheduler_remove(s, 1, NULL), -ENOENT);
 	assert_int_equal(scheduler_count(s), 0);
 	scheduler_free(s);
 	assert_null(scheduler_free(NULL));

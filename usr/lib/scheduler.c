@@ -228,9 +228,13 @@ static void scheduler_unheap(struct scheduler *s, struct scheduler_node *x)
 
 int scheduler_remove(struct scheduler *s, uid_t uid, const char *id)
 {
-	struct scheduler_node **link = scheduler_link(s, uid, id);
-	struct scheduler_node *x = *link;
+	struct scheduler_node **link;
+	struct scheduler_node *x;
 
+	if (!id)
+		return -ENOENT;
+	link = scheduler_link(s, uid, id);
+	x = *link;
 	if (!x)
 		return -ENOENT;
 	*link = x->next;
@@ -242,7 +246,7 @@ int scheduler_remove(struct scheduler *s, uid_t uid, const char *id)
 int scheduler_get(const struct scheduler *s, uid_t uid, const char *id,
 		  time_t *when)
 {
-	struct scheduler_node *x = *scheduler_link(s, uid, id);
+	struct scheduler_node *x = id ? *scheduler_link(s, uid, id) : NULL;
 
 	if (!x)
 		return -ENOENT;
