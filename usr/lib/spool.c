@@ -416,11 +416,21 @@ static int spool_install_ticket(struct spool *s, uid_t uid, const char *id,
 /* mkdir @rel 0700 if missing; force root ownership and 0700 on it. */
 static int spool_mkdir(struct spool *s, const char *rel, struct err *e)
 {
+	char parent[SPOOL_REL_MAX];
+	const char *slash;
 	int fd;
 
-	if (mkdirat(s->root_fd, rel, 0700) < 0 && errno != EEXIST)
+	if (mkdirat(s->root_fd, rel, 0700) == 0) {
+		/* A new directory's own name must be durable before any
+		 * entry committed inside it can be. */
+		slash = strrchr(rel, '/');
+		snprintf(parent, sizeof(parent), "%.*s",
+			 slash ? (int)(slash - rel) : 1, slash ? rel : ".");
+		spool_sync_dir(s, parent);
+	} else if (errno != EEXIST) {
 		return err_set(e, ERR_LOCAL, errno, errno, "spool: creating %s/%s: %s",
 			       s->root, rel, strerror(errno));
+	}
 	fd = openat(s->root_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, ERR_LOCAL, errno, errno, "spool: opening %s/%s: %s",
