@@ -66,7 +66,7 @@ start() {
 	port=$(srv_free_port)
 	"$bin" -d "$dir/data" -a 127.0.0.1 -p "$port" --silent \
 		--configure-bucket scans --configure-bucket fullbucket \
-		>>"$dir/s3rver.log" 2>&1 &
+		</dev/null >>"$dir/s3rver.log" 2>&1 &
 	echo $! >"$dir/s3rver.pid"
 	srv_wait_port "$port"
 	echo "S3_URL=http://127.0.0.1:$port/scans"

@@ -45,7 +45,7 @@ Subsystem sftp internal-sftp -d $dir/files
 ForceCommand internal-sftp -d $dir/files
 LogLevel ERROR
 CONF
-	/usr/sbin/sshd -f "$dir/sshd_config" -D -e 2>>"$dir/sshd.log" &
+	/usr/sbin/sshd -f "$dir/sshd_config" -D -e </dev/null >>"$dir/sshd.log" 2>&1 &
 	echo $! >"$dir/sshd.pid"
 	srv_wait_port "$port"
 	echo "SFTP_URL=sftp://127.0.0.1:$port/~"

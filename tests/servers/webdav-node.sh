@@ -29,7 +29,7 @@ start() {
 	dir=$(cd "$dir" && pwd)
 	port=$(srv_free_port)
 	node "$here/webdav-quota.js" "$port" "$dir/files" "$user" "$password" \
-		"$quota" >>"$dir/webdav-node.log" 2>&1 &
+		"$quota" </dev/null >>"$dir/webdav-node.log" 2>&1 &
 	echo $! >"$dir/webdav-node.pid"
 	srv_wait_port "$port"
 	echo "WDN_URL=http://127.0.0.1:$port"
