@@ -48,7 +48,8 @@ static void usage(FILE *f)
 	      "         [--mode mono|gray|color] [--resolution DPI] [--width-mm N]\n"
 	      "         [--height-mm N] [--pages N] [--band-lines N] [--check] [-v]\n"
 	      "         [--raw FILE] [--format pdf|jpeg|png|tiff --out FILE]\n"
-	      "         [--pdf-codec jpeg|flate] [--quality 1-100] [--caps]\n"
+	      "         [--pdf-codec jpeg|flate] [--quality 1-100] [--deflate-level 1-9]\n"
+	      "         [--caps]\n"
 	      "         [--delay-ms N (sleep after each band)]\n"
 	      "SPEC: /dev/mfpscan0, /dev/mfpscan0#mmap or pattern:[adf=N,jam=P:L,...]\n"
 	      "      (default pattern:). Single-page formats (jpeg, png) write page\n"
@@ -79,7 +80,8 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
 		{ "raw", 1, NULL, 'R' }, { "pdf-codec", 1, NULL, 'P' },
 		{ "quality", 1, NULL, 'q' }, { "check", 0, NULL, 'c' },
 		{ "verbose", 0, NULL, 'v' }, { "caps", 0, NULL, 'C' },
-		{ "delay-ms", 1, NULL, 'D' }, { "help", 0, NULL, 'h' },
+		{ "delay-ms", 1, NULL, 'D' }, { "deflate-level", 1, NULL, 'Z' },
+		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint32_t q;
@@ -98,6 +100,10 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
 		case 'p': bad = parse_u32(optarg, &o->pages); break;
 		case 'b': bad = parse_u32(optarg, &o->band_lines); break;
 		case 'D': bad = parse_u32(optarg, &o->delay_ms); break;
+		case 'Z':
+			bad = parse_u32(optarg, &q) || q < 1 || q > 9;
+			o->enc.deflate_level = (int)q;
+			break;
 		case 'f': bad = (o->format = doc_format_from_name(optarg)) < 0; break;
 		case 'o': o->out = optarg; break;
 		case 'R': o->raw = optarg; break;
