@@ -72,7 +72,18 @@ print(b.get_content() if b else "")
 PY
 }
 count() { find "$1/new" -type f 2>/dev/null | wc -l; }
-newest() { ls -t "$1"/new/* | head -n 1; }
+# newest MAILDIR: the one message not returned before (call after each send).
+seen=$work/seen
+: >"$seen"
+newest() {
+	local f
+	for f in "$1"/new/*; do
+		grep -qxF -- "$f" "$seen" && continue
+		echo "$f" >>"$seen"
+		echo "$f"
+		return
+	done
+}
 
 # --- plain SMTP -------------------------------------------------------------
 eval "$("$top/tests/servers/smtp.sh" start "$work/plain")"
@@ -181,9 +192,9 @@ expect_text "a wrong password is an auth error" "error auth:" "$out"
 expect_no_text "the wrong password is not in the error" "wrong-" "$out"
 expect_eq "the server saw the failed login" 1 "$(wc -l <"$work/tls/auth-failures" 2>/dev/null || echo 0)"
 
-out=$(MAIL_CA= "$send" spooled carol@example.org 2>&1)
+out=$(MAIL_CA='' "$send" spooled carol@example.org 2>&1)
 expect_text "an untrusted certificate is a tls error" "error tls:" "$out"
-out=$(MAIL_USER= MAIL_PASSWORD_FILE= "$send" spooled carol@example.org 2>&1)
+out=$(MAIL_USER='' MAIL_PASSWORD_FILE='' "$send" spooled carol@example.org 2>&1)
 expect_text "sending without AUTH where it is required fails as auth" "error auth:" "$out"
 expect_eq "failed sends delivered nothing" 1 "$(count "$md")"
 
