@@ -6,8 +6,11 @@
  * daemon decides who gets what (a user only receives signals about their
  * own objects), so what watch prints is exactly what this user is told.
  * Lines are flushed one by one so that a pipe or log sees them at once.
- * "watching" is printed to stderr once the match is in place: from then on
- * no event is missed.
+ *
+ * mfpscand learns which uid a connection belongs to when that connection
+ * first calls it, and sends a user's signals only to connections it knows:
+ * so after adding the match, watch makes one call (ListJobs). "watching" is
+ * printed to stderr after that call: from then on no event is missed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -121,6 +124,10 @@ int cmd_watch(sd_bus *bus, int argc, char **argv)
 			     on_signal, NULL);
 	if (r < 0)
 		return ctl_bus_report("subscribing to the daemon's signals", NULL, r);
+	r = sd_bus_call_method(bus, CTL_DEST, CTL_PATH, CTL_IFACE_MANAGER,
+			       "ListJobs", NULL, NULL, "");
+	if (r < 0)
+		return ctl_bus_report("introducing this connection (ListJobs)", NULL, r);
 	interrupt_install();
 	fputs("mfpscanctl: watching (Ctrl-C to stop)\n", stderr);
 	while (!interrupt_count()) {
