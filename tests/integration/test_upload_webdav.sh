@@ -16,6 +16,7 @@ W=(-t webdav -U "$DAV_USER" -p "$pwfile")
 doc=$scratch/doc.pdf
 make_file "$doc" 300
 size=$(stat -c %s "$doc")
+docsum=$(sha256sum <"$doc")
 
 # --- success, folders, byte-exact, idempotent
 expect_ok "check logs in and creates scans/2026/11" "${W[@]}" -u "$DAV_URL" -f scans/2026/11 check
@@ -111,5 +112,18 @@ expect_class "past the quota is storage-full (507)" storage-full "${N[@]}" -f in
 expect_text "the status is quoted" "507" "$errout"
 run_upload "${N[@]}" -f inbox put "$a" a.pdf
 expect_eq "a retry of the first is already-there" "already-there $WDN_URL/inbox/a.pdf" "$out"
+
+# --- a broken server: bad replies are clear errors
+start_server bad-http.sh bad
+B=(-t webdav -U someone -p "$pwfile")
+expect_class "a PROPFIND reply that is not XML is a server error" server "${B[@]}" -u "$BAD_URL/garbage" check
+expect_text "and says so" "not a valid WebDAV multistatus" "$errout"
+expect_class "an HTML page instead of a multistatus is a server error" server "${B[@]}" -u "$BAD_URL/html" check
+expect_class "a non-numeric quota is a server error" server "${B[@]}" -u "$BAD_URL/badquota" check
+expect_class "a 1 MiB error body is refused" server "${B[@]}" -u "$BAD_URL/hugebody" put "$doc" x.pdf
+expect_text "and says so" "larger than 64 KiB" "$errout"
+expect_class "an unknown status is a server error" server "${B[@]}" -u "$BAD_URL/status" put "$doc" x.pdf
+expect_text "the status is quoted" "599" "$errout"
+expect_eq "the local document is intact after all that" "$(sha256sum <"$doc")" "$docsum"
 
 finish
