@@ -225,6 +225,13 @@ static void test_page_estimate(void **state)
 	color_pdf = scan_options_page_estimate(&o, 254, 254);
 	assert_true(color_pdf < color_png);
 	assert_true(color_pdf > 16384);
+	assert_int_equal(scan_options_page_estimate_low(&o, 254, 254),
+			 4096 + 3000000 / 40);
+	snprintf(o.format, sizeof(o.format), "png");
+	assert_int_equal(scan_options_page_estimate_low(&o, 254, 254),
+			 4096 + 3000000 / 16);
+	assert_true(scan_options_page_estimate_low(&o, 254, 254) <
+		    scan_options_page_estimate(&o, 254, 254));
 }
 
 static void test_names(void **state)

@@ -272,27 +272,40 @@ int scan_options_finish(struct scan_options *o, struct err *e)
 	return 0;
 }
 
-uint64_t scan_options_page_estimate(const struct scan_options *o,
-				    uint32_t width_mm, uint32_t height_mm)
+/* Raw bytes of one page, and whether the format stores it lossily. */
+static uint64_t page_raw(const struct scan_options *o, uint32_t width_mm,
+			 uint32_t height_mm, bool *lossy)
 {
 	uint64_t w = (uint64_t)width_mm * o->resolution * 10 / 254;
 	uint64_t h = (uint64_t)height_mm * o->resolution * 10 / 254;
-	uint64_t raw;
-	bool lossy = strcmp(o->format, "jpeg") == 0 ||
-		     strcmp(o->format, "pdf") == 0;
 
+	*lossy = strcmp(o->format, "jpeg") == 0 || strcmp(o->format, "pdf") == 0;
 	switch (o->color_mode) {
 	case MFPSCAN_MODE_MONO1:
-		raw = (w + 7) / 8 * h;
-		lossy = false;	/* bilevel pages are stored losslessly */
-		break;
+		*lossy = false;	/* bilevel pages are stored losslessly */
+		return (w + 7) / 8 * h;
 	case MFPSCAN_MODE_GRAY8:
-		raw = w * h;
-		break;
+		return w * h;
 	default:
-		raw = w * h * 3;
-		break;
+		return w * h * 3;
 	}
-	/* Headers and page objects, then a ratio a real page reaches. */
+}
+
+uint64_t scan_options_page_estimate(const struct scan_options *o,
+				    uint32_t width_mm, uint32_t height_mm)
+{
+	bool lossy;
+	uint64_t raw = page_raw(o, width_mm, height_mm, &lossy);
+
+	/* Headers and page objects, then a ratio any real page reaches. */
 	return 16384 + (lossy ? raw / 4 : raw);
+}
+
+uint64_t scan_options_page_estimate_low(const struct scan_options *o,
+					uint32_t width_mm, uint32_t height_mm)
+{
+	bool lossy;
+	uint64_t raw = page_raw(o, width_mm, height_mm, &lossy);
+
+	return 4096 + (lossy ? raw / 40 : raw / 16);
 }

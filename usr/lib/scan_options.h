@@ -97,4 +97,13 @@ const char *scan_options_color_name(uint32_t mode);
 uint64_t scan_options_page_estimate(const struct scan_options *o,
 				    uint32_t width_mm, uint32_t height_mm);
 
+/*
+ * A lower estimate of the same (a page that compresses well), for the
+ * destination's free space before scanning: a scan is refused there only
+ * when even a small document could not fit (a larger one that does not
+ * fit after all is spooled, not lost).
+ */
+uint64_t scan_options_page_estimate_low(const struct scan_options *o,
+					uint32_t width_mm, uint32_t height_mm);
+
 #endif

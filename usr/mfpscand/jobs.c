@@ -85,6 +85,14 @@ int jobs_spawn(struct jobs *j, pthread_t *thread, void *(*fn)(void *),
 	return 0;
 }
 
+int jobs_upload_stop(void *ud, uint64_t sent, uint64_t total)
+{
+	struct jobs *j = ud;
+
+	/* Stop at shutdown; a spooled entry stays and is retried later. */
+	return atomic_load(&j->shutting_down) ? 1 : 0;
+}
+
 struct main_call {
 	struct jobs *j;
 	int (*fn)(struct jobs *j, void *arg);
@@ -711,7 +719,8 @@ static void *scan_req_worker(void *arg)
 		struct attempt_job *a = &req->pending[i];
 
 		if (a->fd >= 0 && !atomic_load(&req->j->shutting_down))
-			attempt_upload(&a->dest, &a->t, a->fd, NULL, NULL, &a->res);
+			attempt_upload(&a->dest, &a->t, a->fd, jobs_upload_stop,
+				       req->j, &a->res);
 	}
 	/* S502-S503 and S602-S603 ahead of time: log in, free space. */
 	err_clear(&req->check_e);
@@ -892,11 +901,11 @@ static void scan_req_done(struct daemon *d, void *arg)
 		log_msg(LOG_INFO, "jobs: %s: pre-check failed (%s), scanning anyway: the document is spooled if the upload fails",
 			req->job->account, req->check_e.msg);
 	if (req->check_r == 0 && req->space.known &&
-	    req->space.free_bytes < req->job->expected_bytes) {
-		human_size(req->job->expected_bytes, need, sizeof(need));
+	    req->space.free_bytes < req->job->expected_low) {
+		human_size(req->job->expected_low, need, sizeof(need));
 		human_size(req->space.free_bytes, have, sizeof(have));
 		bus_reply_errorf(req->m, "StorageFull",
-			"Your storage '%s' has %s free, but this scan needs about %s. Free some space and scan again.",
+			"Your storage '%s' has %s free, but this scan needs at least %s. Free some space and scan again.",
 			req->job->account_name, have, need);
 		goto out;
 	}
@@ -921,10 +930,16 @@ static void scan_req_collect(struct scan_req *req)
 	}
 }
 
-/* Expected size of the whole job, for the spool and the free space. */
-static uint64_t scan_expected_bytes(const struct scan_options *o,
-				    const struct mfpscan_caps *caps,
-				    const struct mfpscan_params *p)
+/*
+ * Expected size of the whole job: an upper estimate for the spool (it must
+ * be able to keep the document), a lower one for the destination's free
+ * space (refuse only what surely cannot fit; the rest is spooled if need
+ * be, never lost).
+ */
+static void scan_expected_bytes(const struct scan_options *o,
+				const struct mfpscan_caps *caps,
+				const struct mfpscan_params *p,
+				uint64_t *high, uint64_t *low)
 {
 	uint32_t w = o->width_mm ? o->width_mm : caps->max_width_um / 1000;
 	uint32_t h = o->height_mm ? o->height_mm : caps->max_height_um / 1000;
@@ -932,7 +947,9 @@ static uint64_t scan_expected_bytes(const struct scan_options *o,
 
 	if (pages == 0)
 		pages = 1;
-	return scan_options_page_estimate(o, w, h) * pages;
+	*high = scan_options_page_estimate(o, w, h) * pages;
+	/* the feeder may hold fewer sheets than it can take */
+	*low = scan_options_page_estimate_low(o, w, h) * (o->pages ? pages : 1);
 }
 
 static struct job *job_new(struct jobs *j, uid_t caller, struct account *acc)
@@ -1002,7 +1019,8 @@ int jobs_handle_scan(struct jobs *j, sd_bus_message *m, uid_t caller,
 	}
 	job->opts = o;
 	job->device = dev;
-	job->expected_bytes = scan_expected_bytes(&o, &dev->caps, &params);
+	scan_expected_bytes(&o, &dev->caps, &params, &job->expected_bytes,
+			    &job->expected_low);
 
 	r = account_dest_get(acc, &job->dest, &e);
 	if (r < 0)

@@ -94,7 +94,8 @@ struct job {
 	struct jobs_device *device;
 	struct dest dest;		/* from account_dest_get() */
 	bool have_dest;
-	uint64_t expected_bytes;
+	uint64_t expected_bytes;	/* upper estimate (spool) */
+	uint64_t expected_low;		/* lower estimate (destination) */
 	pthread_t thread;
 	bool thread_started;
 	uint64_t last_emit_ms;		/* PropertiesChanged rate limit */
@@ -159,6 +160,9 @@ void jobs_entry_changed(struct jobs *j, struct sentry *s,
  */
 int jobs_call_main(struct jobs *j, int (*fn)(struct jobs *j, void *arg),
 		   void *arg);
+
+/* upload_progress_fn that stops uploads at shutdown (@ud: struct jobs). */
+int jobs_upload_stop(void *ud, uint64_t sent, uint64_t total);
 
 /* Start a detached-from-the-bus worker thread that the jobs part joins. */
 int jobs_spawn(struct jobs *j, pthread_t *thread, void *(*fn)(void *),

@@ -51,14 +51,6 @@ static void runner_arm(struct retry_runner *r);
 
 /* --- one attempt (any thread) ----------------------------------------- */
 
-static int attempt_progress(void *ud, uint64_t sent, uint64_t total)
-{
-	struct jobs *j = ud;
-
-	/* Stop at shutdown; the entry stays and is retried after restart. */
-	return j && atomic_load(&j->shutting_down) ? 1 : 0;
-}
-
 static void human_bytes(uint64_t n, char *buf, size_t len)
 {
 	if (n >= 10ULL << 20)
@@ -263,7 +255,7 @@ static void *run_worker(void *arg)
 
 	if (run->a.fd >= 0)
 		attempt_upload(&run->a.dest, &run->a.t, run->a.fd,
-			       attempt_progress, j, &run->a.res);
+			       jobs_upload_stop, j, &run->a.res);
 	if (daemon_post(j->d, run_done, run) < 0)
 		log_msg(LOG_ERR, "jobs: cannot report a retry: out of memory");
 	return NULL;
