@@ -649,6 +649,10 @@ static long mfpscan_ioc_g_caps(struct mfpscan_dev *mdev, void __user *argp)
 	       -EFAULT : 0;
 }
 
+/*
+ * No lock across the user copies: @io_mutex nests inside mmap_lock (a page
+ * fault during the copy would invert that order).
+ */
 static long mfpscan_ioc_s_params(struct mfpscan_file *mf, void __user *argp)
 {
 	struct mfpscan_dev *mdev = mf->mdev;
@@ -657,22 +661,18 @@ static long mfpscan_ioc_s_params(struct mfpscan_file *mf, void __user *argp)
 
 	if (copy_from_user(&p, argp, sizeof(p)))
 		return -EFAULT;
-	mutex_lock(&mdev->io_mutex);
-	if (!mdev->registered) {
-		ret = -ENODEV;
-		goto out_unlock;
-	}
+	if (mfpscan_gone(mdev))
+		return -ENODEV;
 	ret = mfpscan_params_check(&mdev->caps, &p);
 	if (ret)
-		goto out_unlock;
-	if (copy_to_user(argp, &p, sizeof(p))) {
-		ret = -EFAULT;
-		goto out_unlock;
-	}
+		return ret;
+	if (copy_to_user(argp, &p, sizeof(p)))
+		return -EFAULT;
+
+	mutex_lock(&mdev->io_mutex);
 	mf->params = p;
-out_unlock:
 	mutex_unlock(&mdev->io_mutex);
-	return ret;
+	return 0;
 }
 
 static long mfpscan_ioc_g_params(struct mfpscan_file *mf, void __user *argp)
@@ -1073,53 +1073,47 @@ static int mfpscan_mmap(struct file *file, struct vm_area_struct *vma)
 	void *page;
 	int ret;
 
-	mutex_lock(&mdev->io_mutex);
-	if (!mdev->registered) {
-		ret = -ENODEV;
-		goto out_unlock;
-	}
+	/*
+	 * Called with mmap_lock held: no @io_mutex here (read() faults in
+	 * user pages with @read_mutex held, which nests inside @io_mutex).
+	 * The ring and the pages live as long as @mdev; a mapping made while
+	 * the engine is being removed is harmless.
+	 */
+	if (mfpscan_gone(mdev))
+		return -ENODEV;
 	if (off == MFPSCAN_MMAP_OFFSET_RING) {
-		ret = -EINVAL;
 		if (len != mdev->ring.size)
-			goto out_unlock;
-		ret = -EPERM;
+			return -EINVAL;
 		if (vma->vm_flags & VM_WRITE)
-			goto out_unlock;
+			return -EPERM;
 		vma->vm_flags &= ~VM_MAYWRITE;
 		ret = remap_vmalloc_range(vma, mdev->ring.buf, 0);
-		if (ret)
-			goto out_unlock;
 	} else if (off == MFPSCAN_MMAP_OFFSET_STATUS ||
 		   off == MFPSCAN_MMAP_OFFSET_CONTROL) {
-		ret = -EINVAL;
 		if (len != PAGE_SIZE)
-			goto out_unlock;
+			return -EINVAL;
 		if (off == MFPSCAN_MMAP_OFFSET_STATUS) {
-			ret = -EPERM;
 			if (vma->vm_flags & VM_WRITE)
-				goto out_unlock;
+				return -EPERM;
 			vma->vm_flags &= ~VM_MAYWRITE;
 			page = mdev->status;
 		} else {
 			/* A private copy of the control page would be useless. */
 			if (!(vma->vm_flags & VM_SHARED))
-				goto out_unlock;
+				return -EINVAL;
 			page = mdev->control;
 		}
 		vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 		ret = vm_insert_page(vma, vma->vm_start, virt_to_page(page));
-		if (ret)
-			goto out_unlock;
 	} else {
-		ret = -EINVAL;
-		goto out_unlock;
+		return -EINVAL;
 	}
+	if (ret)
+		return ret;
 	vma->vm_ops = &mfpscan_vm_ops;
 	vma->vm_private_data = mdev;
 	mfpscan_dev_get(mdev);
-out_unlock:
-	mutex_unlock(&mdev->io_mutex);
-	return ret;
+	return 0;
 }
 
 /* open() and release() */
