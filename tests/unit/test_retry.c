@@ -98,7 +98,8 @@ static void test_first_failure_then_counter_to_zero(void **state)
 	assert_int_equal(t.next_retry, now + 120);	/* fast class, 2nd failure */
 	assert_string_equal(t.last_error, "connection refused");
 
-	retry_after_failure(&t, ERR_STORAGE_FULL, "507", now, &p);
+	retry_after_failure(&t, ERR_STORAGE_FULL, "507 voll f\xfcr Benutzer", now, &p);
+	assert_string_equal(t.last_error, "507 voll f?r Benutzer");	/* Latin-1 made UTF-8 safe */
 	assert_int_equal(t.retries_left, 1);
 	assert_int_equal(t.next_retry, now + 960);	/* 60*4*2^2 */
 	retry_after_failure(&t, ERR_STORAGE_FULL, "507 again", now, &p);

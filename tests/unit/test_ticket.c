@@ -357,6 +357,28 @@ static void test_log_keeps_newest(void **state)
 	assert_string_equal(t.log[TICKET_LOG_MAX - 1].msg, "attempt 24");
 }
 
+static void test_copy_text_makes_valid_utf8(void **state)
+{
+	char buf[16];
+	struct ticket t;
+
+	assert_int_equal(ticket_copy_text(buf, sizeof(buf), "caf\xc3\xa9 \xe2\x82\xac"), 9);
+	assert_string_equal(buf, "caf\xc3\xa9 \xe2\x82\xac");
+	ticket_copy_text(buf, sizeof(buf), "a\xff\xfe" "b\xe9" "c");	/* Latin-1 */
+	assert_string_equal(buf, "a??b?c");
+	ticket_copy_text(buf, sizeof(buf), "\xc0\x80|\xed\xa0\x80|\xf4\x90\x80\x80");
+	assert_string_equal(buf, "??|???|????");	/* overlong, surrogate, > U+10FFFF */
+	ticket_copy_text(buf, sizeof(buf), "\xe2\x82");	/* cut sequence */
+	assert_string_equal(buf, "??");
+	/* Truncation stops before a character that does not fit whole. */
+	assert_int_equal(ticket_copy_text(buf, 5, "a\xc3\xa9\xe2\x82\xac"), 3);
+	assert_string_equal(buf, "a\xc3\xa9");
+	assert_int_equal(ticket_copy_text(buf, sizeof(buf), NULL), 0);
+	ticket_init(&t);
+	ticket_log_append(&t, 1, ERR_SERVER, "500 \xff");
+	assert_string_equal(t.log[0].msg, "500 ?");
+}
+
 static void test_state_names(void **state)
 {
 	assert_string_equal(ticket_state_name(TICKET_WAITING), "waiting");
@@ -380,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_oversized_refused),
 		cmocka_unit_test(test_validate_refuses_bad_values),
 		cmocka_unit_test(test_log_keeps_newest),
+		cmocka_unit_test(test_copy_text_makes_valid_utf8),
 		cmocka_unit_test(test_state_names),
 	};
 

@@ -403,15 +403,14 @@ static void notify_mail_trim_utf8(char *s)
 		s[start - 1] = '\0';
 }
 
-/* Copy @s into @buf for a subject: control characters become '?'. */
+/* Copy @s into @buf for a subject: valid UTF-8 (ticket_copy_text()),
+ * control characters become '?'. */
 static const char *notify_mail_clean(char *buf, size_t len, const char *s)
 {
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < len; i++)
-		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-	buf[i] = '\0';
-	notify_mail_trim_utf8(buf);
+	ticket_copy_text(buf, len, s);
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return buf;
 }
 

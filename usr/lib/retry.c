@@ -122,7 +122,7 @@ static void retry_record(struct ticket *t, enum err_class cls,
 			 const char *msg, time_t now)
 {
 	t->last_class = cls;
-	snprintf(t->last_error, sizeof(t->last_error), "%s", msg ? msg : "");
+	ticket_copy_text(t->last_error, sizeof(t->last_error), msg);
 	ticket_log_append(t, now, cls, msg);
 	if (t->attempts < UINT32_MAX)
 		t->attempts++;

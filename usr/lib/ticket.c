@@ -93,6 +93,64 @@ int ticket_state_from_name(const char *name)
 	return -1;
 }
 
+/* Length of the valid UTF-8 character at @p (1-4), or 0 if invalid. */
+static size_t ticket_utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* Overlong forms, surrogates and values above U+10FFFF. */
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+size_t ticket_copy_text(char *dst, size_t size, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)(src ? src : "");
+	size_t k = 0;
+
+	if (size == 0)
+		return 0;
+	while (*p) {
+		size_t n = ticket_utf8_len(p);
+
+		if (k + (n ? n : 1) >= size)
+			break;
+		if (n == 0) {
+			dst[k++] = '?';
+			p++;
+			continue;
+		}
+		memcpy(dst + k, p, n);
+		k += n;
+		p += n;
+	}
+	dst[k] = '\0';
+	return k;
+}
+
 void ticket_log_append(struct ticket *t, int64_t when, enum err_class cls,
 		       const char *msg)
 {
@@ -108,7 +166,7 @@ void ticket_log_append(struct ticket *t, int64_t when, enum err_class cls,
 	a = &t->log[t->n_log++];
 	a->time = when;
 	a->cls = cls;
-	snprintf(a->msg, sizeof(a->msg), "%s", msg ? msg : "");
+	ticket_copy_text(a->msg, sizeof(a->msg), msg);
 }
 
 static bool ticket_is_hex64(const char *s)

@@ -85,8 +85,17 @@ struct ticket {
 void ticket_init(struct ticket *t);
 
 /*
+ * Copy @src into @dst (@size bytes, NUL included) as valid UTF-8: bytes
+ * that do not form a UTF-8 character become '?', and truncation never
+ * cuts a character. Server messages go through this before they reach a
+ * ticket, a D-Bus property (sd-bus refuses invalid UTF-8) or a mail.
+ * Returns the length written.
+ */
+size_t ticket_copy_text(char *dst, size_t size, const char *src);
+
+/*
  * Append a failed attempt to @t's log, dropping the oldest when
- * TICKET_LOG_MAX are kept. @msg is truncated to ERR_MSG_MAX - 1 bytes.
+ * TICKET_LOG_MAX are kept. @msg is copied with ticket_copy_text().
  */
 void ticket_log_append(struct ticket *t, int64_t when, enum err_class cls,
 		       const char *msg);
