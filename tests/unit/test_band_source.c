@@ -175,6 +175,8 @@ static void test_jobs_are_numbered_and_restart(void **state)
 	assert_int_equal(band_source_start(s, &p, &e), 0);
 	assert_int_equal(band_source_next(s, &v, &e), 1);
 	assert_int_equal(v.hdr->job, 2);
+	assert_int_equal(band_source_start(s, &p, &e), -EBUSY);
+	assert_non_null(strstr(e.msg, "still running"));
 	assert_int_equal(band_source_abort(s, &e), 0);
 	assert_int_equal(band_source_next(s, &v, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "no scan started"));

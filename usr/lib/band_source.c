@@ -104,6 +104,9 @@ int band_source_start(struct band_source *s, struct mfpscan_params *params,
 	struct mfpscan_params p = *params;
 	int r;
 
+	if (s->state == BAND_RUNNING)
+		return err_set(e, ERR_INVALID, EBUSY, EBUSY,
+			       "band source: a scan is still running; read it to the end or abort it first");
 	r = band_source_caps(s, &caps, e);
 	if (r)
 		return r;

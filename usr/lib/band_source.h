@@ -63,7 +63,9 @@ int band_source_caps(struct band_source *s, struct mfpscan_caps *caps,
 /*
  * Validate @params against the capabilities (ERR_INVALID naming the field
  * on failure, nothing started), set them on the engine and start a job.
- * On success the derived geometry of @params is filled in.
+ * On success the derived geometry of @params is filled in. -EBUSY while
+ * the previous job is still running (read it to the end or abort it). A
+ * kernel device left in the overrun state is recovered first.
  */
 int band_source_start(struct band_source *s, struct mfpscan_params *params,
 		      struct err *e);

@@ -180,7 +180,12 @@ static int kernel_start(void *priv, struct mfpscan_params *p, struct err *e)
 			: kernel_read_buffer(d, e);
 	if (r)
 		return r;
-	if (ioctl(d->fd, MFPSCAN_IOC_START, 0) < 0)
+	r = ioctl(d->fd, MFPSCAN_IOC_START, 0);
+	/* The last job overran: that data is gone anyway; clear the state
+	 * (like ALSA's xrun recovery) and start afresh. */
+	if (r < 0 && errno == EPIPE && ioctl(d->fd, MFPSCAN_IOC_RECOVER, 0) == 0)
+		r = ioctl(d->fd, MFPSCAN_IOC_START, 0);
+	if (r < 0)
 		return kernel_errno(d, errno, "starting the scan", e);
 	d->buf_len = d->buf_off = 0;
 	if (d->use_mmap) {
