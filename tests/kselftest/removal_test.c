@@ -72,6 +72,7 @@ static void expect_gone(struct __test_metadata *_metadata,
 {
 	struct mfpscan_status st;
 	struct mfpscan_params p;
+	struct mfpscan_caps caps;
 	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
 	char buf[4096], path[256];
 
@@ -80,6 +81,9 @@ static void expect_gone(struct __test_metadata *_metadata,
 	EXPECT_EQ(-ENODEV, mfp_status(self->fd, &st));
 	EXPECT_EQ(-ENODEV, mfp_ioctl(self->fd, MFPSCAN_IOC_START, NULL));
 	EXPECT_EQ(-ENODEV, mfp_ioctl(self->fd, MFPSCAN_IOC_G_PARAMS, &p));
+	EXPECT_EQ(-ENODEV, mfp_ioctl(self->fd, MFPSCAN_IOC_S_PARAMS, &p));
+	EXPECT_EQ(-ENODEV, mfp_ioctl(self->fd, MFPSCAN_IOC_G_CAPS, &caps));
+	EXPECT_EQ(-ENODEV, mfp_ioctl(self->fd, MFPSCAN_IOC_ABORT, NULL));
 	ASSERT_EQ(1, poll(&pfd, 1, 0));
 	EXPECT_EQ(POLLHUP | POLLERR, pfd.revents & (POLLHUP | POLLERR));
 	EXPECT_NE(0, access(self->sim.devpath, F_OK)) {

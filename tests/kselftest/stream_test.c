@@ -76,6 +76,12 @@ FIXTURE_VARIANT_ADD(stream, gray_duplex) {
 	.band_lines = 256, .bufsize = 3 << 20, .width_um = A4W, .height_um = A4H,
 };
 
+FIXTURE_VARIANT_ADD(stream, gray_duplex_odd_page_count) {
+	.source = MFPSCAN_SOURCE_ADF_DUPLEX, .mode = MFPSCAN_MODE_GRAY8,
+	.res = 75, .pages = 3, .adf_pages = 5, .expect_pages = 3,
+	.band_lines = 50, .bufsize = 1 << 20, .width_um = A4W, .height_um = A4H,
+};
+
 FIXTURE_VARIANT_ADD(stream, rgb_duplex_all_sheets) {
 	.source = MFPSCAN_SOURCE_ADF_DUPLEX, .mode = MFPSCAN_MODE_RGB24,
 	.res = 75, .pages = 0, .adf_pages = 2, .expect_pages = 4,
@@ -257,6 +263,16 @@ TEST_F(rd, nonblock_eagain_when_no_record)
 	EXPECT_EQ(-1, n);
 	EXPECT_EQ(EAGAIN, errno);
 	ASSERT_IOCTL_OK(self->fd2, MFPSCAN_IOC_ABORT, NULL);
+	/* non-blocking too: the ABORTED band, then EOF (0), not EAGAIN */
+	{
+		struct stream_exp e;
+
+		ASSERT_EQ(0, stream_init(&e, &p, 1, 1));
+		stream_expect_error(&e, MFPSCAN_ERR_ABORTED, 0, 0);
+		e.lenient_error_flags = true;
+		ASSERT_STREAM_OK(read_job(self->fd2, &e, sizeof(buf)), &e);
+		stream_fini(&e);
+	}
 }
 
 TEST_F(rd, bad_buffer_efault)
