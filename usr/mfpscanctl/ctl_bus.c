@@ -44,21 +44,27 @@ static int copy_path(char *dst, size_t len, const char *src)
 	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
 }
 
-/* Walk ListDestinations' a(oss) for @name; 1 found, 0 not, < 0 error. */
+/*
+ * Walk ListDestinations' a(oss) for @name: returns how many accounts carry
+ * it (the path of the first in @path), or a negative errno.
+ */
 static int find_account(sd_bus_message *reply, const char *name, char *path,
 			size_t len)
 {
 	const char *p, *n, *t;
-	int r;
+	int r, found = 0;
 
 	r = sd_bus_message_enter_container(reply, 'a', "(oss)");
 	if (r < 0)
 		return r;
 	while ((r = sd_bus_message_read(reply, "(oss)", &p, &n, &t)) > 0) {
-		if (strcmp(n, name) == 0)
-			return copy_path(path, len, p) < 0 ? -ENAMETOOLONG : 1;
+		if (strcmp(n, name) != 0)
+			continue;
+		if (!found && copy_path(path, len, p) < 0)
+			return -ENAMETOOLONG;
+		found++;
 	}
-	return r;
+	return r < 0 ? r : found;
 }
 
 int ctl_bus_account_path(sd_bus *bus, const char *name, char *path,
@@ -84,6 +90,13 @@ int ctl_bus_account_path(sd_bus *bus, const char *name, char *path,
 	if (r == 0) {
 		fprintf(stderr, "mfpscanctl: no account named \"%s\" "
 			"(see: mfpscanctl accounts list)\n", name);
+		return CTL_EXIT_FAIL;
+	}
+	if (r > 1) {
+		/* Acting on one of several would be a guess: ask for the path. */
+		fprintf(stderr, "mfpscanctl: %d accounts are named \"%s\"; give "
+			"its object path instead (see: mfpscanctl accounts list)\n",
+			r, name);
 		return CTL_EXIT_FAIL;
 	}
 	return 0;
