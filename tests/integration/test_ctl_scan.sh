@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_ctl_scan: "mfpscanctl scan", "jobs" and "spool" as a user would run
+# them. A scan that is delivered prints where the document is and exits 0;
+# one whose server is down or full prints the daemon's message, says the
+# document was kept, exits 2; a refused scan prints the daemon's error and
+# exits 1. On a terminal (a pty from script(1)) a progress bar is drawn,
+# otherwise plain lines. The spool commands list, show, export (byte-exact,
+# never overwriting), refuse discard without --yes, retry once space is
+# freed, and discard.
+set -u
+. "$(dirname "$0")/lib.sh"
+it_init
+it_need_ctl
+it_need_verify
+it_start_bus
+it_write_config
+it_start_daemon
+
+A=$IT_ALICE
+B=$IT_BOB
+dir=$(it_local_dir "$A")
+check "alice adds a local account" \
+	ctl "$A" accounts add home --type local --folder "$dir"
+
+# Delivered: location printed, exit 0, the file is there and right.
+out=$(ctl "$A" scan --to home --format pdf --source adf --pages 3 \
+	--resolution 75 --mode gray 2>&1) && rc=0 || rc=$?
+assert_eq "scan to a local folder exits 0" 0 "$rc"
+assert_match "it prints where the document went" \
+	"^Scanned 3 pages; the document is at: file://$dir/" "$out"
+file=$(printf '%s\n' "$out" | sed -n 's|.*the document is at: file://||p')
+check "the document is where it says" test -f "$file"
+check "the document is the engine's 3 pages" \
+	"$IT_VERIFY" --format pdf --pages 3 "$file"
+assert_match "plain lines when not on a terminal" '^state: scanning' "$out"
+assert_no_match "no bar when not on a terminal" $'\r' "$out"
+
+# On a terminal: a progress bar redrawn in place.
+out=$(as "$A" script -qec "$IT_CTL scan --to home --format png --resolution 75" \
+	/dev/null 2>&1) && rc=0 || rc=$?
+assert_eq "scan on a terminal exits 0" 0 "$rc"
+assert_match "a bar is drawn on a terminal" $'\r''[a-z]+ +\[[#.]+\] page' "$out"
+assert_match "the bar ends full" '\[#+\] page 1' "$out"
+
+# --no-wait and jobs.
+out=$(ctl "$A" scan --to home --format png --resolution 75 --no-wait 2>&1)
+assert_match "--no-wait prints the job path" '^/org/mfpscan/Daemon1/job/' "$out"
+job=${out##*/}
+it_wait_job "$A" "$out" >/dev/null
+assert_match "jobs lists it, done" "^$job +done +1 " "$(ctl "$A" jobs 2>&1)"
+assert_match "bob's jobs list is empty" '^ID +STATE[^\n]*$' "$(ctl "$B" jobs 2>&1)"
+
+# Refused: the daemon's error name and message, exit 1.
+out=$(ctl "$A" scan --to home --format bmp 2>&1) && rc=0 || rc=$?
+assert_eq "a refused scan exits 1" 1 "$rc"
+assert_match "... with the daemon's error" 'org.mfpscan.Daemon1.Error.InvalidArgument: .*format' "$out"
+out=$(ctl "$A" scan --to nosuch 2>&1) && rc=0 || rc=$?
+assert_eq "scan to an unknown account exits 1" 1 "$rc"
+check_exit "a bad number is a usage error (64)" 64 \
+	ctl "$A" scan --to home --resolution 3OO
+check_exit "scan without --to is a usage error (64)" 64 ctl "$A" scan
+
+# Server down: kept, exit 2, the daemon's words.
+out=$(printf 'pw\n' | ctl "$A" accounts add down --type webdav \
+	--url http://127.0.0.1:1/dav --password-stdin 2>&1)
+assert_match "alice adds an account on a server that is down" created "$out"
+out=$(ctl "$A" scan --to down --format png --resolution 75 2>&1) && rc=0 || rc=$?
+assert_eq "scan to a server that is down exits 2" 2 "$rc"
+assert_match "... prints the daemon's reason" "(connect|reach)" "$out"
+assert_match "... and that it was kept" 'kept in the spool' "$out"
+
+# Pending uploads block the next scan (pending_policy = block): exit 1.
+out=$(ctl "$A" scan --to home --format png --resolution 75 2>&1) && rc=0 || rc=$?
+assert_eq "the next scan is refused while uploads are pending (exit 1)" 1 "$rc"
+assert_match "... with PendingUploads and the reason" \
+	'org.mfpscan.Daemon1.Error.PendingUploads: .*previous scan' "$out"
+
+# spool list / show / export / discard.
+list=$(ctl "$A" spool list 2>&1)
+id=$(printf '%s\n' "$list" | awk 'NR == 2 {print $1}')
+assert_match "spool list shows the entry" "^$id +(waiting|retrying) " "$list"
+show=$(ctl "$A" spool show "$id" 2>&1)
+assert_match "spool show has the state" 'State *: (waiting|retrying)' "$show"
+assert_match "spool show has the error class" 'ErrorClass *: network' "$show"
+check "spool export" ctl "$A" spool export "$id" "$dir/exported.png"
+check "the exported document is the engine's page" \
+	"$IT_VERIFY" --format png "$dir/exported.png"
+assert_eq "the export belongs to alice" "$A" "$(stat -c %U "$dir/exported.png")"
+sum=$(sha256sum <"$dir/exported.png")
+check_exit "export never overwrites (exit 1)" 1 \
+	ctl "$A" spool export "$id" "$dir/exported.png"
+assert_eq "... the file is unchanged" "$sum" "$(sha256sum <"$dir/exported.png")"
+assert_eq "export to stdout gives the same bytes" "$sum" \
+	"$(ctl "$A" spool export "$id" - | sha256sum)"
+check_exit "bob cannot export alice's entry (exit 1)" 1 \
+	ctl "$B" spool export "$id" "$(it_local_dir "$B")/bob.png"
+check_exit "discard without --yes is refused (64)" 64 ctl "$A" spool discard "$id"
+assert_match "... and the entry is kept" "^$id " "$(ctl "$A" spool list 2>&1)"
+check_exit "a bad id is a usage error (64)" 64 ctl "$A" spool show '../x'
+check "discard --yes" ctl "$A" spool discard "$id" --yes
+assert_no_match "the entry is gone" "^$id " "$(ctl "$A" spool list 2>&1)"
+check_exit "show of a discarded entry exits 1" 1 ctl "$A" spool show "$id"
+
+# Storage full (Apache, 507): exit 2; freed space and "spool retry" deliver.
+if it_have_dav; then
+	it_start_dav 4
+	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav \
+		--url "$DAV_URL" --username "$DAV_USER" --folder full --password-stdin 2>&1)
+	assert_match "alice adds an account on a full server" created "$out"
+	out=$(ctl "$A" scan --to full --format png --resolution 150 2>&1) && rc=0 || rc=$?
+	assert_eq "scan to a full server exits 2" 2 "$rc"
+	assert_match "... prints the daemon's reason (storage full)" \
+		'(full|507|Insufficient|space)' "$out"
+	id=$(ctl "$A" spool list 2>&1 | awk 'NR == 2 {print $1}')
+	mount -o remount,size=4096k "$DAV_ROOT/full"
+	out=$(ctl "$A" spool retry "$id" 2>&1)
+	assert_match "spool retry starts a retry" 'Retry of .* started' "$out"
+	for i in $(seq 1 100); do
+		ctl "$A" spool list 2>&1 | grep -q "^$id " || break
+		sleep 0.1
+	done
+	assert_no_match "after the retry the entry is gone" "^$id " \
+		"$(ctl "$A" spool list 2>&1)"
+	f=$(find "$DAV_ROOT/full" -type f | head -n 1)
+	check "the document arrived on the server, byte-exact" \
+		"$IT_VERIFY" --format png "${f:-/nonexistent}"
+	out=$(ctl "$A" scan --to full --format png --resolution 75 2>&1) && rc=0 || rc=$?
+	assert_eq "with space again, scan to the server exits 0" 0 "$rc"
+	assert_match "... and prints the server URL" "is at: $DAV_URL/full/" "$out"
+else
+	fail "Apache WebDAV server missing" "tests/servers/apache-dav.sh or apache2"
+fi
+it_daemon_alive "daemon alive after the mfpscanctl scan commands"
+it_finish
