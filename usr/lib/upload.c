@@ -88,38 +88,35 @@ static int dest_check_settings(const struct dest *d, struct err *e)
 		       "unknown destination type %d", (int)d->type);
 }
 
-/* The backend for @d, or NULL with @e filled. */
-static const struct upload_backend *dest_backend(const struct dest *d,
-						 struct err *e)
+/* The backend for @d in *@b, or a negative errno with @e filled. */
+static int dest_backend(const struct dest *d, const struct upload_backend **b,
+			struct err *e)
 {
-	const struct upload_backend *b;
 	int r;
 
-	if (!d || (unsigned int)d->type >= sizeof(backends) / sizeof(*backends)) {
-		err_set(e, ERR_INVALID, EINVAL, EINVAL,
-			"unknown destination type");
-		return NULL;
-	}
-	b = backends[d->type];
+	if (!d || (unsigned int)d->type >= sizeof(backends) / sizeof(*backends))
+		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
+			       "unknown destination type");
+	*b = backends[d->type];
 	r = dest_check_settings(d, e);
-	if (!r && b->schemes)
-		r = upload_path_check_url(d->url, b->schemes, e);
+	if (!r && (*b)->schemes)
+		r = upload_path_check_url(d->url, (*b)->schemes, e);
 	if (!r)
 		r = upload_path_check_folder(d->folder, e);
 	if (!r && upload_init() < 0)
 		r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "cannot initialise libcurl");
-	return r ? NULL : b;
+	return r;
 }
 
 int upload_check(const struct dest *d, struct upload_space *space,
 		 struct err *e)
 {
-	const struct upload_backend *b = dest_backend(d, e);
+	const struct upload_backend *b = NULL;
 	struct upload_space s = { 0 };
-	int r;
+	int r = dest_backend(d, &b, e);
 
-	if (!b)
-		return -EINVAL;
+	if (r)
+		return r;
 	r = b->check(d, &s, e);
 	if (r == 0 && space)
 		*space = s;
@@ -131,35 +128,38 @@ int upload_put(const struct dest *d, const char *remote_name, int fd,
 	       upload_progress_fn cb, void *ud,
 	       char *remote_url, size_t url_len, struct err *e)
 {
-	const struct upload_backend *b = dest_backend(d, e);
+	const struct upload_backend *b = NULL;
 	struct upload_req req = {
 		.name = remote_name, .fd = fd, .size = size,
 		.content_type = content_type, .cb = cb, .ud = ud,
 		.remote_url = remote_url, .url_len = url_len,
 	};
-	int r;
+	int r = dest_backend(d, &b, e);
 
-	if (!b)
-		return -EINVAL;
-	r = upload_path_check_name(remote_name, e);
+	if (!r)
+		r = upload_path_check_name(remote_name, e);
 	if (r)
 		return r;
 	if (fd < 0)
 		return err_set(e, ERR_INVALID, EBADF, EBADF,
 			       "%s: no document to upload", b->name);
+	/* It becomes a header line: no CR/LF smuggling, bounded length. */
+	if (content_type && (strnlen(content_type, 101) > 100 ||
+			     strpbrk(content_type, "\r\n")))
+		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
+			       "%s: invalid content type", b->name);
 	return b->put(d, &req, e);
 }
 
 int upload_exists(const struct dest *d, const char *remote_name,
 		  uint64_t size, bool *exists, struct err *e)
 {
-	const struct upload_backend *b = dest_backend(d, e);
+	const struct upload_backend *b = NULL;
 	bool found = false;
-	int r;
+	int r = dest_backend(d, &b, e);
 
-	if (!b)
-		return -EINVAL;
-	r = upload_path_check_name(remote_name, e);
+	if (!r)
+		r = upload_path_check_name(remote_name, e);
 	if (r)
 		return r;
 	r = b->exists(d, remote_name, size, &found, e);
