@@ -8,8 +8,9 @@
 # injection through the recipient or the subject is refused with nothing
 # sent; a body cannot forge headers or end the message; STARTTLS + AUTH
 # works with a pinned CA and the password never appears in a delivered
-# mail or in any output; wrong password, untrusted certificate, missing
-# STARTTLS and a server that is down are each reported with their class.
+# mail or in any output, and so does smtps:// (implicit TLS); wrong
+# password, untrusted certificate, missing STARTTLS and a server that is
+# down are each reported with their class.
 #
 # The sender is tests/integration/notify_mail_send.c, built here against
 # build/usr/libmfpscan.a (run `make -C usr` first).
@@ -30,6 +31,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/test_notify_mail.XXXXXX")
 cleanup() {
 	"$top/tests/servers/smtp.sh" stop "$work/plain" 2>/dev/null
 	"$top/tests/servers/smtp.sh" stop "$work/tls" 2>/dev/null
+	"$top/tests/servers/smtp.sh" stop "$work/smtps" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -197,6 +199,28 @@ expect_text "an untrusted certificate is a tls error" "error tls:" "$out"
 out=$(MAIL_USER='' MAIL_PASSWORD_FILE='' "$send" spooled carol@example.org 2>&1)
 expect_text "sending without AUTH where it is required fails as auth" "error auth:" "$out"
 expect_eq "failed sends delivered nothing" 1 "$(count "$md")"
+
+"$top/tests/servers/smtp.sh" stop "$work/tls"
+
+# --- implicit TLS (smtps://) + AUTH ------------------------------------------
+eval "$("$top/tests/servers/smtp.sh" start-smtps "$work/smtps")"
+md=$SMTP_MAILDIR
+secret=$(cat "$SMTP_PASSWORD_FILE")
+export MAIL_URL=$SMTP_URL MAIL_STARTTLS=no MAIL_USER=$SMTP_USER \
+	MAIL_PASSWORD_FILE=$SMTP_PASSWORD_FILE MAIL_CA=$SMTP_CA
+expect_text "the smtps server has an smtps:// URL" "smtps://" "$SMTP_URL"
+out=$("$send" needs-attention erin@example.org 2>&1)
+expect_text "smtps + AUTH mail is sent" "sent: " "$out"
+expect_eq "one message delivered over smtps" 1 "$(count "$md")"
+info=$(mailinfo "$(newest "$md")")
+expect_text "smtps mail reaches the owner" "rcpt=erin@example.org" "$info"
+if grep -rqF -- "$secret" "$md"; then
+	not_ok "the smtps password appears in no delivered mail"
+else
+	ok "the smtps password appears in no delivered mail"
+fi
+out=$(MAIL_CA='' "$send" spooled erin@example.org 2>&1)
+expect_text "smtps with an untrusted certificate is a tls error" "error tls:" "$out"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

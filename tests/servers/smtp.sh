@@ -7,6 +7,7 @@
 #                            assignments SMTP_URL SMTP_PORT SMTP_MAILDIR
 #   smtp.sh start-tls DIR    STARTTLS required and AUTH required; also
 #                            prints SMTP_USER SMTP_PASSWORD_FILE SMTP_CA
+#   smtp.sh start-smtps DIR  the same over implicit TLS (SMTP_URL smtps://)
 #   smtp.sh stop DIR         stop it
 #
 # Delivered mail lands in DIR/maildir/new/ (aiosmtpd creates the Maildir).
@@ -36,18 +37,20 @@ start_plain() {
 }
 
 start_tls() {
-	local dir=$1 port
+	local dir=$1 mode=${2:-} scheme=smtp port
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	srv_make_certs "$dir/certs"
 	(umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' \
 		>"$dir/password")
+	[ "$mode" != implicit ] || scheme=smtps
 	port=$(srv_free_port)
 	"$py" "$here/smtp_tls.py" "$port" "$dir/maildir" "$dir/certs/server.pem" \
-		"$dir/certs/server.key" "$user" "$dir/password" >>"$dir/smtp.log" 2>&1 &
+		"$dir/certs/server.key" "$user" "$dir/password" $mode \
+		>>"$dir/smtp.log" 2>&1 &
 	echo $! >"$dir/smtp.pid"
 	srv_wait_port "$port"
-	echo "SMTP_URL=smtp://127.0.0.1:$port"
+	echo "SMTP_URL=$scheme://127.0.0.1:$port"
 	echo "SMTP_PORT=$port"
 	echo "SMTP_MAILDIR=$dir/maildir"
 	echo "SMTP_USER=$user"
@@ -58,6 +61,7 @@ start_tls() {
 case "${1:-}" in
 start) start_plain "$2" ;;
 start-tls) start_tls "$2" ;;
+start-smtps) start_tls "$2" implicit ;;
 stop) srv_stop_pidfile "$2/smtp.pid" ;;
 *)
 	echo "usage: $0 start|start-tls|stop DIR" >&2
