@@ -46,7 +46,7 @@ start_tls() {
 	[ "$mode" != implicit ] || scheme=smtps
 	port=$(srv_free_port)
 	"$py" "$here/smtp_tls.py" "$port" "$dir/maildir" "$dir/certs/server.pem" \
-		"$dir/certs/server.key" "$user" "$dir/password" $mode \
+		"$dir/certs/server.key" "$user" "$dir/password" ${mode:+"$mode"} \
 		>>"$dir/smtp.log" 2>&1 &
 	echo $! >"$dir/smtp.pid"
 	srv_wait_port "$port"
