@@ -15,6 +15,7 @@
 
 #include "upload.h"
 #include "upload_backend.h"
+#include "upload_classify.h"
 #include "upload_path.h"
 
 static const struct upload_backend *const backends[] = {
@@ -30,6 +31,7 @@ static CURLcode init_rc;
 static void upload_init_once(void)
 {
 	init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	upload_classify_init();
 }
 
 int upload_init(void)

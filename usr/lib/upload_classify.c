@@ -10,7 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
+#include <stdio.h>
+
 #include <curl/curl.h>
+
+/* libxml2 is used when its include path is there (pkg-config libxml-2.0). */
+#if defined(__has_include)
+#if __has_include(<libxml/parser.h>)
+#define UPLOAD_HAVE_LIBXML2 1
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#endif
+#endif
 
 #include "upload_classify.h"
 
@@ -169,6 +181,93 @@ static bool xml_starts(const struct xml_cur *c, const char *s)
 	return (size_t)(c->end - c->p) >= n && memcmp(c->p, s, n) == 0;
 }
 
+/* Reply bodies must start (after a BOM and white space) with markup. */
+static bool xml_plausible(const char *body, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && isspace((unsigned char)body[i]))
+		i++;
+	return i < len && body[i] == '<';
+}
+
+#ifdef UPLOAD_HAVE_LIBXML2
+/* libxml2: a real parser; no network, no entity expansion, no noise. */
+static int xml_parse(const char *body, size_t len, xmlDocPtr *doc)
+{
+	if (!body || len > INT_MAX || !xml_plausible(body, len))
+		return -EBADMSG;
+	*doc = xmlReadMemory(body, (int)len, NULL, NULL,
+			     XML_PARSE_NONET | XML_PARSE_NOERROR |
+			     XML_PARSE_NOWARNING);
+	return *doc ? 0 : -EBADMSG;
+}
+
+/* First element named @local (any namespace), depth first. */
+static xmlNodePtr xml_first(xmlNodePtr n, const char *local)
+{
+	for (; n; n = n->next) {
+		xmlNodePtr found;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)n->name, local) == 0)
+			return n;
+		found = xml_first(n->children, local);
+		if (found)
+			return found;
+	}
+	return NULL;
+}
+
+int upload_classify_xml_text(const char *body, size_t len,
+			     const char *local_name, char *out,
+			     size_t out_len)
+{
+	xmlDocPtr doc = NULL;
+	xmlNodePtr n;
+	xmlChar *text;
+	int r = out_len ? xml_parse(body, len, &doc) : -EBADMSG;
+
+	if (r)
+		return r;
+	n = xml_first(xmlDocGetRootElement(doc), local_name);
+	if (!n) {
+		r = -ENOENT;
+	} else {
+		text = xmlNodeGetContent(n);
+		snprintf(out, out_len, "%s", text ? (const char *)text : "");
+		xmlFree(text);
+	}
+	xmlFreeDoc(doc);
+	return r;
+}
+
+/* Does @body hold an element named @local? 0, -ENOENT or -EBADMSG. */
+static int xml_has(const char *body, size_t len, const char *local)
+{
+	xmlDocPtr doc = NULL;
+	int r = xml_parse(body, len, &doc);
+
+	if (r)
+		return r;
+	r = xml_first(xmlDocGetRootElement(doc), local) ? 0 : -ENOENT;
+	xmlFreeDoc(doc);
+	return r;
+}
+
+void upload_classify_init(void)
+{
+	xmlInitParser();
+}
+#else
+/*
+ * Without libxml2 (not yet in usr/Makefile's packages): a minimal reader
+ * that finds elements by local name, skips comments, PIs, doctypes and
+ * CDATA, decodes entities and refuses anything malformed on its path.
+ */
 static bool xml_name_char(char ch)
 {
 	return isalnum((unsigned char)ch) || ch == ':' || ch == '-' ||
@@ -328,18 +427,6 @@ static int xml_decode(const char *s, const char *end, char *out, size_t out_len)
 	return 0;
 }
 
-/* Reply bodies must start (after a BOM and white space) with markup. */
-static bool xml_plausible(const char *body, size_t len)
-{
-	size_t i = 0;
-
-	if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < len && isspace((unsigned char)body[i]))
-		i++;
-	return i < len && body[i] == '<';
-}
-
 /* Is the element just opened followed by its text and matching end tag? */
 static int xml_take_text(struct xml_cur *c, const char *local, size_t llen,
 			 char *out, size_t out_len)
@@ -419,6 +506,12 @@ static int xml_has(const char *body, size_t len, const char *local)
 		return -EBADMSG;
 	return xml_find(&c, local, &empty);
 }
+
+
+void upload_classify_init(void)
+{
+}
+#endif
 
 /* A quota property value: decimal digits only, within 64 bits. */
 static int quota_number(const char *s, uint64_t *v)

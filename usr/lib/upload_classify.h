@@ -4,10 +4,11 @@
  * class and a sentence a person can act on. Pure functions over curl codes,
  * HTTP statuses and reply bodies (S3 XML errors, WebDAV PROPFIND replies,
  * HTML error pages), so that every mapping is unit tested without a
- * network. The XML reading here is deliberately small: it finds elements by
+ * network. XML replies are read with libxml2 when the build provides it
+ * (pkg-config libxml-2.0), else with a small reader that finds elements by
  * local name whatever their namespace prefix, skips comments, processing
- * instructions and CDATA, decodes the five predefined entities and numeric
- * references, and rejects bodies that are not well-formed enough to trust.
+ * instructions and CDATA, decodes entities, and rejects bodies that are not
+ * well-formed where it reads them.
  */
 #ifndef MFPSCAN_UPLOAD_CLASSIFY_H
 #define MFPSCAN_UPLOAD_CLASSIFY_H
@@ -17,6 +18,9 @@
 #include <stdint.h>
 
 #include "err.h"
+
+/* Prepare the XML parser; once, before threads (upload_init() calls it). */
+void upload_classify_init(void);
 
 /* Class of a failed libcurl call (a CURLcode value). */
 enum err_class upload_classify_curl(int curl_code, const char *curl_msg);
