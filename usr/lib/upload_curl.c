@@ -198,6 +198,8 @@ static void xfer_common(struct upload_xfer *x, const char *url)
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, t);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "mfpscan/1");
+	/* Verification stays on (libcurl's default); a pinned CA replaces the store. */
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (x->d->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, x->d->ca_file);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xfer_write);

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of upload.c's front door: destination type names, and the
+ * settings each type requires, refused before any connection is tried
+ * (class ERR_INVALID, output parameters untouched, secrets not echoed).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "upload.h"
+
+static void test_type_names(void **state)
+{
+	assert_int_equal(dest_type_from_name("local"), DEST_LOCAL);
+	assert_int_equal(dest_type_from_name("webdav"), DEST_WEBDAV);
+	assert_int_equal(dest_type_from_name("s3"), DEST_S3);
+	assert_int_equal(dest_type_from_name("sftp"), DEST_SFTP);
+	assert_int_equal(dest_type_from_name("ftp"), -EINVAL);
+	assert_int_equal(dest_type_from_name("WebDAV"), -EINVAL);
+	assert_int_equal(dest_type_from_name(NULL), -EINVAL);
+	assert_string_equal(dest_type_name(DEST_S3), "s3");
+	assert_null(dest_type_name((enum dest_type)42));
+}
+
+/* A refused check leaves @space as it was and fills @e as invalid. */
+static void expect_refused(const struct dest *d, const char *words)
+{
+	struct upload_space space = { .known = true, .free_bytes = 7 };
+	struct err e = { 0 };
+
+	assert_int_equal(upload_check(d, &space, &e), -EINVAL);
+	assert_int_equal(e.cls, ERR_INVALID);
+	assert_non_null(strstr(e.msg, words));
+	assert_true(space.known);
+	assert_int_equal(space.free_bytes, 7);
+}
+
+static void test_sftp_requires_host_key(void **state)
+{
+	struct dest d = { .type = DEST_SFTP, .url = "sftp://127.0.0.1:1/~",
+			  .username = "u", .password = "pw" };
+
+	expect_refused(&d, "host key");
+	d.host_key_sha256 = "";
+	expect_refused(&d, "host key");
+}
+
+static void test_s3_requires_keys(void **state)
+{
+	struct dest d = { .type = DEST_S3, .url = "http://127.0.0.1:1/b",
+			  .password = "secret" };
+
+	expect_refused(&d, "access key");
+}
+
+static void test_local_requires_absolute_folder(void **state)
+{
+	struct dest d = { .type = DEST_LOCAL, .folder = "scans" };
+
+	expect_refused(&d, "absolute");
+	d.folder = NULL;
+	expect_refused(&d, "absolute");
+	d.folder = "/srv/../etc";
+	expect_refused(&d, "..");
+}
+
+static void test_url_scheme_per_type(void **state)
+{
+	struct dest d = { .type = DEST_WEBDAV, .url = "sftp://h/x" };
+
+	expect_refused(&d, "http");
+	d.url = NULL;
+	expect_refused(&d, "not a valid URL");
+}
+
+static void test_password_in_url_not_echoed(void **state)
+{
+	struct dest d = { .type = DEST_WEBDAV,
+			  .url = "https://anna:s3cr3t-pw@nas.example/dav" };
+	struct err e = { 0 };
+
+	assert_int_equal(upload_check(&d, NULL, &e), -EINVAL);
+	assert_null(strstr(e.msg, "s3cr3t-pw"));
+}
+
+static void test_put_refuses_bad_names_and_fds(void **state)
+{
+	struct dest d = { .type = DEST_LOCAL, .folder = "/nonexistent/mfpscan" };
+	char url[64] = "untouched";
+	struct err e = { 0 };
+
+	assert_int_equal(upload_put(&d, "../x", 0, 1, NULL, NULL, NULL, url,
+				    sizeof(url), &e), -EINVAL);
+	assert_string_equal(url, "untouched");
+	assert_int_equal(upload_put(&d, "ok.pdf", -1, 1, NULL, NULL, NULL, url,
+				    sizeof(url), &e), -EBADF);
+	assert_int_equal(upload_put(&d, "ok.pdf", 0, 1, "application/pdf\r\nX: y",
+				    NULL, NULL, url, sizeof(url), &e), -EINVAL);
+	assert_int_equal(e.cls, ERR_INVALID);
+	assert_string_equal(url, "untouched");
+}
+
+static void test_exists_output_untouched_on_failure(void **state)
+{
+	struct dest d = { .type = DEST_SFTP, .url = "sftp://h" };
+	bool exists = true;
+	struct err e = { 0 };
+
+	assert_int_equal(upload_exists(&d, "a.pdf", 1, &exists, &e), -EINVAL);
+	assert_true(exists);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_sftp_requires_host_key),
+		cmocka_unit_test(test_s3_requires_keys),
+		cmocka_unit_test(test_local_requires_absolute_folder),
+		cmocka_unit_test(test_url_scheme_per_type),
+		cmocka_unit_test(test_password_in_url_not_echoed),
+		cmocka_unit_test(test_put_refuses_bad_names_and_fds),
+		cmocka_unit_test(test_exists_output_untouched_on_failure),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
