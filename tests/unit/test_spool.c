@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,6 +48,8 @@ static int teardown(void **state)
 {
 	char cmd[PATH_MAX + 16];
 
+	/* A failed test_full_filesystem may leave its tmpfs behind. */
+	(void)umount2(root, MNT_DETACH);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -622,6 +625,91 @@ static void test_sigkill_at_random_moments(void **state)
 	free(log);
 }
 
+/* ---- a really full spool filesystem ----------------------------------- */
+
+/* Fill the filesystem with a file outside the spool. */
+static void fill_up(const char *path)
+{
+	static char junk[4096];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	while (write(fd, junk, sizeof(junk)) > 0)
+		;
+	close(fd);
+}
+
+/*
+ * On a 256 KiB tmpfs (root only; skipped otherwise): a commit that finds
+ * the disk full fails cleanly (no entry, no stray ticket, the temp
+ * document still the caller's) and succeeds once there is room; filling
+ * the spool until writes fail leaves every earlier entry intact, and the
+ * same state refuses new scans up front.
+ */
+static void test_full_filesystem(void **state)
+{
+	char id[SPOOL_ID_MAX], path[SPOOL_PATH_MAX], filler[1100], tmpdir[1100];
+	static char doc[40000];
+	struct spool_recovery rep;
+	struct spool_limits l;
+	struct spool *s;
+	struct ticket t;
+	struct err e;
+	size_t count;
+	uint64_t bytes;
+	int n = 1, r = 0, fd;
+
+	if (geteuid() != 0 || mount("tmpfs", root, "tmpfs", 0, "size=256k,mode=0700") < 0)
+		skip();
+	limits_loose(&l);
+	assert_int_equal(spool_open(root, &l, &s, NULL, &e), 0);
+	assert_int_equal(spool_create_temp(s, UID_A, &fd, path, sizeof(path), &e), 0);
+	assert_int_equal(write(fd, "small", 5), 5);
+	snprintf(filler, sizeof(filler), "%s/filler", root);
+	fill_up(filler);
+	ticket_init(&t);
+	assert_int_equal(spool_commit(s, UID_A, path, &t, id, &e), -ENOSPC);
+	assert_int_equal(e.cls, ERR_LOCAL);
+	assert_non_null(strstr(e.msg, "No space left"));
+	spool_usage(s, UID_A, &count, &bytes);
+	assert_int_equal(count, 0);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(tmpdir, sizeof(tmpdir), "%s/%u/tmp", root, UID_A);
+	assert_int_equal(rmdir(tmpdir), -1);	/* the document is still there... */
+	assert_int_equal(unlink(filler), 0);
+	assert_int_equal(spool_commit(s, UID_A, path, &t, id, &e), 0);
+	assert_int_equal(rmdir(tmpdir), 0);	/* ...and no stray ticket was left */
+	close(fd);
+	assert_int_equal(spool_verify(s, UID_A, id, &e), 0);
+
+	memset(doc, 'x', sizeof(doc));
+	while (r == 0 && n < 100) {
+		r = spool_create_temp(s, UID_A, &fd, path, sizeof(path), &e);
+		if (r < 0)
+			break;
+		r = write(fd, doc, sizeof(doc)) == (ssize_t)sizeof(doc) ? 0 : -ENOSPC;
+		ticket_init(&t);
+		t.created = n;
+		if (r == 0)
+			r = spool_commit(s, UID_A, path, &t, id, &e);
+		if (r < 0)
+			assert_int_equal(spool_discard_temp(s, UID_A, path, NULL), 0);
+		close(fd);
+		n += r == 0;
+	}
+	assert_int_equal(r, -ENOSPC);
+	assert_true(n >= 3);
+	spool_close(s);
+	l.min_free_bytes = 64 * 1024;
+	assert_int_equal(spool_open(root, &l, &s, &rep, &e), 0);
+	assert_int_equal(rep.entries, (size_t)n);
+	assert_int_equal(rep.orphaned, 0);
+	assert_int_equal(spool_reserve(s, UID_A, sizeof(doc), &e), -ENOSPC);
+	assert_non_null(strstr(e.msg, "nearly full"));
+	spool_close(s);
+	assert_int_equal(umount(root), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +726,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listing_oldest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_process_per_spool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_at_random_moments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_filesystem, setup, teardown),
 	};
 
 	/* Recovery reports go to the log; keep the test output readable. */
