@@ -145,7 +145,7 @@ assert_file_lacks() {
 
 # it_finish: print the summary line; exit status 1 if anything failed.
 it_finish() {
-	printf '%s: %d passed, %d failed\n' "$IT_TEST" "$IT_PASS" "$IT_FAIL"
+	printf '%d passed, %d failed\n' "$IT_PASS" "$IT_FAIL"
 	[ "$IT_FAIL" -eq 0 ]
 	exit $?
 }
