@@ -12,7 +12,7 @@ set -u
 
 top=$(pwd)
 bin=${MFPSCAN_KSFT_BIN:-$top/build/kselftest}
-ko=$top/kernel/mfpscan.ko
+ko=${MFPSCAN_KSFT_KO:-$top/kernel/mfpscan.ko}
 cfs=/sys/kernel/config
 dfs=/sys/kernel/debug
 tests=${*:-caps_test params_test stream_test mmap_test poll_test flow_test fault_test owner_test uevent_test removal_test fuzz_test load_test}
