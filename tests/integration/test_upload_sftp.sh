@@ -67,6 +67,8 @@ expect_class "no pinned host key is invalid" invalid \
 	-t sftp -U "$SFTP_USER" -p "$scratch/sftp.pw" -u "$SFTP_URL" check
 expect_class "a server that is down is network" network \
 	"${F[@]}" -u "sftp://127.0.0.1:$(dead_port)/~" put "$doc" x.pdf
+expect_class "a folder that cannot be created is not-found" not-found \
+	"${F[@]}" -u "sftp://127.0.0.1:$SFTP_PORT/mfpscan-no-such-dir" -f a check
 expect_class "an http URL is refused for sftp" invalid "${F[@]}" -u "http://127.0.0.1/" check
 
 finish

@@ -113,25 +113,38 @@ static int sftp_too_long(struct err *e)
 		       "sftp: the path of the folder or file is too long");
 }
 
-/* Free space of the folder via libcurl's "statvfs" quote command. */
-static int sftp_statvfs(struct upload_xfer *x, const struct dest *d,
-			bool mkdirs, struct upload_space *space, struct err *e)
+/* Quote commands: "*mkdir" of each folder level (failures ignored). */
+static int sftp_mkdirs(struct upload_xfer *x, const struct dest *d,
+		       struct err *e)
 {
-	char url[UPLOAD_URL_MAX], path[UPLOAD_URL_MAX], cmd[CMD_MAX];
-	unsigned int n = mkdirs ? upload_path_levels(d->folder) : 0;
-	int r = sftp_url(d, NULL, url, sizeof(url), e);
+	char path[UPLOAD_URL_MAX], cmd[CMD_MAX];
+	unsigned int n = upload_path_levels(d->folder);
+	int r = 0;
 
-	if (!r)
-		r = upload_xfer_begin(x, "HEAD", url, e);
 	for (unsigned int i = 1; !r && i <= n; i++) {
 		if (sftp_quoted(d, i, NULL, path, sizeof(path)))
 			return sftp_too_long(e);
 		snprintf(cmd, sizeof(cmd), "*mkdir %s", path);
 		r = upload_xfer_quote(x, false, cmd, e);
 	}
-	if (!r && sftp_quoted(d, ~0u, NULL, path, sizeof(path)))
+	return r;
+}
+
+/* Free space of the folder via libcurl's "statvfs" quote command. */
+static int sftp_statvfs(struct upload_xfer *x, const struct dest *d,
+			bool mkdirs, struct upload_space *space, struct err *e)
+{
+	char url[UPLOAD_URL_MAX], path[UPLOAD_URL_MAX], cmd[CMD_MAX];
+	int r = sftp_url(d, NULL, url, sizeof(url), e);
+
+	if (r)
+		return r;
+	if (sftp_quoted(d, ~0u, NULL, path, sizeof(path)))
 		return sftp_too_long(e);
 	snprintf(cmd, sizeof(cmd), "statvfs %s", path);
+	r = upload_xfer_begin(x, "HEAD", url, e);
+	if (!r && mkdirs)
+		r = sftp_mkdirs(x, d, e);
 	if (!r)
 		r = upload_xfer_quote(x, false, cmd, e);
 	if (!r)
