@@ -149,6 +149,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /* --- setup and teardown ---------------------------------------------------------- */
 
+/* No live reload: accounts change over the bus, the file needs a restart. */
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
+		     void *userdata)
+{
+	log_msg(LOG_NOTICE, "main: SIGHUP ignored: restart mfpscand to read a changed configuration");
+	return 0;
+}
+
 static int setup_event(struct daemon *d, struct err *e)
 {
 	sigset_t ss;
@@ -158,6 +166,7 @@ static int setup_event(struct daemon *d, struct err *e)
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
 	/* blocked before any thread starts, so workers inherit the mask */
 	pthread_sigmask(SIG_BLOCK, &ss, NULL);
 	d->post_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -168,6 +177,8 @@ static int setup_event(struct daemon *d, struct err *e)
 		r = sd_event_add_signal(d->event, NULL, SIGTERM, NULL, NULL);
 	if (r >= 0)
 		r = sd_event_add_signal(d->event, NULL, SIGINT, NULL, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d);
 	if (r >= 0)
 		r = sd_event_add_io(d->event, NULL, d->post_fd, EPOLLIN, on_post, d);
 	if (r < 0)
