@@ -381,21 +381,21 @@ static int do_show(sd_bus *bus, const char *name)
 	return CTL_EXIT_OK;
 }
 
-/* Print Check()'s answer; "free" is unknown when the server does not say. */
+/*
+ * Print Check()'s answer. The daemon's message already says how much is
+ * free when the server tells it (free_bytes is 0 when it does not), so
+ * the message is shown as it is.
+ */
 static int print_check(const char *name, int ok, uint64_t free_bytes,
 		       const char *msg)
 {
+	(void)free_bytes;
 	if (!ok) {
 		fprintf(stderr, "mfpscanctl: account \"%s\" check failed: %s\n",
 			name, msg);
 		return CTL_EXIT_FAIL;
 	}
-	if (free_bytes == UINT64_MAX)
-		printf("%s: ok (free space not reported)%s%s\n", name,
-		       *msg ? ": " : "", msg);
-	else
-		printf("%s: ok, %" PRIu64 " bytes free%s%s\n", name, free_bytes,
-		       *msg ? ": " : "", msg);
+	printf("%s: ok: %s\n", name, msg);
 	return CTL_EXIT_OK;
 }
 
