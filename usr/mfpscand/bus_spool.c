@@ -26,7 +26,7 @@ static int prop_u32(sd_bus *bus, const char *path, const char *iface,
 		    const char *prop, sd_bus_message *reply, void *ud,
 		    sd_bus_error *err)
 {
-	const struct ticket *t = &entry(ud)->t;
+	const struct entry_sum *t = &entry(ud)->sum;
 	uint32_t v;
 
 	if (strcmp(prop, "Owner") == 0)
@@ -42,7 +42,7 @@ static int prop_u64(sd_bus *bus, const char *path, const char *iface,
 		    const char *prop, sd_bus_message *reply, void *ud,
 		    sd_bus_error *err)
 {
-	const struct ticket *t = &entry(ud)->t;
+	const struct entry_sum *t = &entry(ud)->sum;
 	uint64_t v;
 
 	if (strcmp(prop, "Created") == 0)
@@ -58,7 +58,7 @@ static int prop_str(sd_bus *bus, const char *path, const char *iface,
 		    const char *prop, sd_bus_message *reply, void *ud,
 		    sd_bus_error *err)
 {
-	const struct ticket *t = &entry(ud)->t;
+	const struct entry_sum *t = &entry(ud)->sum;
 	const char *v;
 
 	if (strcmp(prop, "State") == 0)
@@ -78,7 +78,7 @@ static int prop_account(sd_bus *bus, const char *path, const char *iface,
 			const char *prop, sd_bus_message *reply, void *ud,
 			sd_bus_error *err)
 {
-	const struct ticket *t = &entry(ud)->t;
+	const struct entry_sum *t = &entry(ud)->sum;
 
 	/* A ticket always names an object path; "/" if it was damaged. */
 	return sd_bus_message_append(reply, "o",
@@ -94,7 +94,7 @@ static int check_owner(sd_bus_message *m, const struct sentry *s)
 
 	if (r < 0)
 		return r;
-	if (uid != 0 && uid != s->t.owner_uid)
+	if (uid != 0 && uid != s->sum.owner_uid)
 		return bus_reply_errorf(m, "AccessDenied",
 					"This document belongs to another user.");
 	return 1;
@@ -112,7 +112,7 @@ static int method_retry_impl(sd_bus_message *m, void *ud, sd_bus_error *err)
 		return bus_reply_errorf(m, "Failed",
 					"An upload of this document is already running; wait for it to end.");
 	log_msg(LOG_INFO, "jobs: spool entry %u/%s: Retry() by its owner",
-		(unsigned int)s->t.owner_uid, s->id);
+		(unsigned int)s->sum.owner_uid, s->id);
 	r = retry_runner_start(s->jobs->runner, s, m, &e);
 	if (r < 0)
 		return bus_reply_err(m, &e);
@@ -128,7 +128,7 @@ static int method_open(sd_bus_message *m, void *ud, sd_bus_error *err)
 
 	if (r <= 0)
 		return r;
-	r = spool_open_document(s->jobs->d->spool, s->t.owner_uid, s->id, &fd,
+	r = spool_open_document(s->jobs->d->spool, s->sum.owner_uid, s->id, &fd,
 				&e);
 	if (r < 0)
 		return bus_reply_err(m, &e);
@@ -153,15 +153,15 @@ static int method_discard(sd_bus_message *m, void *ud, sd_bus_error *err)
 	if (!confirm)
 		return bus_reply_errorf(m, "InvalidArgument",
 					"Pass confirm=true to delete this spooled document (%s); it cannot be recovered afterwards. Use Open to save a copy first.",
-					s->t.remote_name);
+					s->sum.remote_name);
 	if (s->busy)
 		return bus_reply_errorf(m, "Failed",
 					"An upload of this document is running; try again when it has ended.");
-	r = spool_remove(s->jobs->d->spool, s->t.owner_uid, s->id, &e);
+	r = spool_remove(s->jobs->d->spool, s->sum.owner_uid, s->id, &e);
 	if (r < 0 && r != -ENOENT)
 		return bus_reply_err(m, &e);
 	log_msg(LOG_INFO, "jobs: spool entry %u/%s discarded by its owner",
-		(unsigned int)s->t.owner_uid, s->id);
+		(unsigned int)s->sum.owner_uid, s->id);
 	jobs_entry_gone(s->jobs, s);
 	return sd_bus_reply_method_return(m, "");
 }
@@ -200,7 +200,7 @@ static int spool_find(sd_bus *bus, const char *path, const char *iface,
 	struct jobs *j = ud;
 	struct sentry *s = jobs_find_entry(j, path);
 
-	if (!s || !bus_caller_may_see(j->d, s->t.owner_uid))
+	if (!s || !bus_caller_may_see(j->d, s->sum.owner_uid))
 		return 0;
 	*found = s;
 	return 1;
@@ -219,7 +219,7 @@ static int spool_enumerate(sd_bus *bus, const char *prefix, void *ud,
 	if (!v)
 		return -ENOMEM;
 	for (struct sentry *s = j->entries; s; s = s->next) {
-		if (!bus_caller_may_see(j->d, s->t.owner_uid))
+		if (!bus_caller_may_see(j->d, s->sum.owner_uid))
 			continue;
 		v[i] = strdup(s->path);
 		if (!v[i]) {

@@ -271,7 +271,7 @@ struct sentry *jobs_find_entry(struct jobs *j, const char *path)
 struct sentry *jobs_find_entry_id(struct jobs *j, uid_t uid, const char *id)
 {
 	for (struct sentry *s = j->entries; s; s = s->next)
-		if (s->t.owner_uid == uid && strcmp(s->id, id) == 0)
+		if (s->sum.owner_uid == uid && strcmp(s->id, id) == 0)
 			return s;
 	return NULL;
 }
@@ -291,10 +291,49 @@ static int entry_path(uid_t uid, const char *id, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+static void entry_sum_clear(struct entry_sum *m)
+{
+	free(m->account);
+	free(m->remote_name);
+	free(m->last_error);
+	memset(m, 0, sizeof(*m));
+}
+
+static void entry_free(struct sentry *s)
+{
+	entry_sum_clear(&s->sum);
+	free(s);
+}
+
+/* Copy what the bus shows of ticket @t into @m. */
+static int entry_sum_set(struct entry_sum *m, const struct ticket *t)
+{
+	struct entry_sum n = {
+		.owner_uid = t->owner_uid, .state = t->state,
+		.retries_left = t->retries_left, .next_retry = t->next_retry,
+		.created = t->created, .size = t->size, .pages = t->pages,
+		.last_class = t->last_class,
+	};
+
+	snprintf(n.format, sizeof(n.format), "%s", t->format);
+	n.account = strdup(t->account);
+	n.remote_name = strdup(t->remote_name);
+	n.last_error = strdup(t->last_error);
+	if (!n.account || !n.remote_name || !n.last_error) {
+		entry_sum_clear(&n);
+		return -ENOMEM;
+	}
+	entry_sum_clear(m);
+	*m = n;
+	return 0;
+}
+
 struct sentry *jobs_entry_add(struct jobs *j, const char *id,
 			      const struct ticket *t, bool announce)
 {
-	struct sentry *s = jobs_find_entry_id(j, t->owner_uid, id);
+	/* At start the spool lists each entry once: no need to look. */
+	struct sentry *s = announce ? jobs_find_entry_id(j, t->owner_uid, id)
+				    : NULL;
 
 	if (s) {
 		jobs_entry_changed(j, s, t);
@@ -305,9 +344,12 @@ struct sentry *jobs_entry_add(struct jobs *j, const char *id,
 		return NULL;
 	s->jobs = j;
 	snprintf(s->id, sizeof(s->id), "%s", id);
-	s->t = *t;
+	if (entry_sum_set(&s->sum, t) < 0) {
+		entry_free(s);
+		return NULL;
+	}
 	if (entry_path(t->owner_uid, id, s->path, sizeof(s->path)) < 0) {
-		free(s);
+		entry_free(s);
 		return NULL;
 	}
 	s->next = j->entries;
@@ -329,18 +371,19 @@ void jobs_entry_gone(struct jobs *j, struct sentry *s)
 	}
 	if (j->runner)
 		retry_runner_unschedule(j->runner, s);
-	bus_emit_object_removed(j->d, s->t.owner_uid, s->path,
+	bus_emit_object_removed(j->d, s->sum.owner_uid, s->path,
 				DAEMON_IFACE_SPOOL);
-	free(s);
+	entry_free(s);
 }
 
 void jobs_entry_changed(struct jobs *j, struct sentry *s,
 			const struct ticket *t)
 {
-	s->t = *t;
+	if (entry_sum_set(&s->sum, t) < 0)
+		log_msg(LOG_ERR, "jobs: spool entry %s: out of memory", s->id);
 	if (j->runner)
 		retry_runner_schedule(j->runner, s);
-	bus_emit_properties_changed(j->d, s->t.owner_uid, s->path,
+	bus_emit_properties_changed(j->d, s->sum.owner_uid, s->path,
 				    DAEMON_IFACE_SPOOL, NULL);
 }
 
@@ -515,7 +558,7 @@ void jobs_free(struct jobs *j)
 	}
 	while ((s = j->entries)) {
 		j->entries = s->next;
-		free(s);
+		entry_free(s);
 	}
 	for (unsigned int i = 0; i < sizeof(j->slots) / sizeof(j->slots[0]); i++)
 		sd_bus_slot_unref(j->slots[i]);
@@ -578,7 +621,7 @@ int jobs_handle_list_spool(struct jobs *j, sd_bus_message *m, uid_t caller)
 	if (r >= 0)
 		r = sd_bus_message_open_container(reply, 'a', "o");
 	for (struct sentry *s = j->entries; r >= 0 && s; s = s->next)
-		if (caller == 0 || s->t.owner_uid == caller)
+		if (caller == 0 || s->sum.owner_uid == caller)
 			r = sd_bus_message_append(reply, "o", s->path);
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
@@ -683,7 +726,7 @@ static void scan_req_free(struct scan_req *req, bool exiting)
 		if (a->s && !exiting) {
 			/* Not attempted: back to its previous state. */
 			a->s->busy = false;
-			a->s->t.state = a->prev_state;
+			a->s->sum.state = a->prev_state;
 			retry_runner_schedule(req->j->runner, a->s);
 		}
 		attempt_release(a);
@@ -922,8 +965,8 @@ static void scan_req_collect(struct scan_req *req)
 
 		if (req->n_pending == SCAN_PENDING_MAX)
 			break;
-		if (s->t.owner_uid != req->job->owner || s->busy ||
-		    s->t.state != TICKET_WAITING)
+		if (s->sum.owner_uid != req->job->owner || s->busy ||
+		    s->sum.state != TICKET_WAITING)
 			continue;
 		a = &req->pending[req->n_pending++];
 		attempt_prepare(req->j, s, a);

@@ -103,15 +103,34 @@ struct job {
 
 enum { JOB_CANCEL_NONE = 0, JOB_CANCEL_USER, JOB_CANCEL_SHUTDOWN };
 
+/*
+ * What the bus shows of a spool entry: a compact copy of its ticket (the
+ * full ticket, with its attempt log, stays on disk and is read for each
+ * attempt), so that 10,000 entries cost a few MB, not 150.
+ */
+struct entry_sum {
+	uid_t owner_uid;
+	enum ticket_state state;
+	uint32_t retries_left;
+	int64_t next_retry;
+	int64_t created;
+	uint64_t size;
+	uint32_t pages;
+	enum err_class last_class;
+	char format[TICKET_WORD_MAX];
+	char *account;			/* malloc'd */
+	char *remote_name;		/* malloc'd */
+	char *last_error;		/* malloc'd */
+};
+
 /* A spooled entry as the main thread mirrors it (a SpoolEntry object). */
 struct sentry {
 	struct sentry *next;
 	struct jobs *jobs;
 	char id[JOBS_ID_MAX];		/* spool id */
 	char path[JOBS_PATH_MAX];
-	struct ticket t;
+	struct entry_sum sum;
 	bool busy;			/* an upload attempt is running */
-	bool retry_now;			/* Retry() asked while busy */
 };
 
 struct scan_req;
@@ -214,7 +233,8 @@ void attempt_upload(const struct dest *dest, const struct ticket *t, int fd,
 struct attempt_job {
 	struct sentry *s;		/* main thread only; busy while set */
 	enum ticket_state prev_state;
-	struct ticket t;		/* copy for the worker */
+	bool have_ticket;		/* @t was read from the spool */
+	struct ticket t;		/* the full ticket, for the worker */
 	struct dest dest;
 	bool have_dest;
 	int fd;
@@ -263,10 +283,12 @@ extern const char *const bus_job_changed_props[];
 
 int notify_new(struct jobs *j, struct notify **out, struct err *e);
 void notify_free(struct notify *n);
-void notify_upload_failed(struct jobs *j, const struct sentry *s);
+void notify_upload_failed(struct jobs *j, const struct sentry *s,
+			  const struct ticket *t);
 void notify_upload_recovered(struct jobs *j, uid_t owner, const char *path,
 			     const char *id, const struct ticket *t,
 			     const char *remote_url);
-void notify_needs_attention(struct jobs *j, const struct sentry *s);
+void notify_needs_attention(struct jobs *j, const struct sentry *s,
+			    const struct ticket *t);
 
 #endif

@@ -163,13 +163,14 @@ static void mail_queue(struct jobs *j, enum notify_mail_kind kind,
 
 /* --- the three events ---------------------------------------------------- */
 
-void notify_upload_failed(struct jobs *j, const struct sentry *s)
+void notify_upload_failed(struct jobs *j, const struct sentry *s,
+			  const struct ticket *t)
 {
-	const char *cls = err_class_name(s->t.last_class);
+	const char *cls = err_class_name(t->last_class);
 
-	send_signal(j, s->t.owner_uid, "UploadFailed", "oss", s->path,
-		    cls ? cls : "", s->t.last_error);
-	mail_queue(j, NOTIFY_MAIL_SPOOLED, &s->t, s->path, s->id, NULL);
+	send_signal(j, t->owner_uid, "UploadFailed", "oss", s->path,
+		    cls ? cls : "", t->last_error);
+	mail_queue(j, NOTIFY_MAIL_SPOOLED, t, s->path, s->id, NULL);
 }
 
 void notify_upload_recovered(struct jobs *j, uid_t owner, const char *path,
@@ -181,10 +182,11 @@ void notify_upload_recovered(struct jobs *j, uid_t owner, const char *path,
 	mail_queue(j, NOTIFY_MAIL_CLEARED, t, path, id, remote_url);
 }
 
-void notify_needs_attention(struct jobs *j, const struct sentry *s)
+void notify_needs_attention(struct jobs *j, const struct sentry *s,
+			    const struct ticket *t)
 {
-	send_signal(j, s->t.owner_uid, "NeedsAttention", "o", s->path);
-	mail_queue(j, NOTIFY_MAIL_NEEDS_ATTENTION, &s->t, s->path, s->id, NULL);
+	send_signal(j, t->owner_uid, "NeedsAttention", "o", s->path);
+	mail_queue(j, NOTIFY_MAIL_NEEDS_ATTENTION, t, s->path, s->id, NULL);
 }
 
 /* --- life cycle ------------------------------------------------------------ */

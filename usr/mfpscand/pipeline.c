@@ -163,9 +163,9 @@ static void on_event(struct daemon *d, void *arg)
 		if (!s)
 			break;
 		if (ev->partial)
-			notify_needs_attention(j, s);
+			notify_needs_attention(j, s, &ev->t);
 		else
-			notify_upload_failed(j, s);
+			notify_upload_failed(j, s, &ev->t);
 		break;
 	case EV_FINISHED:
 		job_sync_progress(job);

@@ -103,14 +103,17 @@ int attempt_prepare(struct jobs *j, struct sentry *s, struct attempt_job *a)
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
 	a->s = s;
-	a->prev_state = s->t.state;
+	a->prev_state = s->sum.state;
 	s->busy = true;
-	a->t = s->t;
 	/* Mirror "retrying" (not stored: a crash turns it back to waiting). */
-	s->t.state = TICKET_RETRYING;
-	bus_emit_properties_changed(j->d, s->t.owner_uid, s->path,
+	s->sum.state = TICKET_RETRYING;
+	bus_emit_properties_changed(j->d, s->sum.owner_uid, s->path,
 				    DAEMON_IFACE_SPOOL, NULL);
 
+	r = spool_get(j->d->spool, s->sum.owner_uid, s->id, &a->t, &a->res.e);
+	if (r < 0)
+		return r;
+	a->have_ticket = true;
 	acc = accounts_by_path(j->d->accounts, a->t.account);
 	if (!acc || account_owner(acc) != a->t.owner_uid)
 		return err_set(&a->res.e, ERR_NOT_FOUND, 0, ENOENT,
@@ -142,9 +145,10 @@ void attempt_release(struct attempt_job *a)
 /* --- results (main thread) --------------------------------------------- */
 
 static bool finish_success(struct jobs *j, struct sentry *s,
-			   const struct attempt *res)
+			   const struct attempt_job *a)
 {
-	struct ticket t = s->t;
+	const struct attempt *res = &a->res;
+	struct ticket t = a->t;
 	char path[JOBS_PATH_MAX], id[JOBS_ID_MAX];
 	struct err e = { 0 };
 	int r;
@@ -159,8 +163,7 @@ static bool finish_success(struct jobs *j, struct sentry *s,
 		/* The next attempt finds it already there and removes it. */
 		log_msg(LOG_ERR, "jobs: spool entry %u/%s uploaded but not removed: %s",
 			(unsigned int)t.owner_uid, s->id, e.msg);
-		if (t.state == TICKET_RETRYING)
-			t.state = TICKET_WAITING;
+		t.state = TICKET_WAITING;
 		jobs_entry_changed(j, s, &t);
 		return true;
 	}
@@ -181,11 +184,21 @@ bool retry_runner_finish(struct jobs *j, struct attempt_job *a)
 	if (!s)
 		return false;
 	s->busy = false;
+	if (!a->have_ticket) {
+		/* The ticket could not be read: keep the entry, try later. */
+		log_msg(LOG_ERR, "jobs: spool entry %u/%s: %s",
+			(unsigned int)s->sum.owner_uid, s->id, a->res.e.msg);
+		s->sum.state = a->prev_state;
+		s->sum.next_retry = time(NULL) +
+				    (time_t)j->d->config->retry.max_interval_s;
+		retry_runner_schedule(j->runner, s);
+		return false;
+	}
 	if (a->res.ok)
-		return finish_success(j, s, &a->res);
+		return finish_success(j, s, a);
 
 	/* S809-S811: count the attempt, plan the next one, store it. */
-	t = s->t;
+	t = a->t;
 	t.state = a->prev_state;
 	retry_after_failure(&t, a->res.e.cls, a->res.e.msg, time(NULL),
 			    &j->d->config->retry);
@@ -199,7 +212,7 @@ bool retry_runner_finish(struct jobs *j, struct attempt_job *a)
 	/* One mail when the counter runs out, not one per retry. */
 	if (t.state == TICKET_NEEDS_ATTENTION &&
 	    a->prev_state != TICKET_NEEDS_ATTENTION)
-		notify_needs_attention(j, s);
+		notify_needs_attention(j, s, &t);
 	return false;
 }
 
@@ -309,7 +322,8 @@ static int runner_timer(sd_event_source *src, uint64_t usec, void *ud)
 	while (r->running < RUNNER_PARALLEL &&
 	       scheduler_pop_due(r->sched, now, &uid, id, NULL) == 1) {
 		s = jobs_find_entry_id(r->j, uid, id);
-		if (!s || s->busy || !retry_is_due(&s->t, now))
+		if (!s || s->busy || s->sum.state != TICKET_WAITING ||
+		    s->sum.retries_left == 0 || s->sum.next_retry > now)
 			continue;	/* finishing it reschedules it */
 		if (retry_runner_start(r, s, NULL, &e) < 0)
 			log_msg(LOG_ERR, "jobs: retry of %u/%s: %s",
@@ -344,21 +358,21 @@ void retry_runner_schedule(struct retry_runner *r, struct sentry *s)
 
 	if (s->busy)
 		return;		/* retry_runner_finish() schedules it */
-	if (s->t.state == TICKET_WAITING && s->t.retries_left > 0 &&
-	    s->t.next_retry > 0) {
-		if (scheduler_set(r->sched, s->t.owner_uid, s->id,
-				  (time_t)s->t.next_retry, &e) < 0)
+	if (s->sum.state == TICKET_WAITING && s->sum.retries_left > 0 &&
+	    s->sum.next_retry > 0) {
+		if (scheduler_set(r->sched, s->sum.owner_uid, s->id,
+				  (time_t)s->sum.next_retry, &e) < 0)
 			log_msg(LOG_ERR, "jobs: cannot schedule %s: %s", s->id,
 				e.msg);
 	} else {
-		scheduler_remove(r->sched, s->t.owner_uid, s->id);
+		scheduler_remove(r->sched, s->sum.owner_uid, s->id);
 	}
 	runner_arm(r);
 }
 
 void retry_runner_unschedule(struct retry_runner *r, struct sentry *s)
 {
-	scheduler_remove(r->sched, s->t.owner_uid, s->id);
+	scheduler_remove(r->sched, s->sum.owner_uid, s->id);
 	runner_arm(r);
 }
 
