@@ -42,8 +42,10 @@ static int sftp_base_path(const struct dest *d, char *out, size_t len)
 		r = snprintf(out, len, "%s", p) < (int)len ? 0 : -ENAMETOOLONG;
 		while (r == 0 && strlen(out) > 1 && out[strlen(out) - 1] == '/')
 			out[strlen(out) - 1] = '\0';
-		if (r == 0 && strcmp(out, "/") == 0 && !*p)
-			out[0] = '\0';
+		/* A decoded %0A would end the quote command early. */
+		for (const char *c = out; r == 0 && *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				r = -EINVAL;
 	}
 	curl_free(path);
 	curl_url_cleanup(u);
@@ -103,14 +105,14 @@ static int sftp_url(const struct dest *d, const char *name, char *out,
 {
 	if (upload_path_join(out, len, d->url, d->folder, ~0u, name))
 		return err_set(e, ERR_INVALID, ENAMETOOLONG, ENAMETOOLONG,
-			       "sftp: the path of the folder or file is too long");
+			       "sftp: the path of the folder or file is too long or holds control characters");
 	return 0;
 }
 
 static int sftp_too_long(struct err *e)
 {
 	return err_set(e, ERR_INVALID, ENAMETOOLONG, ENAMETOOLONG,
-		       "sftp: the path of the folder or file is too long");
+		       "sftp: the path of the folder or file is too long or holds control characters");
 }
 
 /* Quote commands: "*mkdir" of each folder level (failures ignored). */
