@@ -25,6 +25,7 @@
 
 #define RING_KIB	65536
 #define DST_BYTES	(8U << 20)
+#define REPS		3
 
 struct result {
 	uint64_t bands, payload, bytes, ns;
@@ -70,9 +71,10 @@ static struct result run_read(int fd, uint8_t *buf, size_t len)
 			memcpy(&h, buf + off, sizeof(h));
 			if (h.magic != MFPSCAN_BAND_MAGIC)
 				die("read: bad record magic", EPROTO);
-			if (first && h.checksum !=
-			    (uint32_t)crc32(0, buf + off + BAND_HDR, h.payload_bytes))
-				die("read: first band checksum", EPROTO);
+			if (first && (h.checksum !=
+			    (uint32_t)crc32(0, buf + off + BAND_HDR, h.payload_bytes) ||
+			    buf[off + BAND_HDR + 100] != MFPSCAN_PATTERN(0, 0, 100)))
+				die("read: first band checksum or pattern", EPROTO);
 			first = false;
 			r.bands++;
 			r.payload += h.payload_bytes;
@@ -125,6 +127,9 @@ static struct result run_mmap(int fd, struct ring_map *m, uint8_t *dst, bool cop
 				memcpy(dst + dpos, rec, BAND_HDR + h.payload_bytes);
 				dpos += BAND_HDR + h.payload_bytes;
 			}
+			if (!r.bands && h.checksum !=
+			    (uint32_t)crc32(0, rec + BAND_HDR, h.payload_bytes))
+				die("mmap: first band checksum", EPROTO);
 			r.bands++;
 			r.payload += h.payload_bytes;
 			r.bytes += BAND_HDR + h.payload_bytes;
@@ -182,7 +187,7 @@ int main(int argc, char **argv)
 	uint8_t *src, *dst, *buf;
 	size_t chunk;
 	struct sim s;
-	int fd, err;
+	int fd, err, i;
 
 	if (!sim_available())
 		die(SIM_CONFIGFS, ENOENT);
@@ -212,18 +217,30 @@ int main(int argc, char **argv)
 	if (err)
 		die("mmap", -err);
 
-	/* warm-up job (faults the ring in), then the measured ones */
+	/* warm-up job (faults the ring in), then the best of REPS of each */
 	run_mmap(fd, &m, dst, false);
-	rr = run_read(fd, buf, DST_BYTES);
-	rm = run_mmap(fd, &m, dst, false);
-	rc = run_mmap(fd, &m, dst, true);
-	mc = run_memcpy(&rr, src, (size_t)RING_KIB * 1024, dst, chunk);
+	for (i = 0; i < REPS; i++) {
+		struct result t;
+
+		t = run_read(fd, buf, DST_BYTES);
+		if (!i || t.ns < rr.ns)
+			rr = t;
+		t = run_mmap(fd, &m, dst, false);
+		if (!i || t.ns < rm.ns)
+			rm = t;
+		t = run_mmap(fd, &m, dst, true);
+		if (!i || t.ns < rc.ns)
+			rc = t;
+		t = run_memcpy(&rr, src, (size_t)RING_KIB * 1024, dst, chunk);
+		if (!i || t.ns < mc.ns)
+			mc = t;
+	}
 	if (rr.payload != rm.payload || rr.bands != rm.bands)
 		die("read and mmap saw different streams", EPROTO);
 
-	printf("mfpscan kernel benchmark: sim engine line_rate 0, ring %u KiB, gray8 300 dpi A4, %u-line bands, %u pages = %llu bands, %.1f MB per job\n",
+	printf("mfpscan kernel benchmark: sim engine line_rate 0, ring %u KiB, gray8 300 dpi A4, %u-line bands, %u pages = %llu bands, %.1f MB per job, best of %d\n",
 	       RING_KIB, p.band_lines, pages, (unsigned long long)rr.bands,
-	       (double)rr.bytes / 1e6);
+	       (double)rr.bytes / 1e6, REPS);
 	line("memcpy", &mc, NULL, "");
 	line("read()", &rr, &mc, "  (target >= 0.5x)");
 	line("mmap", &rm, &mc, "  (target >= 0.8x; zero-copy consumer)");
