@@ -3,9 +3,10 @@
  * daemon: the shared context of mfpscand and the contract between its parts.
  *
  * Ownership of the daemon's files:
- *   main.c, config.{c,h}, accounts.{c,h}, secrets.{c,h}, name_template.{c,h},
- *   bus.{c,h} (caller identity, errors, owner-only signals, filtered
- *   ObjectManager), bus_manager.c, bus_account.c           -> "core"
+ *   main.c, accounts.{c,h}, bus.{c,h} (caller identity, errors,
+ *   owner-only signals, filtered ObjectManager), bus_manager.c,
+ *   bus_account.c, and in usr/lib config.{c,h}, secrets.{c,h},
+ *   name_template.{c,h} (unit-tested there)                 -> "core"
  *   jobs.{c,h} (the pipeline worker), bus_job.c, bus_spool.c,
  *   retry_runner.{c,h}, notify.{c,h}                          -> "jobs"
  * Each part only calls the other through the functions declared here.

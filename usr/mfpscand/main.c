@@ -149,6 +149,29 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /* --- setup and teardown ---------------------------------------------------------- */
 
+/* Stop the workers and answer what they leave; idempotent. */
+static void daemon_stop_work(struct daemon *d)
+{
+	d->exiting = true;
+	if (d->jobs)
+		jobs_free(d->jobs);
+	d->jobs = NULL;
+	bus_account_join_workers(d);
+	/* callbacks may post more (a reply that frees a job); drain them all */
+	while (post_run(d))
+		;
+}
+
+/*
+ * Runs when the loop exits, before sd-bus's own exit source (which
+ * flushes and closes the connection), so the last replies still go out.
+ */
+static int on_exit_event(sd_event_source *s, void *userdata)
+{
+	daemon_stop_work(userdata);
+	return 0;
+}
+
 /* No live reload: accounts change over the bus, the file needs a restart. */
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 		     void *userdata)
@@ -159,6 +182,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 
 static int setup_event(struct daemon *d, struct err *e)
 {
+	sd_event_source *exit_source = NULL;
 	sigset_t ss;
 	int r;
 
@@ -179,6 +203,14 @@ static int setup_event(struct daemon *d, struct err *e)
 		r = sd_event_add_signal(d->event, NULL, SIGINT, NULL, NULL);
 	if (r >= 0)
 		r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d);
+	if (r >= 0)
+		r = sd_event_add_exit(d->event, &exit_source, on_exit_event, d);
+	if (r >= 0)
+		r = sd_event_source_set_priority(exit_source, SD_EVENT_PRIORITY_IMPORTANT);
+	/* hand it to the loop (freed with it) */
+	if (r >= 0)
+		r = sd_event_source_set_floating(exit_source, true);
+	sd_event_source_unref(exit_source);
 	if (r >= 0)
 		r = sd_event_add_io(d->event, NULL, d->post_fd, EPOLLIN, on_post, d);
 	if (r < 0)
@@ -261,14 +293,7 @@ static int daemon_setup(struct daemon *d, struct err *e)
 
 static void daemon_teardown(struct daemon *d)
 {
-	d->exiting = true;
-	if (d->jobs)
-		jobs_free(d->jobs);
-	d->jobs = NULL;
-	bus_account_join_workers(d);
-	/* callbacks may post more (a reply that frees a job); drain them all */
-	while (post_run(d))
-		;
+	daemon_stop_work(d);
 	if (d->bus) {
 		bus_done(d);
 		sd_bus_flush_close_unref(d->bus);
