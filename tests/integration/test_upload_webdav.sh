@@ -124,6 +124,8 @@ expect_class "a 1 MiB error body is refused" server "${B[@]}" -u "$BAD_URL/hugeb
 expect_text "and says so" "larger than 64 KiB" "$errout"
 expect_class "an unknown status is a server error" server "${B[@]}" -u "$BAD_URL/status" put "$doc" x.pdf
 expect_text "the status is quoted" "599" "$errout"
+expect_class "a server that accepts but never answers is network" network "${B[@]}" -T 2 -u "$BAD_URL/hang" check
+expect_text "the message says nothing came" "Less than 1 bytes/sec transferred the last 2 seconds" "$errout"
 expect_eq "the local document is intact after all that" "$(sha256sum <"$doc")" "$docsum"
 
 finish

@@ -8,6 +8,7 @@
 //   /badquota/...  PROPFIND -> 207 multistatus with a non-numeric quota
 //   /hugebody/...  any      -> 507 with a 1 MiB body
 //   /status/...    PUT      -> 599, an HTTP status nobody defines
+//   /hang/...      any      -> never answers (the client's stall timeout)
 // Started by bad-http.sh:  node badhttp.js PORT
 'use strict';
 const http = require('http');
@@ -21,6 +22,8 @@ const multistatus = (quota) =>
 
 function reply(req, res) {
 	const kind = req.url.split('/')[1];
+	if (kind === 'hang')
+		return;
 	if (!req.headers.authorization)
 		return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="bad"' }).end();
 	// Nothing exists here: the uploader's HEAD sees 404 and goes on.
