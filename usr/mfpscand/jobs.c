@@ -193,6 +193,14 @@ void job_unref(struct job *job)
 		job_free(job);
 }
 
+void job_release_device(struct job *job)
+{
+	if (!job->holds_device)
+		return;
+	job->holds_device = false;
+	job->device->busy = false;
+}
+
 struct job *jobs_find_job(struct jobs *j, const char *path)
 {
 	for (struct job *job = j->jobs; job; job = job->next)
@@ -733,7 +741,7 @@ static void scan_req_free(struct scan_req *req, bool exiting)
 	}
 	if (req->job) {
 		if (!exiting)
-			req->job->device->busy = false;
+			job_release_device(req->job);
 		job_unref(req->job);
 	}
 	sd_bus_message_unref(req->m);
@@ -885,7 +893,7 @@ static int scan_req_start_job(struct scan_req *req)
 		job->state = JOB_FAILED;
 		job->finished = time(NULL);
 		snprintf(job->error, sizeof(job->error), "%s", e.msg);
-		job->device->busy = false;
+		job_release_device(job);
 		job_emit_changed(job, true);
 	}
 	req->job = NULL;		/* the pipeline or the table has it */
@@ -1071,6 +1079,7 @@ int jobs_handle_scan(struct jobs *j, sd_bus_message *m, uid_t caller,
 	job->have_dest = true;
 
 	dev->busy = true;
+	job->holds_device = true;
 	req->j = j;
 	req->m = sd_bus_message_ref(m);
 	req->caller = caller;

@@ -92,6 +92,7 @@ struct job {
 	/* Worker input (read-only once started). */
 	struct scan_options opts;
 	struct jobs_device *device;
+	bool holds_device;		/* device->busy is this job's */
 	struct dest dest;		/* from account_dest_get() */
 	bool have_dest;
 	uint64_t expected_bytes;	/* upper estimate (spool) */
@@ -157,6 +158,8 @@ const char *job_state_name(enum job_state s);
 struct job *jobs_find_job(struct jobs *j, const char *path);
 struct sentry *jobs_find_entry(struct jobs *j, const char *path);
 struct sentry *jobs_find_entry_id(struct jobs *j, uid_t uid, const char *id);
+/* The job no longer needs its device (idempotent). */
+void job_release_device(struct job *job);
 /* Forget finished jobs beyond the time and per-user limits. */
 void jobs_prune(struct jobs *j, uid_t owner);
 void job_ref(struct job *job);

@@ -150,7 +150,7 @@ static void on_event(struct daemon *d, void *arg)
 	case EV_PROGRESS:
 		break;
 	case EV_DEVICE_FREE:
-		job->device->busy = false;
+		job_release_device(job);
 		break;
 	case EV_UPLOADED:
 		snprintf(job->remote_url, sizeof(job->remote_url), "%s",
@@ -172,7 +172,7 @@ static void on_event(struct daemon *d, void *arg)
 		job->state = ev->state;
 		snprintf(job->error, sizeof(job->error), "%s", ev->error);
 		job->finished = time(NULL);
-		job->device->busy = false;
+		job_release_device(job);
 		job_emit_changed(job, true);
 		log_msg(LOG_INFO, "jobs: %s (uid %u) %s%s%s", job->path,
 			(unsigned int)job->owner, job_state_name(job->state),
