@@ -63,6 +63,8 @@ otherfp=$(ssh-keygen -l -E sha256 -f "$scratch/otherkey.pub" | awk '{print $2}' 
 expect_class "another host key is tls (man in the middle)" tls \
 	-t sftp -U "$SFTP_USER" -p "$scratch/sftp.pw" -H "$otherfp" -u "$SFTP_URL" put "$doc" x.pdf
 expect_eq "nothing was sent to that server" "" "$(ls "$SFTP_ROOT" | grep -x x.pdf)"
+expect_ok "the fingerprint as ssh-keygen prints it (SHA256:...) is accepted" \
+	-t sftp -U "$SFTP_USER" -p "$scratch/sftp.pw" -H "SHA256:$SFTP_HOSTKEY" -u "$SFTP_URL" check
 expect_class "no pinned host key is invalid" invalid \
 	-t sftp -U "$SFTP_USER" -p "$scratch/sftp.pw" -u "$SFTP_URL" check
 expect_class "a server that is down is network" network \

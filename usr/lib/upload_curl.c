@@ -177,8 +177,10 @@ static void xfer_auth(struct upload_xfer *x)
 	} else {
 		curl_easy_setopt(c, CURLOPT_SSH_AUTH_TYPES,
 				 (long)(CURLSSH_AUTH_PASSWORD | CURLSSH_AUTH_KEYBOARD));
+		/* Accept the fingerprint as ssh-keygen -l prints it, too. */
 		curl_easy_setopt(c, CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256,
-				 d->host_key_sha256);
+				 strncmp(d->host_key_sha256, "SHA256:", 7) == 0 ?
+				 d->host_key_sha256 + 7 : d->host_key_sha256);
 	}
 }
 
