@@ -129,6 +129,15 @@ if it_have_dav; then
 	out=$(ctl "$A" scan --to full --format png --resolution 75 2>&1) && rc=0 || rc=$?
 	assert_eq "with space again, scan to the server exits 0" 0 "$rc"
 	assert_match "... and prints the server URL" "is at: $DAV_URL/full/" "$out"
+	# The "done when": a 3-page ADF job to PDF, byte-exact on the server.
+	out=$(ctl "$A" scan --to full --source adf --pages 3 --format pdf \
+		--resolution 75 --mode gray 2>&1) && rc=0 || rc=$?
+	assert_eq "3-page ADF PDF to WebDAV exits 0" 0 "$rc"
+	url=$(printf '%s\n' "$out" | sed -n 's|.*the document is at: ||p')
+	f=$DAV_ROOT/${url#"$DAV_URL"/}
+	check "the PDF on the server holds the engine's 3 pages" \
+		"$IT_VERIFY" --format pdf --pages 3 "$f"
+	check "the PDF on the server passes qpdf --check" qpdf --check "$f"
 else
 	fail "Apache WebDAV server missing" "tests/servers/apache-dav.sh or apache2"
 fi

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * progress: drawing a job's progress (see progress.h). The upload
- * percentage is BytesUploaded against the document's size: the job's
- * "Size" property when the daemon provides one, else BytesScanned.
+ * percentage is BytesUploaded against the encoded document's size, the
+ * job's "Size" property. BytesScanned counts raw engine bytes, which a
+ * compressed document is far smaller than, so without "Size" the bytes
+ * uploaded are shown instead of a percentage that would mislead.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -41,8 +43,7 @@ const char *progress_bytes(uint64_t bytes, char *buf, size_t len)
 static int upload_percent(const struct props *job)
 {
 	uint64_t up = props_num(job, "BytesUploaded");
-	uint64_t total = props_has(job, "Size") ? props_num(job, "Size") :
-			 props_num(job, "BytesScanned");
+	uint64_t total = props_num(job, "Size");
 
 	if (!total)
 		return -1;
@@ -53,8 +54,8 @@ static int upload_percent(const struct props *job)
 static int bar_fill(const struct progress *p, const char *state, uint32_t pages,
 		    int pct)
 {
-	if (strcmp(state, "uploading") == 0 && pct >= 0)
-		return pct * BAR_WIDTH / 100;
+	if (strcmp(state, "uploading") == 0)
+		return pct >= 0 ? pct * BAR_WIDTH / 100 : BAR_WIDTH / 2;
 	if (strcmp(state, "done") == 0)
 		return BAR_WIDTH;
 	if (p->pages_total)
@@ -79,8 +80,14 @@ static void draw_tty(struct progress *p, const struct props *job)
 		fprintf(p->out, "/%" PRIu32, p->pages_total);
 	fprintf(p->out, "  %s scanned",
 		progress_bytes(props_num(job, "BytesScanned"), bytes, sizeof(bytes)));
-	if (pct >= 0 && (strcmp(state, "uploading") == 0 || strcmp(state, "done") == 0))
-		fprintf(p->out, "  upload %d%%", strcmp(state, "done") == 0 ? 100 : pct);
+	if (strcmp(state, "done") == 0)
+		fputs("  upload 100%", p->out);
+	else if (pct >= 0 && strcmp(state, "uploading") == 0)
+		fprintf(p->out, "  upload %d%%", pct);
+	else if (strcmp(state, "uploading") == 0)
+		fprintf(p->out, "  %s uploaded",
+			progress_bytes(props_num(job, "BytesUploaded"), bytes,
+				       sizeof(bytes)));
 	fputs("\033[K", p->out);
 	fflush(p->out);
 	p->drawn = true;
