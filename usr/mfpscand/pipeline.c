@@ -507,9 +507,12 @@ static void scan_run(struct pipe *p)
 		keep_partial(p, p->fail.msg);
 	} else if (p->enc) {
 		/* JOB_END after the last PAGE_END: the document is whole. */
-		if (p->page_open)
-			keep_partial(p, "the scanner ended the job mid-page");
-		else if (doc_end(p, &e) < 0) {
+		if (p->page_open) {
+			p->device_failed = true;
+			err_set(&p->fail, ERR_DEVICE, 0, EIO,
+				"the scanner ended the job in the middle of a page");
+			keep_partial(p, p->fail.msg);
+		} else if (doc_end(p, &e) < 0) {
 			p->local_failed = true;
 			p->fail = e;
 		}
