@@ -9,8 +9,9 @@
  * user's object simply does not exist for a caller. Signals are never
  * broadcast (sd_bus_emit_* would send them to every match): each one is
  * built once, sealed, and copied with a destination to every connection
- * of the owner (and of root). Connections are learnt when their uid is
- * first asked for and forgotten on NameOwnerChanged.
+ * of the owner (and of root). Connections are learnt when they appear on
+ * the bus (NameOwnerChanged, and ListNames at start: their uid is asked
+ * in the background) or when they first call, and forgotten when they go.
  *
  * The state is one per process (the daemon has one bus): bus_caller_uid()
  * takes no daemon pointer in the contract.
@@ -154,6 +155,50 @@ bool bus_caller_may_see(struct daemon *d, uid_t owner)
 	return uid == 0 || uid == owner;
 }
 
+static int bus_on_unix_user(sd_bus_message *m, void *userdata,
+			    sd_bus_error *error)
+{
+	const char *name = userdata;
+	uint32_t uid;
+
+	/* an error: the connection is already gone */
+	if (sd_bus_message_is_method_error(m, NULL) ||
+	    sd_bus_message_read(m, "u", &uid) < 0)
+		return 0;
+	if (!bus_conn_find(name))
+		bus_conn_add(name, uid);
+	return 0;
+}
+
+/*
+ * Learn the uid of connection @name in the background, so that a client
+ * that only listens (never calls) still gets its owner's signals.
+ */
+static void bus_conn_discover(struct daemon *d, const char *name)
+{
+	const char *self = NULL;
+	sd_bus_slot *slot = NULL;
+	char *copy;
+
+	if (name[0] != ':' || bus_conn_find(name) ||
+	    (sd_bus_get_unique_name(d->bus, &self) >= 0 && strcmp(self, name) == 0))
+		return;
+	copy = strdup(name);
+	if (!copy)
+		return;
+	if (sd_bus_call_method_async(d->bus, &slot, "org.freedesktop.DBus",
+				     "/org/freedesktop/DBus", "org.freedesktop.DBus",
+				     "GetConnectionUnixUser", bus_on_unix_user,
+				     copy, "s", name) < 0) {
+		free(copy);
+		return;
+	}
+	/* the slot owns @copy and lives until the reply (or the bus) goes */
+	sd_bus_slot_set_destroy_callback(slot, free);
+	sd_bus_slot_set_floating(slot, 1);
+	sd_bus_slot_unref(slot);
+}
+
 static int bus_on_name_owner_changed(sd_bus_message *m, void *userdata,
 				     sd_bus_error *error)
 {
@@ -161,8 +206,26 @@ static int bus_on_name_owner_changed(sd_bus_message *m, void *userdata,
 
 	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
 		return 0;
-	if (name[0] == ':' && !*new_owner)
+	if (name[0] != ':')
+		return 0;
+	if (!*new_owner)
 		bus_conn_forget(name);
+	else if (!*old_owner)
+		bus_conn_discover(userdata, name);
+	return 0;
+}
+
+/* The connections already on the bus when the daemon starts. */
+static int bus_on_list_names(sd_bus_message *m, void *userdata,
+			     sd_bus_error *error)
+{
+	const char *name;
+
+	if (sd_bus_message_is_method_error(m, NULL) ||
+	    sd_bus_message_enter_container(m, 'a', "s") < 0)
+		return 0;
+	while (sd_bus_message_read(m, "s", &name) > 0)
+		bus_conn_discover(userdata, name);
 	return 0;
 }
 
@@ -571,6 +634,11 @@ int bus_init(struct daemon *d, struct err *e)
 					bus_on_name_owner_changed, d);
 	if (r >= 0)
 		r = bus_keep_slot(slot);
+	if (r >= 0)
+		r = sd_bus_call_method_async(d->bus, NULL, "org.freedesktop.DBus",
+					     "/org/freedesktop/DBus",
+					     "org.freedesktop.DBus", "ListNames",
+					     bus_on_list_names, d, "");
 	if (r < 0)
 		return err_set(e, ERR_LOCAL, -r, -r, "bus: cannot set up: %s",
 			       strerror(-r));
