@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest-e2e: the whole path with the real module, run inside the test guest
+# (tests/vm/run-e2e.sh boots it): the sim engine in mfpscan.ko ->
+# /dev/mfpscan0 -> mfpscand (on a private system-like dbus-daemon) ->
+# Apache WebDAV on the guest's loopback. A real user adds a WebDAV account
+# with mfpscanctl and scans a 3-page ADF job to PDF; the PDF on the server
+# must be valid (qpdf) and byte-exact against the engine's formula; the
+# same through the mmap ring; a jam mid-job keeps the completed pages.
+set -u
+. "$(dirname "$0")/../integration/lib.sh"
+it_init
+it_need_ctl
+it_need_verify
+
+insmod "$IT_TOP/kernel/mfpscan.ko" || it_die "insmod mfpscan.ko failed"
+sim=/sys/kernel/config/mfpscan-sim/e2e
+mkdir "$sim" && echo 5 >"$sim/adf_pages" && echo 1 >"$sim/live" ||
+	it_die "cannot create the sim engine instance"
+dev=/dev/$(cat "$sim/devname")
+check "the sim engine appears as $dev" test -c "$dev"
+
+it_start_bus
+# The daemon's config: the kernel engine, through read() and through mmap.
+mkdir -p "$IT_DIR/state" "$IT_DIR/spool"
+chmod 0700 "$IT_DIR/state" "$IT_DIR/spool"
+IT_CONF=$IT_DIR/mfpscand.conf
+cat >"$IT_CONF" <<CONF
+[daemon]
+state_dir = $IT_DIR/state
+spool_dir = $IT_DIR/spool
+default_device = default
+log_level = debug
+
+[device.default]
+path = $dev
+driver = kernel
+
+[device.ring]
+path = $dev#mmap
+driver = kernel
+CONF
+it_start_daemon
+it_start_dav
+
+A=$IT_ALICE
+out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add cloud --type webdav \
+	--url "$DAV_URL" --username "$DAV_USER" --folder "alice/scans" \
+	--password-stdin 2>&1)
+check "alice adds a WebDAV account with mfpscanctl" test $? -eq 0
+caps=$(ctl "$A" caps 2>&1)
+assert_match "caps lists the kernel engine's model" "MFP-SIM" "$caps"
+
+# Mono pages go into the PDF losslessly (Flate): compared byte for byte;
+# color pages are JPEG images: compared within the JPEG tolerance.
+scan_and_verify() { # LABEL MODE DEVICE-OPTION...
+	local label=$1 mode=$2 out rc f
+	shift 2
+	out=$(ctl "$A" scan --to cloud --source adf --pages 3 --format pdf \
+		--mode "$mode" --resolution 75 "$@" 2>&1) && rc=0 || rc=$?
+	assert_eq "$label: scan exits 0" 0 "$rc"
+	assert_match "$label: prints the server URL" "$DAV_URL/alice/scans/" "$out"
+	f=$(ls -t "$DAV_ROOT"/alice/scans/*.pdf 2>/dev/null | head -n 1)
+	check "$label: the PDF is on the server" test -s "$f"
+	check "$label: qpdf --check accepts it" qpdf --check "$f"
+	check "$label: 3 $mode pages match the formula" \
+		"$IT_VERIFY" --format pdf --pages 3 "$f"
+}
+scan_and_verify "read() path, byte-exact" mono
+scan_and_verify "mmap ring" color --device ring
+scan_and_verify "mmap ring, byte-exact" mono --device ring
+
+# A jam on page 2: the job fails with the engine's words, the completed
+# page is kept (spooled as a partial document), nothing is half-uploaded.
+echo "1 40" >/sys/kernel/debug/mfpscan/"${dev#/dev/}"/jam
+before=$(ls "$DAV_ROOT"/alice/scans | wc -l)
+out=$(ctl "$A" scan --to cloud --source adf --pages 3 --format pdf \
+	--mode gray --resolution 75 2>&1) && rc=0 || rc=$?
+assert_match "a jam is reported to the user" "[Jj]am" "$out"
+check "the jammed scan does not exit 0" test "$rc" -ne 0
+list=$(ctl "$A" spool list 2>&1)
+assert_match "the completed page is kept in alice's spool" "partial|1 " "$list"
+
+it_daemon_alive "mfpscand still answers after the jam"
+check "the engine scans again after the jam" \
+	ctl "$A" scan --to cloud --source flatbed --format png --mode mono --resolution 75
+it_finish
