@@ -752,8 +752,12 @@ static void doc_upload(struct pipe *p, struct doc *doc)
 
 static void upload_run(struct pipe *p)
 {
-	if (p->n_docs)
-		set_state(p, JOB_UPLOADING);
+	for (size_t i = 0; i < p->n_docs; i++) {
+		if (!p->docs[i].partial && !user_cancelled(p)) {
+			set_state(p, JOB_UPLOADING);
+			break;
+		}
+	}
 	for (size_t i = 0; i < p->n_docs; i++) {
 		if (user_cancelled(p))
 			doc_discard(p, &p->docs[i]);
