@@ -46,6 +46,7 @@ struct account {
 	enum dest_type type;
 	char *f[ACCOUNT_FIELD_COUNT];	/* never NULL: "" when unset */
 	uint32_t counter;		/* documents named so far */
+	uint32_t last_page_counter;	/* of the last page 1 (account_make_name) */
 };
 
 struct accounts {
@@ -829,6 +830,20 @@ static int fields_build(char **f, char *const *base,
 	return 0;
 }
 
+/* Clients name accounts by their name: one name per owner. */
+static int accounts_check_name_free(struct accounts *a, uid_t owner,
+				    const char *name,
+				    const struct account *self, struct err *e)
+{
+	for (struct account *acc = a->list; acc; acc = acc->next)
+		if (acc != self && acc->owner == owner &&
+		    strcmp(acc->f[ACCOUNT_NAME], name) == 0)
+			return err_set(e, ERR_INVALID, 0, EEXIST,
+				       "you already have an account named \"%.128s\": choose another name",
+				       name);
+	return 0;
+}
+
 static int accounts_check_new(struct accounts *a, uid_t owner,
 			      const char *type, struct err *e)
 {
@@ -866,6 +881,8 @@ int accounts_create(struct accounts *a, uid_t owner, const char *name,
 	r = fields_build(acc->f, NULL, &all, e);
 	if (r == 0)
 		r = check_all(acc->f, acc->type, owner, true, e);
+	if (r == 0)
+		r = accounts_check_name_free(a, owner, acc->f[ACCOUNT_NAME], NULL, e);
 	/* secrets first: a crash then leaves an orphan that start removes */
 	if (r == 0 && secrets)
 		r = account_set_secrets(acc, secrets, e);
@@ -897,6 +914,9 @@ int account_update(struct account *acc, const struct account_settings *s,
 	if (r < 0)
 		return r;
 	r = check_all(f, acc->type, acc->owner, true, e);
+	if (r == 0)
+		r = accounts_check_name_free(acc->store, acc->owner, f[ACCOUNT_NAME],
+					     acc, e);
 	if (r == 0)
 		r = account_store(acc, f, acc->counter, e);
 	if (r < 0) {
@@ -1055,13 +1075,15 @@ void account_dest_release(struct dest *d)
 	memset(d, 0, sizeof(*d));
 }
 
-int account_make_name(struct account *acc, const char *job_name,
-		      const char *extension, int page, char *out, size_t len,
-		      struct err *e)
+int account_make_name_counter(struct account *acc, const char *job_name,
+			      const char *extension, int page,
+			      uint32_t *counter, char *out, size_t len,
+			      struct err *e)
 {
+	bool fresh = *counter == 0;
 	struct name_fields f = {
-		.when = time(NULL), .counter = acc->counter + 1,
-		.name = job_name, .page = page,
+		.when = time(NULL), .name = job_name, .page = page,
+		.counter = fresh ? acc->counter + 1 : *counter,
 	};
 	char pwbuf[4096], uidname[32], buf[NAME_TEMPLATE_MAX + 1];
 	struct passwd pw, *res = NULL;
@@ -1078,11 +1100,30 @@ int account_make_name(struct account *acc, const char *job_name,
 		r = err_set(e, ERR_LOCAL, ENAMETOOLONG, ENAMETOOLONG,
 			    "accounts: file name buffer too small");
 	/* persist first so that a crash never reuses a counter value */
-	if (r == 0)
+	if (r == 0 && fresh)
 		r = account_store(acc, acc->f, acc->counter + 1, e);
 	if (r < 0)
 		return r;
-	acc->counter++;
+	if (fresh) {
+		acc->counter++;
+		acc->last_page_counter = acc->counter;
+		*counter = acc->counter;
+	}
 	memcpy(out, buf, strlen(buf) + 1);
 	return 0;
+}
+
+int account_make_name(struct account *acc, const char *job_name,
+		      const char *extension, int page, char *out, size_t len,
+		      struct err *e)
+{
+	/*
+	 * The pages of one document share its number: page 1 (or a whole
+	 * document) takes a new one, later pages reuse the last one. Jobs
+	 * that may interleave pages should use account_make_name_counter().
+	 */
+	uint32_t counter = page > 1 ? acc->last_page_counter : 0;
+
+	return account_make_name_counter(acc, job_name, extension, page,
+					 &counter, out, len, e);
 }

@@ -125,6 +125,20 @@ int account_make_name(struct account *acc, const char *job_name,
 		      struct err *e);
 
 /*
+ * Same, with the document number in the caller's hands: *@counter == 0
+ * takes the account's next {counter} value (persisted) and stores it in
+ * *@counter; a nonzero *@counter is used as is. A job passes the same
+ * variable for each of its pages so that they share one number even when
+ * other jobs name documents of the same account meanwhile. (Plain
+ * account_make_name() gives page 1 a new number and reuses it for pages
+ * > 1.) Main thread only.
+ */
+int account_make_name_counter(struct account *acc, const char *job_name,
+			      const char *extension, int page,
+			      uint32_t *counter, char *out, size_t len,
+			      struct err *e);
+
+/*
  * Added by "jobs" (optional, weak: jobs falls back to account_make_name()
  * when the core does not define it). Name page @page (from 1) of a job
  * whose pages are separate documents (JPEG, PNG) so that all pages of one
