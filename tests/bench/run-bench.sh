@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench (userspace part): figures of the daemon's pipeline on this
+# machine, each next to a baseline measured in the same run. A benchmark,
+# not a test: it prints and records figures, it asserts nothing.
+#   - pages/min, A4 300 dpi color, unthrottled pattern engine -> mfpscand ->
+#     Apache WebDAV on loopback, to PDF, JPEG and PNG; the daemon's peak RSS
+#     after 5 and after 20 pages (memory must stay flat as pages grow)
+#   - upload throughput of the uploader against `curl -T` of the same file
+#     to the same server
+#   - the spool: start-up recovery of 10,000 entries over 1,000 users and the
+#     scheduler's cost per due entry at growing spool sizes
+# Results: build/bench/userspace.txt (and stdout).
+set -u
+. "$(dirname "$0")/../integration/lib.sh"
+IT_TEST=bench
+it_init
+it_need_ctl
+out=$IT_TOP/build/bench
+mkdir -p "$out"
+report=$out/userspace.txt
+: >"$report"
+say() { printf '%s\n' "$*" | tee -a "$report"; }
+now() { date +%s.%N; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+it_start_bus
+it_write_config
+it_start_daemon
+it_start_dav
+A=$IT_ALICE
+printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add bench --type webdav \
+	--url "$DAV_URL" --username "$DAV_USER" --folder bench --password-stdin \
+	>/dev/null 2>&1 || it_die "cannot add the WebDAV account"
+
+say "# mfpscan userspace benchmark, $(date -u +%FT%TZ), $(nproc) cores"
+say "## pipeline: pattern engine -> mfpscand -> Apache WebDAV (loopback), A4 300 dpi color"
+for fmt in pdf jpeg png; do
+	pages=20
+	[ "$fmt" = png ] && pages=10
+	t0=$(now)
+	ctl "$A" scan --to bench --source adf --pages "$pages" --format "$fmt" \
+		--mode color --resolution 300 --width-mm 210 --height-mm 297 \
+		>/dev/null 2>&1 || say "scan to $fmt failed"
+	t1=$(now)
+	ppm=$(awk -v p="$pages" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", p * 60 / (b - a) }')
+	say "$fmt: $pages pages in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s = $ppm pages/min (target >= 300 for pdf/jpeg)"
+	rss=$(awk '/VmHWM/ { print $2 }' "/proc/$IT_DAEMON_PID/status")
+	say "  daemon peak RSS so far: ${rss} kB"
+done
+t0=$(now)
+ctl "$A" scan --to bench --source adf --pages 5 --format pdf --mode color \
+	--resolution 300 >/dev/null 2>&1
+say "daemon peak RSS after 5 + 20 + 20 + 10 pages: $(awk '/VmHWM/ { print $2 }' "/proc/$IT_DAEMON_PID/status") kB (flat when it stops growing with pages)"
+
+say "## upload: mfpscan-upload vs curl -T, same 64 MiB file, same server"
+f=$IT_DIR/upload.bin
+head -c $((64 << 20)) /dev/urandom >"$f"
+printf '%s\n' "$DAV_PASSWORD" >"$IT_DIR/pw"
+t0=$(now)
+"$IT_BUILD/tools/mfpscan-upload" -t webdav -u "$DAV_URL" -f bench -U "$DAV_USER" \
+	-p "$IT_DIR/pw" put "$f" ours.bin >/dev/null || say "mfpscan-upload failed"
+t1=$(now)
+curl -sS -f -o /dev/null -u "$DAV_USER:$DAV_PASSWORD" -T "$f" "$DAV_URL/bench/curl.bin" || say "curl failed"
+t2=$(now)
+ours=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", 64 / (b - a) }')
+theirs=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", 64 / (b - a) }')
+say "mfpscan-upload: $ours MiB/s, curl -T: $theirs MiB/s, ratio $(ratio "$ours" "$theirs") (target >= 0.9)"
+
+say "## spool: recovery and scheduler"
+"$IT_BUILD/tools/mfpscan-spool-bench" --entries 10000 --users 1000 "$IT_DIR" 2>&1 | tee -a "$report"
+it_finish
