@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,65 @@ TEST_F(mm, any_file_may_map_status_matches_g_status)
 	EXPECT_EQ(st.state, self->map.st->state);
 	EXPECT_EQ(st.job, self->map.st->job);
 	EXPECT_EQ(st.overruns, self->map.st->overruns);
+	stream_fini(&e);
+}
+
+/* Bogus consumer positions are not taken: the stream stays intact. */
+TEST_F(mm, bogus_tails_ignored)
+{
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_GRAY8, 75, 100000,
+					      100000, 2, 16);
+	struct pollfd pfd = { .events = POLLIN };
+	struct mfpscan_sync_ptr sp;
+	struct mfpscan_status st;
+	struct stream_exp e;
+	uint64_t bogus[4], h0, t0;
+	unsigned int i;
+	int err;
+
+	BODY_START();
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	err = ring_map(&self->map, self->fd, self->ring_bytes, true);
+	ASSERT_EQ(0, err);
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	pfd.fd = self->fd;
+	ASSERT_EQ(1, poll(&pfd, 1, 30000));
+	memset(&sp, 0, sizeof(sp));
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_SYNC_PTR, &sp);
+	h0 = sp.head;
+	t0 = sp.tail;
+	ASSERT_LT(t0, h0);
+	bogus[0] = h0 + 64 * 1024;	/* beyond head */
+	bogus[1] = t0 - 64;		/* backwards */
+	bogus[2] = t0 + 1;		/* not 64-byte aligned */
+	bogus[3] = t0 + 64;		/* inside the first record (4800 bytes) */
+	for (i = 0; i < 4; i++) {
+		memset(&sp, 0, sizeof(sp));
+		sp.flags = MFPSCAN_SYNC_APPLY_TAIL;
+		sp.tail = bogus[i];
+		/* rejected, or ignored with the real tail reported back */
+		if (!mfp_ioctl(self->fd, MFPSCAN_IOC_SYNC_PTR, &sp))
+			EXPECT_EQ(t0, sp.tail) {
+				TH_LOG("SYNC_PTR took tail %llu (tail %llu head %llu)",
+				       (unsigned long long)bogus[i],
+				       (unsigned long long)t0,
+				       (unsigned long long)h0);
+			}
+		ASSERT_EQ(0, mfp_status(self->fd, &st));
+		EXPECT_EQ(t0, st.tail);
+		/* the same through the control page, noticed at poll() */
+		self->map.ctl->tail = bogus[i];
+		poll(&pfd, 1, 0);
+		ASSERT_EQ(0, mfp_status(self->fd, &st));
+		EXPECT_EQ(t0, st.tail) {
+			TH_LOG("control page tail %llu was taken",
+			       (unsigned long long)bogus[i]);
+		}
+	}
+	self->map.ctl->tail = t0;
+	ASSERT_EQ(0, stream_init(&e, &p, 1, 2));
+	ASSERT_STREAM_OK(mmap_job(&self->map, &e, variant->use_sync), &e);
 	stream_fini(&e);
 }
 
