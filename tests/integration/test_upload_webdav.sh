@@ -113,6 +113,25 @@ expect_text "the status is quoted" "507" "$errout"
 run_upload "${N[@]}" -f inbox put "$a" a.pdf
 expect_eq "a retry of the first is already-there" "already-there $WDN_URL/inbox/a.pdf" "$out"
 
+# --- a PUT cut short (crash, kill) left the start of our document: this
+# server keeps such partial files under the final name; a retry replaces
+# them, but never a shorter file that is not the start of ours.
+start_server webdav-node.sh wdn2 100000000
+P=(-t webdav -U "$WDN_USER" -p "$scratch/wdn.pw" -u "$WDN_URL")
+head -c 100000 "$doc" >"$scratch/cut.part"
+curl -s -u "$WDN_USER:$WDN_PASSWORD" -T "$scratch/cut.part" "$WDN_URL/cut.pdf" >/dev/null
+expect_eq "the partial file is there" 100000 "$(stat -c %s "$WDN_ROOT/cut.pdf")"
+run_upload "${P[@]}" exists cut.pdf "$size"
+expect_eq "exists does not count a partial file" no "$out"
+run_upload "${P[@]}" put "$doc" cut.pdf
+expect_eq "a retry replaces our own partial upload" "uploaded $WDN_URL/cut.pdf" "$out"
+expect_same_file "and the file is now complete" "$doc" "$WDN_ROOT/cut.pdf"
+head -c 100000 /dev/urandom >"$scratch/short.pdf"
+curl -s -u "$WDN_USER:$WDN_PASSWORD" -T "$scratch/short.pdf" "$WDN_URL/short.pdf" >/dev/null
+expect_class "a shorter file that is not ours is refused" server "${P[@]}" put "$doc" short.pdf
+expect_text "as a different file" "different file" "$errout"
+expect_same_file "and kept" "$scratch/short.pdf" "$WDN_ROOT/short.pdf"
+
 # --- a broken server: bad replies are clear errors
 start_server bad-http.sh bad
 B=(-t webdav -U someone -p "$pwfile")

@@ -49,12 +49,44 @@ struct upload_xfer *upload_xfer_free(struct upload_xfer *x)
 	return NULL;
 }
 
+/* Compare mode: does this piece of the reply equal the document's? */
+static size_t xfer_compare(struct upload_xfer *x, const char *data, size_t len)
+{
+	char buf[4096];
+	size_t done = 0;
+
+	if (len > x->cmp_size - x->cmp_off) {
+		x->cmp_mismatch = true;
+		return 0;
+	}
+	while (done < len) {
+		size_t want = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		ssize_t got = pread(x->cmp_fd, buf, want, (off_t)(x->cmp_off + done));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0 || memcmp(buf, data + done, (size_t)got) != 0) {
+			x->cmp_mismatch = true;
+			return 0;
+		}
+		done += (size_t)got;
+	}
+	x->cmp_off += len;
+	return len;
+}
+
 /* Keep the reply body, up to UPLOAD_BODY_MAX; more aborts the transfer. */
 static size_t xfer_write(char *data, size_t size, size_t n, void *ud)
 {
 	struct upload_xfer *x = ud;
 	size_t len = size * n;
+	long status = 0;
 
+	/* Only a success reply's body is the file; error pages are kept. */
+	if (x->comparing &&
+	    curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+	    status >= 200 && status <= 299)
+		return xfer_compare(x, data, len);
 	if (len > UPLOAD_BODY_MAX - x->body_len) {
 		x->body_overflow = true;
 		return 0;
@@ -235,6 +267,9 @@ int upload_xfer_begin(struct upload_xfer *x, const char *method,
 	x->body_len = x->header_bytes = 0;
 	x->body[0] = '\0';
 	x->body_overflow = x->header_overflow = false;
+	x->comparing = x->cmp_mismatch = false;
+	x->cmp_fd = -1;
+	x->cmp_size = x->cmp_off = 0;
 	xfer_common(x, url);
 	if (method && strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(x->curl, CURLOPT_NOBODY, 1L);
@@ -351,7 +386,7 @@ int upload_xfer_run(struct upload_xfer *x, const char *what, struct err *e)
 	rc = curl_easy_perform(x->curl);
 	x->rc = rc;
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &x->status);
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && x->cmp_mismatch))
 		return 0;
 	r = xfer_local_failure(x, what, e);
 	if (r)
@@ -380,6 +415,15 @@ int upload_xfer_http_error(struct upload_xfer *x, const char *what,
 	return err_set(e, cls, (int)x->status, class_errno(cls, 0),
 		       "%s: %s: %s%s%s", x->module, what, status,
 		       text[0] ? ": " : "", text);
+}
+
+void upload_xfer_compare(struct upload_xfer *x, int fd, uint64_t size)
+{
+	x->comparing = true;
+	x->cmp_fd = fd;
+	x->cmp_size = size;
+	x->cmp_off = 0;
+	x->cmp_mismatch = false;
 }
 
 int64_t upload_xfer_length(struct upload_xfer *x)

@@ -52,6 +52,13 @@ struct upload_xfer {
 	bool body_overflow;
 	size_t header_bytes;
 	bool header_overflow;
+
+	/* compare mode: the reply body is checked against cmp_fd, not kept */
+	bool comparing;
+	int cmp_fd;
+	uint64_t cmp_size;
+	uint64_t cmp_off;		/* reply bytes seen so far */
+	bool cmp_mismatch;		/* differs, or longer than cmp_size */
 };
 
 /* Allocate a transfer for @d; NULL on memory shortage (e filled). */
@@ -99,6 +106,14 @@ int upload_xfer_run(struct upload_xfer *x, const char *what, struct err *e);
  */
 int upload_xfer_http_error(struct upload_xfer *x, const char *what,
 			   struct err *e);
+
+/*
+ * Compare the reply body with the first bytes of @fd (up to @size) instead
+ * of keeping it: afterwards x->cmp_mismatch tells whether the body differs
+ * from (or is longer than) the document, x->cmp_off how long it was. A
+ * mismatch stops the transfer early; upload_xfer_run() then returns 0.
+ */
+void upload_xfer_compare(struct upload_xfer *x, int fd, uint64_t size);
 
 /* Content-Length of the last reply, or -1 if it gave none. */
 int64_t upload_xfer_length(struct upload_xfer *x);

@@ -3,7 +3,8 @@
  * upload_webdav: WebDAV destinations (Nextcloud, ownCloud, Apache mod_dav,
  * any RFC 4918 server). check = PROPFIND Depth 0 of the folder (asking for
  * the RFC 4331 quota properties), MKCOL of each missing level; put = HEAD
- * of the name (same size -> already there, other size -> refused), then
+ * of the name (same size -> already there; shorter and equal to our first
+ * bytes -> our own cut-short PUT, replaced; anything else -> refused), then
  * PUT with "If-None-Match: *" so that where the server honours it (Apache,
  * Sabre/Nextcloud) even a racing retry never replaces a document (412 ->
  * compare sizes again); exists = HEAD. Basic authentication only, so a password is sent
@@ -136,31 +137,65 @@ static int webdav_head(struct upload_xfer *x, const char *url, bool *found,
 	return 0;
 }
 
+static int webdav_conflict(const char *url, int64_t len, uint64_t size,
+			   struct err *e)
+{
+	return err_set(e, ERR_SERVER, EEXIST, EEXIST,
+		       "webdav: a different file with this name exists at %s (%" PRId64 " bytes, ours has %" PRIu64 "); it was not replaced",
+		       url, len, size);
+}
+
 /*
- * Same name already there: ours (same size) or somebody else's file. An
- * empty file where ours is not empty is the leftover of a refused PUT
- * (webdav-server keeps one after a 507): *@stale tells the caller it may
- * be replaced.
+ * Is the shorter file at @url the beginning of our document (a PUT cut
+ * short by a crash or a refusal on a server that keeps partial files)?
+ * Downloads it, comparing as it comes; memory stays bounded.
+ */
+static int webdav_is_prefix(struct upload_xfer *x, const char *url, int fd,
+			    uint64_t size, int64_t len, bool *prefix,
+			    struct err *e)
+{
+	int r = upload_xfer_begin(x, "GET", url, e);
+
+	if (r)
+		return r;
+	upload_xfer_compare(x, fd, size);
+	r = upload_xfer_run(x, "GET of the partial file", e);
+	if (r)
+		return r;
+	if (x->status < 200 || x->status > 299)
+		return upload_xfer_http_error(x, "GET of the partial file", e);
+	*prefix = !x->cmp_mismatch && x->cmp_off == (uint64_t)len;
+	return 0;
+}
+
+/*
+ * What has our name: nothing, ours (same size), a partial upload of ours
+ * (*@stale: shorter and equal to our first bytes, so it may be replaced;
+ * only checked when @fd >= 0), or somebody else's file (-EEXIST).
  */
 static int webdav_same(struct upload_xfer *x, const char *url, uint64_t size,
-		       bool *same, bool *stale, struct err *e)
+		       int fd, bool *same, bool *stale, struct err *e)
 {
-	bool found = false;
+	bool found = false, prefix = false;
 	int64_t len = -1;
 	int r = webdav_head(x, url, &found, &len, e);
 
 	if (r)
 		return r;
-	*stale = found && len == 0 && size > 0;
-	if (*stale) {
-		*same = false;
+	*stale = false;
+	*same = found && (len < 0 || (uint64_t)len == size);
+	if (!found || *same)
 		return 0;
-	}
-	if (found && len >= 0 && (uint64_t)len != size)
-		return err_set(e, ERR_SERVER, EEXIST, EEXIST,
-			       "webdav: a different file with this name exists at %s (%" PRId64 " bytes, ours has %" PRIu64 "); it was not replaced",
-			       url, len, size);
-	*same = found;
+	if ((uint64_t)len > size)
+		return webdav_conflict(url, len, size, e);
+	if (fd < 0)	/* upload_exists(): not (completely) there */
+		return 0;
+	r = webdav_is_prefix(x, url, fd, size, len, &prefix, e);
+	if (r)
+		return r;
+	if (!prefix)
+		return webdav_conflict(url, len, size, e);
+	*stale = true;
 	return 0;
 }
 
@@ -212,7 +247,7 @@ static int webdav_put(const struct dest *d, const struct upload_req *req,
 	/* HEAD first: not every server honours If-None-Match on PUT. */
 	r = webdav_url(d, ~0u, req->name, url, sizeof(url), e);
 	if (!r)
-		r = webdav_same(x, url, req->size, &same, &stale, e);
+		r = webdav_same(x, url, req->size, req->fd, &same, &stale, e);
 	if (r || same)
 		goto done;
 	r = webdav_put_folder(x, d, url, req, stale, e);
@@ -220,7 +255,7 @@ static int webdav_put(const struct dest *d, const struct upload_req *req,
 		goto out;
 	if (x->status == 412) {
 		/* Somebody (a racing retry of ours?) put it since the HEAD. */
-		r = webdav_same(x, url, req->size, &same, &stale, e);
+		r = webdav_same(x, url, req->size, -1, &same, &stale, e);
 		if (!r && !same)
 			r = err_set(e, ERR_SERVER, EPROTO, EPROTO,
 				    "webdav: PUT %s: the server refused the upload (412) but has no such file", url);
@@ -249,7 +284,7 @@ static int webdav_exists(const struct dest *d, const char *name, uint64_t size,
 		return -ENOMEM;
 	r = webdav_url(d, ~0u, name, url, sizeof(url), e);
 	if (!r)
-		r = webdav_same(x, url, size, &same, &stale, e);
+		r = webdav_same(x, url, size, -1, &same, &stale, e);
 	if (!r)
 		*exists = same;
 	upload_xfer_free(x);
