@@ -11,10 +11,11 @@
  * server's own words. Secrets never appear in a message or a log line.
  *
  * Idempotence: upload_put() of the same remote name twice never leaves two
- * copies and never overwrites: if a file of that name and size is already
- * there it returns UPLOAD_ALREADY_THERE; a file of that name with another
- * size is an ERR_SERVER/-EEXIST failure. Documentation/destinations.rst
- * describes the exact guarantee per type.
+ * copies and never overwrites another document: if a file of that name and
+ * size is already there it returns UPLOAD_ALREADY_THERE; a file of that
+ * name with another size is an ERR_SERVER/-EEXIST failure, except a WebDAV
+ * file that is exactly the beginning of ours (a cut-short PUT), which is
+ * replaced. Documentation/destinations.rst gives the guarantee per type.
  *
  * Thread safety: the calls are reentrant; upload_init() must run once
  * before threads are started (it initialises libcurl).
@@ -105,8 +106,9 @@ int upload_put(const struct dest *d, const char *remote_name, int fd,
 /*
  * Is @remote_name with exactly @size bytes in @d's folder? Sets @exists
  * and returns 0; -EEXIST (ERR_SERVER) when a file of that name but another
- * size is there; another negative errno with @e filled when the server
- * cannot tell. @exists is untouched on failure.
+ * size is there (WebDAV: a shorter one counts as not there, see above);
+ * another negative errno with @e filled when the server cannot tell.
+ * @exists is untouched on failure.
  */
 int upload_exists(const struct dest *d, const char *remote_name,
 		  uint64_t size, bool *exists, struct err *e);
