@@ -32,6 +32,13 @@ expect_eq "exists finds the document" yes "$out"
 run_upload "${L[@]}" -f "$dest" exists scan-2.pdf 10
 expect_eq "exists does not find another name" no "$out"
 
+head -c 1000 "$doc" >"$dest/.scan-2.pdf.0a1b2c"
+touch "$dest/.scan-2.pdf.keepme"
+expect_ok "a put after a crash" "${L[@]}" -f "$dest" put "$doc" scan-2.pdf
+expect_eq "removes the temporary file the crash left, nothing else" \
+	".scan-2.pdf.keepme scan-1.pdf scan-2.pdf" "$(ls -A "$dest" | sort | xargs)"
+rm -f "$dest/.scan-2.pdf.keepme" "$dest/scan-2.pdf"
+
 other=$scratch/other.pdf
 make_file "$other" 10
 expect_class "a different file with the same name is refused" server \

@@ -5,10 +5,12 @@
  * it to NAME with linkat(), which fails instead of replacing an existing
  * file, unlinks the temporary name and fsyncs the folder: after a crash the
  * folder holds either the complete document under NAME or nothing under
- * NAME (a stale ".NAME.*" at worst). check makes the folder (mkdir -p,
+ * NAME (a stale ".NAME.XXXXXX" at worst, removed by the next attempt for
+ * NAME). check makes the folder (mkdir -p,
  * 0750) and reports statvfs free space. ENOSPC/EDQUOT are storage-full.
  * Cleanup style: goto out, each descriptor closed once.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -144,6 +146,35 @@ static int local_copy(const struct upload_req *req, int out, const char *dir,
 	return r;
 }
 
+/* Is @entry "." NAME "." and six hex digits: one of our temporary names? */
+static bool local_is_temp(const char *entry, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (entry[0] != '.' || strncmp(entry + 1, name, n) != 0 ||
+	    entry[n + 1] != '.' || strlen(entry + n + 2) != 6)
+		return false;
+	return strspn(entry + n + 2, "0123456789abcdef") == 6;
+}
+
+/* Remove temporary files a crash left for @name (before a new attempt). */
+static void local_purge(int dfd, const char *name)
+{
+	int fd = dup(dfd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(dir)))
+		if (local_is_temp(de->d_name, name))
+			unlinkat(dfd, de->d_name, 0);
+	closedir(dir);
+}
+
 /* Write, fsync and link the temporary file to the final name. */
 static int local_store(int dfd, const char *dir, const struct upload_req *req,
 		       struct err *e)
@@ -189,6 +220,7 @@ static int local_put(const struct dest *d, const struct upload_req *req,
 	r = local_same(dfd, d->folder, req->name, req->size, &same, e);
 	if (r || same)
 		goto out;
+	local_purge(dfd, req->name);
 	r = local_store(dfd, d->folder, req, e);
 	if (r == 1)	/* the name was taken meanwhile: by the same document? */
 		r = local_same(dfd, d->folder, req->name, req->size, &same, e);
