@@ -232,10 +232,16 @@ static void xfer_common(struct upload_xfer *x, const char *url)
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, t);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "mfpscan/1");
-	/* Verification stays on (libcurl's default); a pinned CA replaces the store. */
+	/*
+	 * Verification stays on (libcurl's default). A pinned CA replaces the
+	 * system store: both the bundle and the hashed directory (Debian's
+	 * libcurl also trusts CAPATH=/etc/ssl/certs by default).
+	 */
 	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (x->d->ca_file)
+	if (x->d->ca_file) {
 		curl_easy_setopt(c, CURLOPT_CAINFO, x->d->ca_file);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	}
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xfer_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, xfer_header);
