@@ -19,7 +19,7 @@
 #include "ksft_mfpscan.h"
 
 FIXTURE(own) {
-	struct sim sim;
+	struct sim sim, sim2;
 	int a, b;
 	struct mfpscan_params p;
 };
@@ -45,6 +45,7 @@ FIXTURE_TEARDOWN(own)
 	CLOSE_FD(self->a);
 	CLOSE_FD(self->b);
 	sim_destroy(&self->sim);
+	sim_destroy(&self->sim2);
 }
 
 static bool running(__u32 state)
@@ -195,13 +196,12 @@ TEST_F(own, abort_while_stalled_appends_error_band)
 					      MFPSCAN_MODE_GRAY8, 75, 210000,
 					      297000, 3, 16);
 	struct mfpscan_status st;
-	struct sim s2;
-	int fd, err;
+		int fd, err;
 
 	BODY_START();
-	err = sim_create(&s2, "ownstall", &cfg);
+	err = sim_create(&self->sim2, "ownstall", &cfg);
 	ASSERT_EQ(0, err);
-	fd = sim_open(&s2, O_RDWR);
+	fd = sim_open(&self->sim2, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, params_set(fd, &p));
 	ASSERT_IOCTL_OK(fd, MFPSCAN_IOC_START, NULL);
@@ -213,7 +213,6 @@ TEST_F(own, abort_while_stalled_appends_error_band)
 	EXPECT_EQ(MFPSCAN_STATE_ABORTED, st.state);
 	EXPECT_EQ(MFPSCAN_ERR_ABORTED, st.error);
 	close(fd);
-	sim_destroy(&s2);
 }
 
 struct blocked_read {
@@ -235,14 +234,13 @@ TEST_F(own, abort_wakes_blocked_reader)
 {
 	struct sim_cfg cfg = SIM_CFG(.line_rate = 1);
 	struct blocked_read b = { 0 };
-	struct sim s2;
-	pthread_t th;
+		pthread_t th;
 	int fd, err;
 
 	BODY_START();
-	err = sim_create(&s2, "ownslow", &cfg);
+	err = sim_create(&self->sim2, "ownslow", &cfg);
 	ASSERT_EQ(0, err);
-	fd = sim_open(&s2, O_RDWR);
+	fd = sim_open(&self->sim2, O_RDWR);
 	ASSERT_LE(0, fd);
 	/* 64 lines at 1 line/s: the reader sleeps until the abort */
 	self->p.band_lines = 64;
@@ -263,7 +261,6 @@ TEST_F(own, abort_wakes_blocked_reader)
 	EXPECT_EQ(0, b.e.bands);
 	stream_fini(&b.e);
 	close(fd);
-	sim_destroy(&s2);
 }
 
 struct racer {

@@ -21,7 +21,7 @@
 #define MAXH 355600U
 
 FIXTURE(params) {
-	struct sim sim;
+	struct sim sim, sim2;
 	int fd;
 	struct mfpscan_params good;	/* non-default params in force */
 };
@@ -49,6 +49,7 @@ FIXTURE_TEARDOWN(params)
 {
 	CLOSE_FD(self->fd);
 	sim_destroy(&self->sim);
+	sim_destroy(&self->sim2);
 }
 
 static void expect_params_eq(struct __test_metadata *_metadata,
@@ -292,6 +293,69 @@ TEST_F(params, record_larger_than_half_ring)
 		EXPECT_NE(MFPSCAN_STATE_STALLED, st.state);
 		EXPECT_EQ(0, st.job);
 	}
+}
+
+/*
+ * Boundary: in a 64 KiB ring a record of exactly 32768 bytes (64 + 64 lines
+ * x 511 bytes) is allowed and two of them fill the ring to the byte; one
+ * more line per band is -EINVAL.
+ */
+TEST_F(params, record_exactly_half_ring)
+{
+	struct sim_cfg cfg = SIM_CFG(.ring_kib = 64);
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_GRAY8, 75, 173059,
+					      100000, 2, 64), q;
+	struct stream_exp e;
+	int fd, err;
+
+	BODY_START();
+	err = sim_create(&self->sim2, "half", &cfg);
+	ASSERT_EQ(0, err);
+	fd = sim_open(&self->sim2, O_RDWR);
+	ASSERT_LE(0, fd);
+	q = p;
+	q.band_lines = 65;
+	err = params_set(fd, &q);
+	if (!err) {
+		EXPECT_EQ(-EINVAL, mfp_ioctl(fd, MFPSCAN_IOC_START, NULL));
+	} else {
+		EXPECT_EQ(-EINVAL, err);
+	}
+	err = params_set(fd, &p);
+	ASSERT_EQ(0, err) {
+		TH_LOG("record of exactly ring/2 rejected: %s", strerror(-err));
+	}
+	ASSERT_EQ(511, p.bytes_per_line);
+	ASSERT_IOCTL_OK(fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, stream_init(&e, &p, 1, 2));
+	ASSERT_STREAM_OK(read_job(fd, &e, 32768), &e);
+	stream_fini(&e);
+	close(fd);
+}
+
+/* START takes the parameters in force at that moment; later changes wait. */
+TEST_F(params, change_during_job_applies_to_next)
+{
+	struct mfpscan_params a = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_MONO1, 75, 60000,
+					      50000, 2, 8);
+	struct mfpscan_params b = params_make(MFPSCAN_SOURCE_FLATBED,
+					      MFPSCAN_MODE_RGB24, 150, 30000,
+					      20000, 1, 16);
+	struct stream_exp e;
+
+	BODY_START();
+	ASSERT_EQ(0, params_set(self->fd, &a));
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, params_set(self->fd, &b));
+	ASSERT_EQ(0, stream_init(&e, &a, 1, 2));
+	ASSERT_STREAM_OK(read_job(self->fd, &e, 1 << 16), &e);
+	stream_fini(&e);
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, stream_init(&e, &b, 2, 1));
+	ASSERT_STREAM_OK(read_job(self->fd, &e, 1 << 16), &e);
+	stream_fini(&e);
 }
 
 TEST_F(params, rejected_params_not_used_by_start)

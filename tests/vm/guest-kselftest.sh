@@ -79,6 +79,17 @@ for t in "$@"; do
 	fail=$((fail + ${f:-0}))
 	skip=$((skip + ${k:-0}))
 	rm -f "$out"
+	# instances a failed or killed test left behind: report, then clean up
+	# so that later binaries (load_test's rmmod) are not affected
+	left=$(ls $cfs/mfpscan-sim 2>/dev/null)
+	if [ -n "$left" ]; then
+		echo "# $t left sim instances behind: $left"
+		for i in $left; do
+			echo 0 >$cfs/mfpscan-sim/$i/live 2>/dev/null
+			rmdir $cfs/mfpscan-sim/$i
+		done
+		rc=1
+	fi
 	newbad=$(dmesg | tail -n +$((before + 1)) | grep -E "$bad_re")
 	if [ -n "$newbad" ]; then
 		echo "$newbad" | sed 's/^/# dmesg: /'
