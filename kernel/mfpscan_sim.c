@@ -145,12 +145,28 @@ static inline u64 mfpscan_sim_add_bytes(u64 x, u64 y)
 }
 
 /*
+ * Copy the line before: a plain word loop. memcpy() would be "rep movsb" on
+ * ERMS CPUs, which QEMU's TCG (the test bed) emulates slowly.
+ */
+static void mfpscan_sim_copy_line(u8 *dst, const u8 *src, u32 bpl)
+{
+	u32 words = bpl / 8, i;
+
+	for (i = 0; i < words; i++)
+		put_unaligned(get_unaligned((const u64 *)(src + 8 * i)),
+			      (u64 *)(dst + 8 * i));
+	for (i = 8 * words; i < bpl; i++)
+		dst[i] = src[i];
+}
+
+/*
  * Write lines [first, first + lines) of @page to @dst and return the CRC-32
  * of what was written (zlib's crc32()).
  *
  * Line l is the base line of its checkerboard phase ((l >> 6) & 1) plus
  * (u8)((l >> 2) + page * 40) in every byte, generated eight bytes at a time
- * straight into the ring. A job has at most 2 * 256 distinct lines; the CRC
+ * straight into the ring; the other three lines of a group of four are
+ * copies of the first. A job has at most 2 * 256 distinct lines; the CRC
  * of each (seeded with 0) is computed once per job and the band's CRC is
  * chained from them: crc(A B) = shift(crc(A), len(B)) ^ crc0(B), where the
  * shift by one line, linear in the CRC, is looked up byte by byte.
@@ -167,15 +183,19 @@ static u32 mfpscan_sim_fill(struct mfpscan_sim *sim, u8 *dst, u32 page,
 
 	for (l = first; l < first + lines; l++, dst += bpl) {
 		key = ((l >> 6) & 1) << 8 | (u8)((l >> 2) + page * 40);
-		base = sim->base[key >> 8];
-		add = (key & 0xff) * 0x0101010101010101ULL;
-		for (i = 0; i < words; i++)
-			put_unaligned(mfpscan_sim_add_bytes(base[i], add),
-				      (u64 *)(dst + 8 * i));
-		if (rest) {
-			v = mfpscan_sim_add_bytes(base[words], add);
-			for (i = 0; i < rest; i++)
-				dst[8 * words + i] = v >> (8 * i);
+		if (l & 3 && l != first) {
+			mfpscan_sim_copy_line(dst, dst - bpl, bpl);
+		} else {
+			base = sim->base[key >> 8];
+			add = (key & 0xff) * 0x0101010101010101ULL;
+			for (i = 0; i < words; i++)
+				put_unaligned(mfpscan_sim_add_bytes(base[i], add),
+					      (u64 *)(dst + 8 * i));
+			if (rest) {
+				v = mfpscan_sim_add_bytes(base[words], add);
+				for (i = 0; i < rest; i++)
+					dst[8 * words + i] = v >> (8 * i);
+			}
 		}
 		if (!test_bit(key, sim->crc_valid)) {
 			sim->line_crc[key] = crc32_le(0, dst, bpl);
