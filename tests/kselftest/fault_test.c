@@ -143,6 +143,19 @@ TEST_F(fault, sensor_error_at_page_line)
 	run_line_fault(_metadata, c, "sensor_error", MFPSCAN_ERR_SENSOR, 2, 800);
 }
 
+TEST_F(fault, jam_on_duplex_back_page)
+{
+	struct fault_ctx *c = &self->c;
+
+	BODY_START();
+	/* 5 sheets loaded, pages 0: 10 pages; page 3 is the back of sheet 2 */
+	c->p.source = MFPSCAN_SOURCE_ADF_DUPLEX;
+	c->p.pages = 0;
+	ASSERT_EQ(0, params_set(c->fd, &c->p));
+	c->p.pages = 10;
+	run_line_fault(_metadata, c, "jam", MFPSCAN_ERR_JAM, 3, 256);
+}
+
 TEST_F(fault, sensor_error_flatbed_first_page)
 {
 	struct fault_ctx *c = &self->c;

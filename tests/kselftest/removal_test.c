@@ -366,4 +366,59 @@ TEST_F_TIMEOUT(rm, removal_stress, 300)
 	}
 }
 
+/* live=0 then live=1 makes a new device: an old file stays dead. */
+FIXTURE(relive) {
+	struct sim sim;
+	int fd_old, fd_new;
+};
+
+FIXTURE_SETUP(relive)
+{
+	self->fd_old = self->fd_new = -1;
+	REQUIRE_SIM();
+	SIM_UP(&self->sim, "relive", NULL, &self->fd_old);
+}
+
+FIXTURE_TEARDOWN(relive)
+{
+	CLOSE_FD(self->fd_old);
+	CLOSE_FD(self->fd_new);
+	sim_destroy(&self->sim);
+}
+
+TEST_F(relive, old_file_stays_gone)
+{
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_FLATBED,
+					      MFPSCAN_MODE_GRAY8, 75, 20000,
+					      20000, 1, 8);
+	struct mfpscan_status st;
+	struct stream_exp e;
+	uint64_t v;
+	char buf[64];
+
+	BODY_START();
+	ASSERT_EQ(0, params_set(self->fd_old, &p));
+	ASSERT_IOCTL_OK(self->fd_old, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, sim_set_live(&self->sim, 0));
+	ASSERT_EQ(0, sim_set_live(&self->sim, 1));
+	self->fd_new = sim_open(&self->sim, O_RDWR);
+	ASSERT_LE(0, self->fd_new);
+	EXPECT_EQ(-ENODEV, mfp_status(self->fd_old, &st));
+	EXPECT_EQ(-ENODEV, mfp_ioctl(self->fd_old, MFPSCAN_IOC_START, NULL));
+	EXPECT_EQ(-1, read(self->fd_old, buf, sizeof(buf)));
+	EXPECT_EQ(ENODEV, errno);
+	/* the new device starts from scratch: idle, counters 0, job 1 */
+	ASSERT_EQ(0, mfp_status(self->fd_new, &st));
+	EXPECT_EQ(MFPSCAN_STATE_IDLE, st.state);
+	EXPECT_EQ(0, st.job);
+	EXPECT_EQ(0, st.pages);
+	ASSERT_EQ(0, sim_sys_u64(&self->sim, "bands", &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, params_set(self->fd_new, &p));
+	ASSERT_IOCTL_OK(self->fd_new, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, stream_init(&e, &p, 1, 1));
+	ASSERT_STREAM_OK(read_job(self->fd_new, &e, 1 << 16), &e);
+	stream_fini(&e);
+}
+
 TEST_HARNESS_MAIN
