@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,99 @@ TEST_F(rd, bad_buffer_efault)
 	ASSERT_EQ(0, stream_init(&e, &self->small, 2, 2));
 	ASSERT_STREAM_OK(read_job(self->fd, &e, 1 << 16), &e);
 	stream_fini(&e);
+}
+
+/* Two threads reading one file: whole records, each exactly once. */
+struct sharer {
+	int fd;
+	const struct mfpscan_params *p;
+	pthread_mutex_t *lock;
+	uint8_t *seen;		/* [page][band] counts */
+	uint32_t bands_per_page;
+	char why[320];
+	int ret;
+};
+
+static void *share_reader(void *arg)
+{
+	struct sharer *sh = arg;
+	uint8_t *buf = malloc(1 << 16);
+	struct stream_exp e;
+	struct mfpscan_band h;
+	ssize_t n;
+
+	sh->ret = -1;
+	if (!buf || stream_init(&e, sh->p, 1, 2))
+		return NULL;
+	while ((n = read(sh->fd, buf, 1 << 16)) > 0) {
+		size_t off = 0;
+
+		while (off < (size_t)n) {
+			memcpy(&h, buf + off, sizeof(h));
+			if (h.page >= 2 || h.band >= sh->bands_per_page) {
+				snprintf(sh->why, sizeof(sh->why), "page %u band %u out of range",
+					 h.page, h.band);
+				goto out;
+			}
+			/* check this record on its own at the place it claims */
+			e.page = h.page;
+			e.band = h.band;
+			e.line = h.band * sh->p->band_lines;
+			e.ended = false;
+			e.last_ts = 0;
+			if (stream_feed(&e, &h, buf + off + BAND_HDR, false)) {
+				snprintf(sh->why, sizeof(sh->why), "%s", e.why);
+				goto out;
+			}
+			pthread_mutex_lock(sh->lock);
+			sh->seen[h.page * sh->bands_per_page + h.band]++;
+			pthread_mutex_unlock(sh->lock);
+			off += BAND_HDR + h.payload_bytes;
+		}
+	}
+	if (n < 0)
+		snprintf(sh->why, sizeof(sh->why), "read: %s", strerror(errno));
+	else
+		sh->ret = 0;
+out:
+	stream_fini(&e);
+	free(buf);
+	return NULL;
+}
+
+TEST_F(rd, two_threads_share_one_file)
+{
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_GRAY8, 75, 100000,
+					      297000, 2, 4);
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	uint32_t bpp, i;
+	struct sharer sh[2];
+	pthread_t th[2];
+	uint8_t *seen;
+
+	BODY_START();
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	bpp = (p.lines_per_page + p.band_lines - 1) / p.band_lines;
+	seen = calloc(2 * bpp, 1);
+	ASSERT_NE(NULL, seen);
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	for (i = 0; i < 2; i++) {
+		sh[i] = (struct sharer){ .fd = self->fd, .p = &p, .lock = &lock,
+					 .seen = seen, .bands_per_page = bpp };
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, share_reader, &sh[i]));
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+		EXPECT_EQ(0, sh[i].ret) {
+			TH_LOG("reader %u: %s", i, sh[i].why);
+		}
+	}
+	for (i = 0; i < 2 * bpp; i++)
+		EXPECT_EQ(1, seen[i]) {
+			TH_LOG("page %u band %u seen %u times", i / bpp, i % bpp, seen[i]);
+		}
+	free(seen);
 }
 
 TEST_F(rd, new_start_discards_unread_records)
