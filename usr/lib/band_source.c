@@ -64,6 +64,8 @@ int band_source_open(const char *spec, struct band_source **out,
 			       "band source: empty device name");
 	if (strncmp(spec, "pattern:", 8) == 0)
 		return band_source_pattern_open(spec + 8, out, e);
+	if (strncmp(spec, "libusb:", 7) == 0)
+		return band_source_libusb_open(spec + 7, out, e);
 	if (spec[0] != '/')
 		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
 			       "band source \"%s\": expected a device path such as /dev/mfpscan0 (optionally #mmap) or pattern:",

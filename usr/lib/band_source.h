@@ -131,6 +131,9 @@ int band_source_kernel_open(const char *path, bool use_mmap,
 			    struct band_source **out, struct err *e);
 int band_source_pattern_open(const char *options, struct band_source **out,
 			     struct err *e);
+/* "libusb:" or "libusb:VVVV:PPPP": a USB engine driven with libusb-1.0. */
+int band_source_libusb_open(const char *options, struct band_source **out,
+			    struct err *e);
 
 /* The pattern engine's fixed capabilities (the sim engine's). */
 void band_source_pattern_caps(struct mfpscan_caps *caps);
