@@ -821,3 +821,31 @@ int mmap_job(struct ring_map *m, struct stream_exp *e, bool use_sync)
 		     (unsigned long long)m->ctl->tail, (unsigned long long)tail);
 	return 0;
 }
+
+int mmap_job_spin(struct ring_map *m, struct stream_exp *e)
+{
+	struct mfpscan_status st;
+	uint64_t tail, head;
+	unsigned int idle = 0;
+	int err;
+
+	err = mfp_status(m->fd, &st);
+	if (err)
+		FAIL("G_STATUS: %s", strerror(-err));
+	tail = st.tail;
+	while (!e->ended) {
+		head = __atomic_load_n(&m->st->head, __ATOMIC_ACQUIRE);
+		if (head == tail) {
+			if (++idle > 60000)
+				FAIL("no data for 60000 sleeps of 1 ms: head %llu, %llu bands seen",
+				     (unsigned long long)head, (unsigned long long)e->bands);
+			msleep(1);
+			continue;
+		}
+		idle = 0;
+		if (consume(m, e, &tail, head))
+			return -1;
+		__atomic_store_n(&m->ctl->tail, tail, __ATOMIC_RELEASE);
+	}
+	return 0;
+}

@@ -134,6 +134,8 @@ int ring_map(struct ring_map *m, int fd, size_t ring_bytes, bool control);
 void ring_unmap(struct ring_map *m);
 /* use_sync: head/tail through MFPSCAN_IOC_SYNC_PTR instead of the pages */
 int mmap_job(struct ring_map *m, struct stream_exp *e, bool use_sync);
+/* The same with no system call at all: spins on the status page head. */
+int mmap_job_spin(struct ring_map *m, struct stream_exp *e);
 
 uint64_t now_ns(void);
 void msleep(unsigned int ms);

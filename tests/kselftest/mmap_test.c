@@ -215,6 +215,29 @@ TEST_F(mm, any_file_may_map_status_matches_g_status)
 	stream_fini(&e);
 }
 
+/*
+ * A consumer that never enters the kernel (only loads head and stores tail
+ * in the pages) still drains a job larger than the ring: the producer reads
+ * the control page's tail itself.
+ */
+TEST_F_TIMEOUT(mm, syscall_free_consumer, 120)
+{
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_GRAY8, 75, 210000,
+					      297000, 2, 16);
+	struct stream_exp e;
+	int err;
+
+	BODY_START();
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	err = ring_map(&self->map, self->fd, self->ring_bytes, true);
+	ASSERT_EQ(0, err);
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, stream_init(&e, &p, 1, 2));
+	ASSERT_STREAM_OK(mmap_job_spin(&self->map, &e), &e);
+	stream_fini(&e);
+}
+
 /* Bogus consumer positions are not taken: the stream stays intact. */
 TEST_F(mm, bogus_tails_ignored)
 {
