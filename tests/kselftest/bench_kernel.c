@@ -25,7 +25,7 @@
 
 #define RING_KIB	65536
 #define DST_BYTES	(8U << 20)
-#define REPS		3
+#define REPS		5
 
 struct result {
 	uint64_t bands, payload, bytes, ns;
