@@ -24,6 +24,7 @@
 #include "bus.h"
 #include "config.h"
 #include "log.h"
+#include "profiles.h"
 #include "upload.h"
 
 struct options {
@@ -286,6 +287,8 @@ static int daemon_setup(struct daemon *d, struct err *e)
 		r = setup_bus(d, e);
 	if (r == 0)
 		r = setup_jobs(d, e);
+	if (r == 0)
+		r = bus_profiles_setup(d, e);	/* panel profiles, udev monitor */
 	if (r == 0)
 		r = request_name(d, e);
 	return r;
