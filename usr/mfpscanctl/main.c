@@ -12,8 +12,10 @@
 
 #include "cmd_accounts.h"
 #include "cmd_info.h"
+#include "cmd_profile.h"
 #include "cmd_scan.h"
 #include "cmd_spool.h"
+#include "cmd_trigger.h"
 #include "cmd_watch.h"
 #include "ctl.h"
 #include "ctl_bus.h"
@@ -33,6 +35,9 @@ static const struct command commands[] = {
 	{ "watch", cmd_watch, "print events about your jobs and uploads" },
 	{ "spool", cmd_spool, "documents whose upload failed: list, show, "
 	  "retry, export, discard" },
+	{ "profile", cmd_profile, "panel profiles for the scan button: set, "
+	  "list, clear" },
+	{ "trigger", cmd_trigger, "press an engine's scan button (root, udev)" },
 };
 
 static int usage(FILE *out, int code)
