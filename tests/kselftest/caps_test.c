@@ -37,6 +37,10 @@ FIXTURE_VARIANT_ADD(caps, configured) {
 	.model = "ACME-9000", .serial = "SN-0042", .can_stall = 0, .ring_kib = 64,
 };
 
+FIXTURE_VARIANT_ADD(caps, largest_ring) {
+	.model = "M", .serial = "S", .can_stall = 1, .ring_kib = 65536,
+};
+
 FIXTURE_SETUP(caps)
 {
 	struct sim_cfg cfg = SIM_CFG(.model = variant->model,
