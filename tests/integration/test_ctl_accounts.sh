@@ -42,6 +42,40 @@ check_exit "an abbreviated --pass=... is refused (exit 64)" 64 \
 	ctl "$A" accounts add argv2 --type local --pass=x
 assert_no_match "no account was created from argv" 'argv' "$(ctl "$A" accounts list 2>&1)"
 
+# The prompt on a terminal (a pty): echo off, the password not shown.
+cat >"$IT_DIR/bin/ptydrive.py" <<'PY'
+import os, pty, signal, sys
+signal.alarm(60)  # a client stuck at the prompt fails the check, never hangs CI
+secret = sys.argv[1].encode() + b"\n"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+out = b""
+sent = False
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if not sent and b"Password" in out:
+        os.write(fd, secret)
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+out=$(as "$A" /usr/bin/python3 "$IT_DIR/bin/ptydrive.py" "pty-secret-$$" "$IT_CTL" \
+	accounts add prompted --type webdav --url http://127.0.0.1:1/dav 2>&1) &&
+	rc=0 || rc=$?
+assert_eq "accounts add prompts on a terminal (exit 0)" 0 "$rc"
+assert_match "... with a password prompt" 'Password for account "prompted"' "$out"
+assert_match "... and creates the account" 'Account "prompted" created' "$out"
+assert_no_match "... without echoing the password" "pty-secret-$$" "$out"
+check "the prompted account can be removed" ctl "$A" accounts remove prompted
+
 # add / list / show.
 out=$(ctl "$A" accounts add home --type local --folder "$dir" \
 	--name-template 'scan-{counter}' --notify-email alice@example.org 2>&1)

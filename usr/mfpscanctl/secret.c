@@ -74,9 +74,10 @@ int secret_prompt(const char *prompt, char *buf, size_t len)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
+	/* Echo goes off before the prompt shows: what is typed after it is safe. */
+	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
 	fputs(prompt, tty);
 	fflush(tty);
-	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
 	r = read_line(tty, buf, len);
 	tcsetattr(fileno(tty), TCSAFLUSH, &old);
 	fputc('\n', tty);
