@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest-udev: the udev half of the appliance, run inside the test guest
+# (tests/vm/run-udev.sh boots it). A real systemd-udevd with
+# udev/70-mfpscan.rules, the real module and its sim engine:
+#   - /dev/mfpscanN is group scanner, mode 0660; /dev/mfpscan points to
+#     mfpscan0, or to the engine a local rule marks as default;
+#     /dev/mfpscan-by-serial/SERIAL; MFPSCAN_MODEL/SERIAL/BUS properties;
+#     `udevadm test` on the class device shows the rules applied;
+#   - the scan button: alice assigns panel profile 2 to her account with
+#     mfpscanctl; `echo 2 > .../button` makes the daemon's udev monitor start
+#     the job as alice and the document lands in her folder; a button with
+#     an unassigned profile is logged, starts nothing, the daemon lives on;
+#   - hotplug: an engine that appears and one that is removed are logged;
+#     an engine removed mid-job ends that job as failed, clearly, with the
+#     completed pages kept in the owner's spool.
+set -u
+. "$(dirname "$0")/../integration/lib.sh"
+it_init
+it_need_ctl
+
+A=$IT_ALICE
+RULES=$IT_TOP/udev/70-mfpscan.rules
+LOG=$IT_DIR/daemon.log
+DBG=/sys/kernel/debug/mfpscan
+CFS=/sys/kernel/config/mfpscan-sim
+
+# --- udevd with our rules ---------------------------------------------------
+getent group scanner >/dev/null || groupadd --system scanner ||
+	it_die "groupadd scanner"
+mkdir -p /etc/udev/rules.d
+install -m 0644 "$RULES" /etc/udev/rules.d/70-mfpscan.rules ||
+	it_die "cannot install the rules"
+UDEVD=/lib/systemd/systemd-udevd
+[ -x "$UDEVD" ] || UDEVD=/usr/lib/systemd/systemd-udevd
+"$UDEVD" --daemon || it_die "systemd-udevd did not start"
+udevadm control --ping || it_die "udevd does not answer"
+
+insmod "$IT_TOP/kernel/mfpscan.ko" || it_die "insmod mfpscan.ko failed"
+# sim_new NAME [SERIAL] [LINE_RATE]: a live sim instance; prints its devname.
+sim_new() {
+	local s=$CFS/$1
+	mkdir "$s" && echo 5 >"$s/adf_pages" || return 1
+	[ -n "${2:-}" ] && { echo "$2" >"$s/serial" || return 1; }
+	[ -n "${3:-}" ] && { echo "$3" >"$s/line_rate" || return 1; }
+	echo 1 >"$s/live" && cat "$s/devname"
+}
+dev0=$(sim_new panel SIM-0001) || it_die "cannot create the first sim engine"
+udevadm settle -t 30
+assert_eq "the first engine is mfpscan0" mfpscan0 "$dev0"
+check "/dev/mfpscan0 exists" test -c /dev/mfpscan0
+assert_eq "/dev/mfpscan0 is root:scanner 0660" "root scanner 660" \
+	"$(stat -c '%U %G %a' /dev/mfpscan0 2>&1)"
+assert_eq "/dev/mfpscan points to mfpscan0" /dev/mfpscan0 \
+	"$(readlink -f /dev/mfpscan 2>&1)"
+assert_eq "/dev/mfpscan-by-serial/SIM-0001 points to mfpscan0" /dev/mfpscan0 \
+	"$(readlink -f /dev/mfpscan-by-serial/SIM-0001 2>&1)"
+info=$(udevadm info -q property -n /dev/mfpscan0 2>&1)
+assert_match "MFPSCAN_MODEL is the engine's model" '^MFPSCAN_MODEL=MFP-SIM' "$info"
+assert_match "MFPSCAN_SERIAL is the engine's serial" '^MFPSCAN_SERIAL=SIM-0001$' "$info"
+assert_match "MFPSCAN_BUS says virtual for the sim" '^MFPSCAN_BUS=virtual$' "$info"
+# udevadm test: what the rules do to the class device, line by line.
+out=$(udevadm test /sys/class/mfpscan/mfpscan0 2>&1 |
+	grep -E '70-mfpscan|GROUP|MODE|DEVLINKS|MFPSCAN_|[Ss]ymlink')
+sgid=$(getent group scanner | cut -d: -f3)
+assert_match "udevadm test runs 70-mfpscan.rules" '70-mfpscan\.rules:[0-9]+' "$out"
+assert_match "udevadm test sets group scanner" "70-mfpscan\.rules:[0-9]+ GROUP $sgid|GROUP.*scanner" "$out"
+assert_match "udevadm test sets mode 0660" "70-mfpscan\.rules:[0-9]+ MODE 0?660|MODE.*0660" "$out"
+assert_match "udevadm test adds the by-serial link" "mfpscan-by-serial/SIM-0001" "$out"
+assert_match "udevadm test sets MFPSCAN_SERIAL" "MFPSCAN_SERIAL=SIM-0001" "$out"
+
+# A local rule marks the second engine's serial as the default.
+cat >/etc/udev/rules.d/69-mfpscan-local.rules <<'EOF'
+SUBSYSTEM=="mfpscan", ATTR{serial}=="SIM-DEFAULT", ENV{MFPSCAN_DEFAULT}="1"
+EOF
+udevadm control --reload
+dev1=$(sim_new second SIM-DEFAULT) || it_die "cannot create the second sim engine"
+udevadm settle -t 30
+assert_eq "the second engine is mfpscan1" mfpscan1 "$dev1"
+assert_eq "the engine marked default gets /dev/mfpscan" /dev/mfpscan1 \
+	"$(readlink -f /dev/mfpscan 2>&1)"
+assert_eq "/dev/mfpscan-by-serial/SIM-DEFAULT points to mfpscan1" /dev/mfpscan1 \
+	"$(readlink -f /dev/mfpscan-by-serial/SIM-DEFAULT 2>&1)"
+assert_eq "/dev/mfpscan1 is root:scanner 0660" "root scanner 660" \
+	"$(stat -c '%U %G %a' /dev/mfpscan1 2>&1)"
+
+# --- the daemon and the scan button ------------------------------------------------
+it_start_bus
+mkdir -p "$IT_DIR/state" "$IT_DIR/spool"
+chmod 0700 "$IT_DIR/state" "$IT_DIR/spool"
+IT_CONF=$IT_DIR/mfpscand.conf
+cat >"$IT_CONF" <<CONF
+[daemon]
+state_dir = $IT_DIR/state
+spool_dir = $IT_DIR/spool
+default_device = default
+log_level = debug
+
+[device.default]
+path = /dev/mfpscan
+driver = kernel
+
+[device.panel]
+path = /dev/mfpscan-by-serial/SIM-0001
+driver = kernel
+CONF
+it_start_daemon
+check "the daemon's udev monitor runs" \
+	it_wait_for "$LOG" 'udev: watching subsystem mfpscan'
+check "the daemon lists the engines present" \
+	it_wait_for "$LOG" 'udev: engine mfpscan1 present \(model MFP-SIM.*serial SIM-DEFAULT'
+
+adir=$(it_local_dir "$A")
+ACC=$(it_create_local "$A" home "$adir") || it_die "alice's account"
+check "alice assigns panel profile 2 with mfpscanctl" \
+	ctl "$A" profile set 2 --to home --format pdf --mode gray --resolution 75
+
+# wait_log REGEX: the daemon log gets a line matching REGEX (bounded wait).
+wait_log() { it_wait_for "$LOG" "$1" 400; }
+
+echo 2 >"$DBG/mfpscan0/button" || fail "writing the button file"
+check "the button press reaches the daemon" \
+	wait_log 'udev: engine mfpscan0: scan button, panel profile 2'
+check "profile 2 starts a job on the engine whose button was pressed" \
+	wait_log "panel profile 2 on panel: job /org/mfpscan/Daemon1/job/[0-9]+ for uid $IT_ALICE_UID"
+JOB=$(grep -Eo 'panel profile 2 on panel: job /org/mfpscan/Daemon1/job/[0-9]+' "$LOG" |
+	head -n 1 | grep -o '/org/.*')
+assert_eq "the button's job ends done" done "$(it_wait_job "$A" "$JOB")"
+assert_eq "the job is alice's" "u $IT_ALICE_UID" \
+	"$(bctl "$A" get-property "$IT_DEST" "$JOB" org.mfpscan.Daemon1.Job Owner 2>&1)"
+f=$(find "$adir" -type f -name '*.pdf' | head -n 1)
+check "the document lands in alice's folder" test -s "$f"
+check "the engine's pages counter moved" \
+	test "$(cat /sys/class/mfpscan/mfpscan0/pages)" -ge 1
+
+njobs=$(mgr "$A" ListJobs)
+echo 7 >"$DBG/mfpscan0/button" || fail "writing the button file (profile 7)"
+check "an unassigned profile is logged" \
+	wait_log 'panel profile 7 is not assigned'
+sleep 1
+assert_eq "an unassigned profile starts nothing" "$njobs" "$(mgr "$A" ListJobs)"
+it_daemon_alive "the daemon is alive after the unassigned profile"
+
+# --- hotplug ----------------------------------------------------------------------------
+dev2=$(sim_new hotplug SIM-HOT) || fail "cannot create a third sim engine"
+check "an engine that appears is logged" \
+	wait_log "udev: engine $dev2 appeared \(model MFP-SIM.*serial SIM-HOT"
+echo 0 >"$CFS/hotplug/live"
+check "an engine that goes away is logged" \
+	wait_log "udev: engine $dev2 removed"
+udevadm settle -t 30
+check "its by-serial link is gone" test ! -e /dev/mfpscan-by-serial/SIM-HOT
+
+# An engine removed mid-job: a slow 3-page ADF job on mfpscan0, removed
+# while it reads.
+echo 0 >"$CFS/panel/live"
+echo 600 >"$CFS/panel/line_rate"
+echo 1 >"$CFS/panel/live"
+udevadm settle -t 30
+dev0=$(cat "$CFS/panel/devname")
+check "profile 2 is re-assigned for an ADF job" \
+	ctl "$A" profile set 2 --to home --format pdf --mode gray --resolution 75 \
+	--source adf --pages 3
+echo 2 >"$DBG/$dev0/button"
+check "the slow job starts" \
+	wait_log "panel profile 2 on panel: job /org/mfpscan/Daemon1/job/[0-9]+ .*"
+JOB2=$(grep -Eo 'panel profile 2 on panel: job /org/mfpscan/Daemon1/job/[0-9]+' "$LOG" |
+	tail -n 1 | grep -o '/org/.*')
+for i in $(seq 1 200); do
+	[ "$(cat "/sys/class/mfpscan/$dev0/pages" 2>/dev/null || echo 0)" -ge 1 ] && break
+	sleep 0.05
+done
+echo 1 >"$DBG/$dev0/remove" || fail "forced removal"
+check "the removal is logged" wait_log "udev: engine $dev0 removed"
+state=$(it_wait_job "$A" "$JOB2")
+assert_eq "the job on the removed engine ends failed" failed "$state"
+err=$(bctl "$A" get-property "$IT_DEST" "$JOB2" org.mfpscan.Daemon1.Job Error 2>&1)
+assert_match "its Error says the scanner went away" '[Rr]emoved|[Gg]one|disconnect|ENODEV|[Nn]o such device|unplug' "$err"
+list=$(ctl "$A" spool list 2>&1)
+assert_match "the completed pages are kept in alice's spool" "partial|attention" "$list"
+it_daemon_alive "the daemon is alive after the removal"
+printf '%s\n' "--- daemon log (tail) ---"
+tail -n 40 "$LOG"
+it_finish
