@@ -62,7 +62,7 @@ done
 
 # mfpscanctl: every command and long option of --help is in the man page.
 man=$(cat "$MAN")
-for c in caps accounts scan jobs watch spool; do
+for c in caps accounts scan jobs watch spool profile trigger; do
 	for opt in $(ctl "$A" $c --help 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		esc=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
 		assert_match "mfpscanctl.1 documents $c $opt" "$esc" "$man"
