@@ -197,9 +197,167 @@ group_libusb() {
 	emu_stop
 }
 
+load_modules() {
+	[ -d /sys/module/mfpscan ] || insmod "$ko_core" || bail "insmod $ko_core"
+	[ -d /sys/module/mfpscan_usb ] || insmod "$ko_usb" || bail "insmod $ko_usb"
+}
+
+# sysfs counter of the USB engine's device
+counter() {
+	cat "/sys/class/mfpscan/$(basename "$1")/$2"
+}
+
+# unplug_during_read NODE: a slow job, the cable goes while read() sleeps
+unplug_during_read() {
+	local node=$1 pid rc
+	"$rd" -d "$node" --source adf --pages 3 --mode gray --resolution 150 \
+		--check >$out/slow.log 2>&1 &
+	pid=$!
+	sleep 1.5
+	echo "" >$G/UDC
+	wait $pid
+	rc=$?
+	cat $out/slow.log
+	[ "$rc" = 1 ] && grep -q removed $out/slow.log
+}
+
+# plug_cycles N: unbind/rebind the UDC N times, the node follows
+plug_cycles() {
+	local i node
+	for i in $(seq 1 "$1"); do
+		echo "" >$G/UDC
+		wait_gone || { echo "cycle $i: still present"; return 1; }
+		echo dummy_udc.0 >$G/UDC
+		wait_present || { echo "cycle $i: not enumerated"; return 1; }
+		node=$(usb_node) || { echo "cycle $i: no node"; return 1; }
+	done
+	"$rd" -d "$node" --source flatbed --mode gray --resolution 75 --check
+}
+
+# button_uevent N: a button event with profile N becomes a KOBJ_CHANGE
+button_uevent() {
+	local pid found=1
+	timeout 20 udevadm monitor --kernel --property --subsystem-match=mfpscan \
+		>$out/uevent.log 2>&1 &
+	pid=$!
+	sleep 1
+	emu_start --button "$1" || return 1
+	for _ in $(seq 1 50); do
+		grep -q "MFPSCAN_PROFILE=$1" $out/uevent.log && { found=0; break; }
+		sleep 0.2
+	done
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	grep -E "ACTION|MFPSCAN" $out/uevent.log
+	return $found
+}
+
+group_kernel() {
+	local node mode e0
+	load_modules
+	emu_start || { notok "kernel: emulator enumerates"; return; }
+	node=$(usb_node) || { notok "kernel: /dev/mfpscanN appears"; return; }
+	ok "kernel: $node appears"
+	check "kernel: caps" read_expect "$node" 0 "model mfpscan-usbemu" --caps
+	for mode in mono gray color; do
+		check "kernel: adf 3 pages $mode byte-exact (read)" \
+			read_expect "$node" 0 "" --source adf --pages 3 --mode $mode \
+			--resolution 150 --check
+	done
+	check "kernel: adf 2 pages gray byte-exact (mmap)" \
+		read_expect "$node#mmap" 0 "" --source adf --pages 2 --mode gray \
+		--resolution 150 --check
+	check "kernel: duplex 4 pages" read_expect "$node" 0 "" \
+		--source adf-duplex --pages 4 --mode gray --resolution 75 --check
+	check "kernel: slow reader, ring full, no data lost" read_expect "$node" 0 "" \
+		--source adf --pages 2 --mode color --resolution 300 --band-lines 64 \
+		--delay-ms 20 --check
+
+	emu_start --jam 1:100 || return
+	node=$(usb_node)
+	check "kernel: jam surfaces" read_expect "$node" 1 "jam" \
+		--source adf --pages 3 --mode gray --resolution 150 --check
+	check "kernel: next job after jam works" read_expect "$node" 0 "" \
+		--source adf --pages 2 --mode gray --resolution 75 --check
+
+	emu_start --corrupt-crc 0:2 || return
+	node=$(usb_node)
+	e0=$(counter "$node" errors)
+	check "kernel: corrupt CRC -> protocol error band" read_expect "$node" 1 \
+		"transport error" --source adf --pages 2 --mode gray \
+		--resolution 150 --check
+	check "kernel: protocol error counted" test "$(counter "$node" errors)" -gt "$e0"
+	check "kernel: next job after protocol error works" read_expect "$node" 0 "" \
+		--source adf --pages 2 --mode gray --resolution 75 --check
+
+	emu_start --bad-header long || return
+	node=$(usb_node)
+	check "kernel: over-long header -> protocol error" read_expect "$node" 1 \
+		"transport error" --source adf --pages 1 --mode gray \
+		--resolution 150 --band-lines 16 --check
+	check "kernel: next job after framing error works" read_expect "$node" 0 "" \
+		--source adf --pages 1 --mode gray --resolution 75 --check
+	emu_start --bad-header short || return
+	node=$(usb_node)
+	check "kernel: truncated header -> protocol error" read_expect "$node" 1 \
+		"transport error" --source adf --pages 1 --mode gray \
+		--resolution 150 --band-lines 16 --check
+
+	emu_start --cover-open || return
+	node=$(usb_node)
+	check "kernel: cover open surfaces" read_expect "$node" 1 "cover" \
+		--source adf --pages 1 --mode gray --resolution 75 --check
+	emu_start --adf-pages 0 || return
+	node=$(usb_node)
+	check "kernel: empty ADF surfaces" read_expect "$node" 1 "paper|ADF|empty" \
+		--source adf --pages 1 --mode gray --resolution 75 --check
+	emu_start --stall-ms 1500 || return
+	node=$(usb_node)
+	check "kernel: engine stall is waited out" read_expect "$node" 0 "" \
+		--source adf --pages 2 --mode gray --resolution 75 --check
+
+	emu_start --disconnect-at 1:200 || return
+	node=$(usb_node)
+	check "kernel: unplug mid-band -> removed" read_expect "$node" 1 "removed" \
+		--source adf --pages 3 --mode gray --resolution 150 --check
+	emu_start --line-rate 1500 || return
+	node=$(usb_node)
+	check "kernel: unplug while read() sleeps -> removed" unplug_during_read "$node"
+	emu_start || return
+	check "kernel: 12 plug/unplug cycles, then a scan" plug_cycles 12
+	check "kernel: button event -> uevent MFPSCAN_PROFILE" button_uevent 3
+	emu_stop
+}
+
+# The same job through the kernel driver and through libusb: identical
+# documents, both the formula's.
+group_diff() {
+	local node a b
+	load_modules
+	emu_start || { notok "diff: emulator enumerates"; return; }
+	node=$(usb_node) || { notok "diff: node"; return; }
+	rm -f $out/k*.png $out/u*.png
+	check "diff: kernel job to png" read_expect "$node" 0 "" --source adf \
+		--pages 2 --mode gray --resolution 150 --format png --out $out/k.png
+	check "diff: libusb job to png (kernel driver detached)" read_expect libusb: 0 "" \
+		--source adf --pages 2 --mode gray --resolution 150 --format png \
+		--out $out/u.png
+	a=$(cat $out/k.png $out/k-2.png | sha256sum | cut -d' ' -f1)
+	b=$(cat $out/u.png $out/u-2.png | sha256sum | cut -d' ' -f1)
+	echo "# kernel $a"
+	echo "# libusb $b"
+	check "diff: documents byte-identical (sha256)" test "$a" = "$b"
+	check "diff: kernel document matches the formula" sh -c \
+		"'$vf' --format png '$out/k.png' && '$vf' --format png --first-page 1 '$out/k-2.png'"
+	check "diff: libusb document matches the formula" sh -c \
+		"'$vf' --format png '$out/u.png' && '$vf' --format png --first-page 1 '$out/u-2.png'"
+	check "diff: kernel driver re-attached after libusb" usb_node
+	emu_stop
+}
+
 setup_gadget
 [ -x "$emu" ] || bail "$emu missing (make -C usr all)"
-groups=${*:-libusb}
+groups=${*:-kernel libusb diff}
 for g in $groups; do
 	"group_$g"
 done
