@@ -16,7 +16,8 @@ CONF=$IT_TOP/dbus/org.mfpscan.Daemon1.conf
 SVC=$IT_TOP/dbus/org.mfpscan.Daemon1.service
 UNIT=$IT_TOP/systemd/mfpscand.service
 
-check "the bus policy is well-formed XML" xmllint --noout "$CONF"
+check "the bus policy is well-formed XML" /usr/bin/python3 -c \
+	'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$CONF"
 svc=$(cat "$SVC")
 assert_match "activation: Name" '^Name=org.mfpscan.Daemon1$' "$svc"
 assert_match "activation: User=root" '^User=root$' "$svc"
