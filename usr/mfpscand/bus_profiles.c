@@ -254,6 +254,12 @@ static struct trigger *trigger_free(struct trigger *t)
 	return NULL;
 }
 
+/* The internal call's slot is gone (answered, or the daemon is stopping). */
+static void trigger_destroy(void *userdata)
+{
+	trigger_free(userdata);
+}
+
 static int on_internal_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
 {
 	struct trigger *t = userdata;
@@ -275,8 +281,7 @@ static int on_internal_reply(sd_bus_message *reply, void *userdata, sd_bus_error
 	} else if (t->call) {
 		bus_reply_errorf(t->call, "Failed", "The job service gave no job path.");
 	}
-	trigger_free(t);
-	return 0;
+	return 0;	/* @t goes with the slot: trigger_destroy() */
 }
 
 /* Refuse @call (if any) with @name after logging @why. */
@@ -292,6 +297,7 @@ static int send_internal(const struct profile *pr, const struct scan_options *o,
 			 struct trigger *t)
 {
 	sd_bus_message *m = NULL;
+	sd_bus_slot *slot = NULL;
 	int r;
 
 	r = sd_bus_message_new_method_call(bp.cli, &m, NULL, INTERNAL_PATH,
@@ -301,10 +307,16 @@ static int send_internal(const struct profile *pr, const struct scan_options *o,
 	if (r >= 0)
 		r = profiles_append_options(m, o);
 	if (r >= 0)
-		r = sd_bus_call_async(bp.cli, NULL, m, on_internal_reply, t,
+		r = sd_bus_call_async(bp.cli, &slot, m, on_internal_reply, t,
 				      INTERNAL_TIMEOUT_USEC);
 	sd_bus_message_unref(m);
-	return r;
+	if (r < 0)
+		return r;	/* @t stays the caller's */
+	/* from here the slot owns @t, also when the daemon stops first */
+	sd_bus_slot_set_destroy_callback(slot, trigger_destroy);
+	sd_bus_slot_set_floating(slot, 1);
+	sd_bus_slot_unref(slot);
+	return 0;
 }
 
 int bus_profiles_trigger(struct daemon *d, const char *device, uint32_t profile,
