@@ -84,7 +84,7 @@ check_error "bob may not press the button" 'Error.AccessDenied' \
 out=$(mgr root Trigger su "" 1)
 JOB=$(it_busctl_path "$out")
 assert_match "root's Trigger of profile 1 starts a job" '^/org/mfpscan/Daemon1/job/' "$JOB"
-assert_eq "the profile's job ends done" done "$(it_wait_job "$A" "$JOB")"
+assert_eq "the profile's job ends done" "done" "$(it_wait_job "$A" "$JOB")"
 owner=$(bctl "$A" get-property "$IT_DEST" "$JOB" org.mfpscan.Daemon1.Job Owner)
 assert_eq "the job is owned by alice" "u $IT_ALICE_UID" "$owner"
 acc=$(bctl "$A" get-property "$IT_DEST" "$JOB" org.mfpscan.Daemon1.Job Account)
@@ -105,7 +105,7 @@ check_fails "bob cannot read alice's job" \
 
 out=$(mgr root Trigger su "" 2)
 JOB2=$(it_busctl_path "$out")
-assert_eq "bob's profile 2 runs as bob" done "$(it_wait_job "$B" "$JOB2")"
+assert_eq "bob's profile 2 runs as bob" "done" "$(it_wait_job "$B" "$JOB2")"
 check "bob's document is a PDF in his folder" \
 	sh -c "find '$bdir' -type f -name '*.pdf' | grep -q ."
 
@@ -121,6 +121,21 @@ check_error "a path as engine is NoDevice" 'Error.NoDevice' \
 	pm root Trigger su "('../../etc/passwd', U(1))"
 check "a configured device name is an engine" mgr root Trigger su default 1
 it_daemon_alive "the daemon is alive after the refused triggers"
+
+# A profile whose account was deleted since is refused, logged, harmless.
+tdir=$(it_local_dir "$A")/tmp
+mkdir -p "$tdir" && chown "$A:" "$tdir"
+TACC=$(it_create_local "$A" tmp "$tdir") || it_die "alice's second account"
+check "alice assigns profile 6 to her second account" \
+	mgr "$A" AssignProfile 'uoa{sv}' 6 "$TACC" 0
+check "alice deletes that account" \
+	bctl "$A" call "$IT_DEST" "$TACC" org.mfpscan.Daemon1.Account Delete
+check_error "the profile of a deleted account is NotFound" 'Error.NotFound' \
+	pm root Trigger su "('', U(6))"
+check "the deleted account is logged" \
+	grep -q "panel profile 6: its account $TACC no longer exists" "$LOG"
+it_daemon_alive "the daemon is alive after the deleted account's profile"
+check "alice clears the orphaned profile 6" mgr "$A" ClearProfile u 6
 
 # --- ClearProfile ------------------------------------------------------------------
 check_error "bob cannot clear alice's profile" 'Error.AccessDenied' \
@@ -154,7 +169,7 @@ check_error "mfpscanctl trigger as alice is refused" 'AccessDenied' \
 	ctl "$A" trigger --profile 5
 out=$(ctl root trigger --profile 5 2>&1)
 JOB5=$(printf '%s\n' "$out" | grep -o '/org/mfpscan/Daemon1/job/[A-Za-z0-9_]*' | head -n 1)
-assert_eq "mfpscanctl trigger's job ends done" done "$(it_wait_job "$A" "$JOB5")"
+assert_eq "mfpscanctl trigger's job ends done" "done" "$(it_wait_job "$A" "$JOB5")"
 check "its JPEG is in alice's folder" \
 	sh -c "find '$adir' -type f -name '*.jp*g' | grep -q ."
 check_exit "mfpscanctl trigger of an unassigned profile fails" 1 \

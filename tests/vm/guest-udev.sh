@@ -112,7 +112,7 @@ check "the daemon lists the engines present" \
 	it_wait_for "$LOG" 'udev: engine mfpscan1 present \(model MFP-SIM.*serial SIM-DEFAULT'
 
 adir=$(it_local_dir "$A")
-ACC=$(it_create_local "$A" home "$adir") || it_die "alice's account"
+it_create_local "$A" home "$adir" >/dev/null || it_die "alice's account"
 check "alice assigns panel profile 2 with mfpscanctl" \
 	ctl "$A" profile set 2 --to home --format pdf --mode gray --resolution 75
 
@@ -126,7 +126,7 @@ check "profile 2 starts a job on the engine whose button was pressed" \
 	wait_log "panel profile 2 on panel: job /org/mfpscan/Daemon1/job/[0-9]+ for uid $IT_ALICE_UID"
 JOB=$(grep -Eo 'panel profile 2 on panel: job /org/mfpscan/Daemon1/job/[0-9]+' "$LOG" |
 	head -n 1 | grep -o '/org/.*')
-assert_eq "the button's job ends done" done "$(it_wait_job "$A" "$JOB")"
+assert_eq "the button's job ends done" "done" "$(it_wait_job "$A" "$JOB")"
 assert_eq "the job is alice's" "u $IT_ALICE_UID" \
 	"$(bctl "$A" get-property "$IT_DEST" "$JOB" org.mfpscan.Daemon1.Job Owner 2>&1)"
 f=$(find "$adir" -type f -name '*.pdf' | head -n 1)
@@ -167,7 +167,7 @@ check "the slow job starts" \
 	wait_log "panel profile 2 on panel: job /org/mfpscan/Daemon1/job/[0-9]+ .*"
 JOB2=$(grep -Eo 'panel profile 2 on panel: job /org/mfpscan/Daemon1/job/[0-9]+' "$LOG" |
 	tail -n 1 | grep -o '/org/.*')
-for i in $(seq 1 200); do
+for _ in $(seq 1 200); do
 	[ "$(cat "/sys/class/mfpscan/$dev0/pages" 2>/dev/null || echo 0)" -ge 1 ] && break
 	sleep 0.05
 done
