@@ -189,7 +189,9 @@ it_init() {
 	[ "$(id -u)" -eq 0 ] || { echo "$IT_TEST: must run as root" >&2; exit 1; }
 	trap it_cleanup EXIT
 	trap 'exit 130' INT TERM
-	IT_DIR=$(mktemp -d /tmp/mfpscan-it.XXXXXX) || exit 1
+	# IT_TMPDIR: where the temp dir goes (it must allow exec: the users
+	# run a copy of mfpscanctl from it).
+	IT_DIR=$(mktemp -d "${IT_TMPDIR:-/tmp}/mfpscan-it.XXXXXX") || exit 1
 	chmod 0755 "$IT_DIR"
 	mkdir -p "$IT_DIR/bin"
 	it_make_user "$IT_ALICE" || it_die "useradd $IT_ALICE"
@@ -317,7 +319,7 @@ it_start_daemon() {
 	"$IT_DAEMON" --config "$IT_CONF" --log-stderr \
 		>>"$IT_DIR/daemon.log" 2>&1 &
 	IT_DAEMON_PID=$!
-	for i in $(seq 1 200); do
+	for i in $(seq 1 600); do
 		it_bus_has_daemon && return 0
 		kill -0 "$IT_DAEMON_PID" 2>/dev/null || break
 		sleep 0.05

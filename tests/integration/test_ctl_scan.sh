@@ -52,6 +52,19 @@ it_wait_job "$A" "$out" >/dev/null
 assert_match "jobs lists it, done" "^$job +done +1 " "$(ctl "$A" jobs 2>&1)"
 assert_match "bob's jobs list is empty" '^ID +STATE[^\n]*$' "$(ctl "$B" jobs 2>&1)"
 
+# Ctrl-C cancels the job (SIGINT to the client itself, not to the shell).
+ctl "$A" scan --to home --source adf --pages 10 --format pdf --resolution 300 \
+	>"$IT_DIR/cancel.out" 2>&1 &
+cpid=$!
+it_wait_for "$IT_DIR/cancel.out" '^state: scanning' 400 ||
+	fail "the long scan started" "$(cat "$IT_DIR/cancel.out")"
+kill -INT "$(pgrep -u "$A" -x mfpscanctl | head -n 1)" 2>/dev/null
+wait "$cpid" && rc=0 || rc=$?
+out=$(cat "$IT_DIR/cancel.out")
+assert_eq "Ctrl-C: the scan exits 1" 1 "$rc"
+assert_match "Ctrl-C: the job is cancelled" 'scan cancelled' "$out"
+assert_match "Ctrl-C: jobs shows it cancelled" ' cancelled ' "$(ctl "$A" jobs 2>&1)"
+
 # Refused: the daemon's error name and message, exit 1.
 out=$(ctl "$A" scan --to home --format bmp 2>&1) && rc=0 || rc=$?
 assert_eq "a refused scan exits 1" 1 "$rc"
