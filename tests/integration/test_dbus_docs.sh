@@ -54,6 +54,37 @@ done
 [ "$n" -gt 20 ] && pass "introspection found $n members" ||
 	fail "introspection found the members" "only $n"
 
+# dbus/org.mfpscan.Daemon1.xml is the contract: the live daemon has exactly
+# its members with the same signatures (renamed, retyped, removed or
+# undeclared members all show as a difference).
+cat >"$IT_DIR/bin/members.py" <<'PY'
+import sys, xml.dom.minidom as md
+for f in sys.argv[1:]:
+    for i in md.parse(f).getElementsByTagName("interface"):
+        iname = i.getAttribute("name")
+        if not iname.startswith("org.mfpscan."):
+            continue
+        for kind in ("method", "signal", "property"):
+            for m in i.getElementsByTagName(kind):
+                if kind == "property":
+                    sig = m.getAttribute("type") + " " + m.getAttribute("access")
+                else:
+                    sig = ",".join(a.getAttribute("direction") + ":" +
+                                   a.getAttribute("type")
+                                   for a in m.getElementsByTagName("arg"))
+                print(iname, kind, m.getAttribute("name"), sig)
+PY
+for p in "$IT_PATH" "$ACC" "$JOB" "$ENTRY"; do
+	dsend "$A" --dest="$IT_DEST" "$p" org.freedesktop.DBus.Introspectable.Introspect |
+		sed -n '/<node/,/<\/node>/p' | sed 's/^ *string "//' >"$IT_DIR/live-${p##*/}.xml"
+done
+live=$(/usr/bin/python3 "$IT_DIR/bin/members.py" "$IT_DIR"/live-*.xml | sort -u)
+want=$(/usr/bin/python3 "$IT_DIR/bin/members.py" "$IT_TOP/dbus/org.mfpscan.Daemon1.xml" | sort -u)
+[ "$(printf '%s\n' "$want" | wc -l)" -gt 40 ] && pass "the interface XML declares the members" ||
+	fail "the interface XML declares the members" "$want"
+assert_eq "the daemon implements exactly dbus/org.mfpscan.Daemon1.xml" "" \
+	"$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$live") | grep '^[<>]')"
+
 # Error names defined by the daemon.
 for e in $(grep -o 'BUS_ERROR("[A-Za-z]*")' "$IT_TOP/usr/mfpscand/bus.h" |
 	sed 's/.*("\(.*\)")/\1/' | sort -u); do
