@@ -2,14 +2,20 @@
 /*
  * Unit tests of upload.c's front door: destination type names, and the
  * settings each type requires, refused before any connection is tried
- * (class ERR_INVALID, output parameters untouched, secrets not echoed).
+ * (class ERR_INVALID, output parameters untouched, secrets not echoed);
+ * a local document is handed to the destination's owner, 0600.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -116,6 +122,54 @@ static void test_exists_output_untouched_on_failure(void **state)
 	assert_true(exists);
 }
 
+/* Put "doc.pdf" into a fresh folder with @d's owner; fills @st. */
+static void local_put_and_stat(struct dest *d, struct stat *st)
+{
+	char dir[] = "/tmp/mfpscan-test-upload.XXXXXX", file[64], path[96];
+	char url[256];
+	struct err e = { 0 };
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/src", dir);
+	fd = open(file, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "%PDF-1.4\n", 9), 9);
+	d->type = DEST_LOCAL;
+	d->folder = dir;
+	assert_int_equal(upload_put(d, "doc.pdf", fd, 9, NULL, NULL, NULL, url,
+				    sizeof(url), &e), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/doc.pdf", dir);
+	assert_int_equal(stat(path, st), 0);
+	unlink(path);
+	unlink(file);
+	rmdir(dir);
+}
+
+static void test_local_document_belongs_to_owner(void **state)
+{
+	struct dest d = { .owner_uid = 4242, .owner_gid = 4343 };
+	struct stat st;
+
+	if (geteuid() != 0)
+		skip();
+	local_put_and_stat(&d, &st);
+	assert_int_equal(st.st_uid, 4242);
+	assert_int_equal(st.st_gid, 4343);
+	assert_int_equal(st.st_mode & 07777, 0600);
+}
+
+static void test_local_owner_unset_keeps_writer(void **state)
+{
+	struct dest d = { 0 };
+	struct stat st;
+
+	local_put_and_stat(&d, &st);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_mode & 07777, 0600);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +181,8 @@ int main(void)
 		cmocka_unit_test(test_password_in_url_not_echoed),
 		cmocka_unit_test(test_put_refuses_bad_names_and_fds),
 		cmocka_unit_test(test_exists_output_untouched_on_failure),
+		cmocka_unit_test(test_local_document_belongs_to_owner),
+		cmocka_unit_test(test_local_owner_unset_keeps_writer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

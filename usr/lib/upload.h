@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -52,6 +53,16 @@ struct dest {
 	const char *ca_file;	/* pinned CA bundle; NULL = system CAs */
 	const char *host_key_sha256; /* sftp: base64 SHA256 fingerprint, required */
 	long timeout_s;		/* connect and stall timeout; <= 0 = 30 s */
+	/*
+	 * local: the owner given to a new document (it is written 0600 and
+	 * handed to owner_uid:owner_gid before it takes its name), so that
+	 * the account's owner can read their own scans. owner_uid 0 (the
+	 * zero value, also root's) means unset: the document stays with the
+	 * writing process. owner_gid (gid_t)-1 keeps the writer's group.
+	 * Unused by the other types.
+	 */
+	uid_t owner_uid;
+	gid_t owner_gid;
 };
 
 /* Free space as the destination reports it (known == false: it does not). */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * upload_local: a directory on the appliance (a USB disk, an NFS mount).
- * put writes ".NAME.XXXXXX" (O_EXCL, 0640) in the folder, fsyncs it, links
+ * put writes ".NAME.XXXXXX" (O_EXCL, 0600, handed to the dest's owner
+ * when one is set) in the folder, fsyncs it, links
  * it to NAME with linkat(), which fails instead of replacing an existing
  * file, unlinks the temporary name and fsyncs the folder: after a crash the
  * folder holds either the complete document under NAME or nothing under
@@ -175,9 +176,21 @@ static void local_purge(int dfd, const char *name)
 	closedir(dir);
 }
 
-/* Write, fsync and link the temporary file to the final name. */
-static int local_store(int dfd, const char *dir, const struct upload_req *req,
+/* Hand the new document to the account's owner (see struct dest). */
+static int local_chown(const struct dest *d, int fd, const char *dir,
 		       struct err *e)
+{
+	if (d->owner_uid == 0 || d->owner_uid == (uid_t)-1)
+		return 0;
+	if (fchown(fd, d->owner_uid, d->owner_gid) < 0)
+		return local_errno(errno, "cannot give the document to its owner in",
+				   dir, e);
+	return 0;
+}
+
+/* Write, fsync and link the temporary file to the final name. */
+static int local_store(const struct dest *d, int dfd, const char *dir,
+		       const struct upload_req *req, struct err *e)
 {
 	char tmp[UPLOAD_NAME_MAX + 16];
 	int fd = -1, r;
@@ -185,13 +198,15 @@ static int local_store(int dfd, const char *dir, const struct upload_req *req,
 	for (int i = 0; fd < 0 && i < 100; i++) {
 		snprintf(tmp, sizeof(tmp), ".%s.%06x", req->name,
 			 (unsigned int)((getpid() ^ (i * 7919) ^ rand()) & 0xffffff));
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST)
 			return local_errno(errno, "cannot create a file in", dir, e);
 	}
 	if (fd < 0)
 		return local_errno(EEXIST, "cannot create a temporary file in", dir, e);
-	r = local_copy(req, fd, dir, e);
+	r = local_chown(d, fd, dir, e);
+	if (!r)
+		r = local_copy(req, fd, dir, e);
 	if (!r && fsync(fd) < 0)
 		r = local_errno(errno, "cannot flush the document to", dir, e);
 	if (close(fd) < 0 && !r)
@@ -221,7 +236,7 @@ static int local_put(const struct dest *d, const struct upload_req *req,
 	if (r || same)
 		goto out;
 	local_purge(dfd, req->name);
-	r = local_store(dfd, d->folder, req, e);
+	r = local_store(d, dfd, d->folder, req, e);
 	if (r == 1)	/* the name was taken meanwhile: by the same document? */
 		r = local_same(dfd, d->folder, req->name, req->size, &same, e);
 out:

@@ -1026,6 +1026,18 @@ static int dest_fill_secrets(const struct account *acc, struct dest *d,
 	return r < 0 ? err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory") : 0;
 }
 
+/* The owner and primary group a local document is handed to. */
+static void dest_set_owner(const struct account *acc, struct dest *d)
+{
+	char pwbuf[4096];
+	struct passwd pw, *res = NULL;
+
+	d->owner_uid = acc->owner;
+	d->owner_gid = (gid_t)-1;
+	if (getpwuid_r(acc->owner, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res)
+		d->owner_gid = res->pw_gid;
+}
+
 int account_dest_get(const struct account *acc, struct dest *dest,
 		     struct err *e)
 {
@@ -1037,6 +1049,7 @@ int account_dest_get(const struct account *acc, struct dest *dest,
 		r = check_local_dir(acc->f[ACCOUNT_FOLDER], acc->owner, e);
 		if (r < 0)
 			return r;
+		dest_set_owner(acc, &d);
 	}
 	r |= dup_or_null(&d.url, acc->f[ACCOUNT_URL]);
 	r |= dup_or_null(&d.folder, acc->f[ACCOUNT_FOLDER]);

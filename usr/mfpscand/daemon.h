@@ -105,8 +105,10 @@ const char *account_name(const struct account *acc);
 
 /*
  * Fill @dest with the account's destination including its decrypted
- * secrets; the strings live until account_dest_release(). Worker threads
- * get a private copy this way (the account may be deleted meanwhile).
+ * secrets and, for a local account, the owner's uid and primary group that
+ * a new document is handed to; the strings live until
+ * account_dest_release(). Worker threads get a private copy this way (the
+ * account may be deleted meanwhile).
  */
 int account_dest_get(const struct account *acc, struct dest *dest,
 		     struct err *e);
