@@ -142,6 +142,8 @@ check_error "bob cannot clear alice's profile" 'Error.AccessDenied' \
 	pm "$B" ClearProfile u "U(1)"
 check_error "clearing an unassigned profile is NotFound" 'Error.NotFound' \
 	pm "$A" ClearProfile u "U(9)"
+check_error "clearing profile 100 is InvalidArgument" 'Error.InvalidArgument' \
+	pm "$A" ClearProfile u "U(100)"
 
 # --- the store survives a restart ---------------------------------------------------
 check "profiles.json is root-only" \

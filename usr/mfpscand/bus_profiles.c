@@ -201,6 +201,10 @@ static int method_clear_profile(sd_bus_message *m, void *userdata, sd_bus_error 
 	err_clear(&e);
 	if (sd_bus_message_read(m, "u", &n) < 0)
 		return bus_reply_errorf(m, "InvalidArgument", "Cannot read the profile argument.");
+	if (!profile_in_range(n))
+		return bus_reply_errorf(m, "InvalidArgument",
+					"Panel profile %u does not exist; the panel offers profiles %d to %d.",
+					n, PROFILE_MIN, PROFILE_MAX);
 	pr = profiles_get(bp.store, n);
 	/* another user's profile is theirs to clear, but it is no secret that it is taken */
 	if (!pr)
