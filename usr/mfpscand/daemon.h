@@ -141,19 +141,6 @@ int account_make_name_counter(struct account *acc, const char *job_name,
 			      struct err *e);
 
 /*
- * Added by "jobs" (optional, weak: jobs falls back to account_make_name()
- * when the core does not define it). Name page @page (from 1) of a job
- * whose pages are separate documents (JPEG, PNG) so that all pages of one
- * job share one counter value: with *@counter == 0 (page 1) a new value is
- * taken and stored in *@counter; with *@counter != 0 that value is used
- * and none is consumed.
- */
-int account_make_page_name(struct account *acc, const char *job_name,
-			   const char *extension, int page,
-			   unsigned int *counter, char *out, size_t len,
-			   struct err *e) __attribute__((weak));
-
-/*
  * Run @fn(@arg) on the main thread soon (callable from any thread). Returns
  * 0 or -ENOMEM (then @fn is not called and @arg stays the caller's). At
  * shutdown, after jobs_free(), callbacks still queued are run with

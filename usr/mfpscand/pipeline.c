@@ -67,7 +67,7 @@ struct pipe {
 	struct err fail;		/* why the scan ended early */
 	uint64_t last_progress_ms;
 	uint64_t uploaded_before;	/* bytes of earlier documents */
-	unsigned int name_counter;	/* shared by the pages of the job */
+	uint32_t name_counter;		/* shared by the pages of the job */
 	size_t n_uploaded, n_spooled;
 	char last_error[ERR_MSG_MAX];
 };
@@ -525,7 +525,7 @@ struct name_call {
 	struct job *job;
 	const char *ext;
 	int page;
-	unsigned int *counter;		/* the job's, for page names */
+	uint32_t *counter;		/* the job's: its pages share it */
 	char out[TICKET_NAME_MAX];
 	struct err e;
 };
@@ -538,13 +538,10 @@ static int make_name_main(struct jobs *j, void *arg)
 	if (!acc || account_owner(acc) != c->job->owner)
 		return err_set(&c->e, ERR_NOT_FOUND, 0, ENOENT,
 			       "the account was deleted");
-	/* The pages of one job share one counter where the core can. */
-	if (c->page > 0 && account_make_page_name)
-		return account_make_page_name(acc, c->job->opts.name, c->ext,
-					      c->page, c->counter, c->out,
-					      sizeof(c->out), &c->e);
-	return account_make_name(acc, c->job->opts.name, c->ext, c->page,
-				 c->out, sizeof(c->out), &c->e);
+	/* The pages of one job share one counter, whatever else runs. */
+	return account_make_name_counter(acc, c->job->opts.name, c->ext,
+					 c->page, c->counter, c->out,
+					 sizeof(c->out), &c->e);
 }
 
 /* The document's remote name, fixed once: it makes retries idempotent. */
