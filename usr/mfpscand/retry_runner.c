@@ -61,6 +61,21 @@ static void human_bytes(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 " bytes", n);
 }
 
+/*
+ * Is the document on the server already, whole? A crash between "server
+ * accepted" and "entry removed" leaves it there; the server may be full
+ * since, and that must not keep the entry storage-full forever. Then
+ * upload_put() below finds it and sends nothing.
+ */
+static bool already_there(const struct dest *dest, const struct ticket *t)
+{
+	struct err e = { 0 };
+	bool there = false;
+
+	return upload_exists(dest, t->remote_name, t->size, &there, &e) == 0 &&
+	       there;
+}
+
 void attempt_upload(const struct dest *dest, const struct ticket *t, int fd,
 		    upload_progress_fn cb, void *ud, struct attempt *out)
 {
@@ -73,7 +88,8 @@ void attempt_upload(const struct dest *dest, const struct ticket *t, int fd,
 	r = upload_check(dest, &space, &out->e);
 	if (r < 0)
 		return;
-	if (space.known && space.free_bytes < t->size) {
+	if (space.known && space.free_bytes < t->size &&
+	    !already_there(dest, t)) {
 		human_bytes(space.free_bytes, have, sizeof(have));
 		human_bytes(t->size, need, sizeof(need));
 		err_set(&out->e, ERR_STORAGE_FULL, 0, ENOSPC,
