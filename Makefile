@@ -22,7 +22,7 @@ CHECKPATCH_IGNORE := FILE_PATH_CHANGES,MACRO_ARG_REUSE
 KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h)
 
 .PHONY: all modules usr deps clean check check-unit check-asan check-kernel \
-	check-integration check-e2e lint bench bench-kernel bench-usb demo install
+	check-integration check-e2e check-udev check-usb lint bench bench-kernel bench-usb demo install
 
 all: modules usr
 
@@ -59,6 +59,9 @@ check-integration: deps usr
 check-e2e: deps modules usr
 	bash tests/vm/run-e2e.sh
 
+check-udev: deps modules usr
+	bash tests/vm/run-udev.sh
+
 check: deps
 	$(MAKE) lint
 	$(MAKE) check-unit
@@ -66,6 +69,7 @@ check: deps
 	$(MAKE) check-kernel
 	$(MAKE) check-integration
 	$(MAKE) check-e2e
+	$(MAKE) check-udev
 
 bench-kernel: deps modules
 	bash tests/vm/run-bench-kernel.sh
