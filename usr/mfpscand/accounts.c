@@ -120,8 +120,11 @@ static bool has_control(const char *s)
 
 static int bad(struct err *e, enum account_field f, const char *why)
 {
+	/* through the bounds check: GCC's -fsanitize build sees any int */
+	const char *key = account_field_key(f);
+
 	return err_set(e, ERR_INVALID, 0, EINVAL, "setting '%s': %s",
-		       account_keys[f], why);
+		       key ? key : "?", why);
 }
 
 static int check_name(const char *v, struct err *e)
