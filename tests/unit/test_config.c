@@ -46,6 +46,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->pending_policy, CONFIG_PENDING_BLOCK);
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_int_equal(c->jpeg_quality, 85);
+	assert_int_equal(c->spool_min_free_bytes, 64ULL * 1024 * 1024);
 	assert_int_equal(c->retry.count, 24);
 	assert_null(c->mail_smtp_url);
 	config_free(c);
@@ -67,6 +68,7 @@ static void test_sample_file(void **state)
 		fail_msg("%s", e.msg);
 	assert_string_equal(c->default_device, "default");
 	assert_int_equal(c->spool_max_bytes_per_user, 1073741824ULL);
+	assert_int_equal(c->spool_min_free_bytes, 64ULL * 1024 * 1024);
 	assert_int_equal(c->retry.initial_s, 60);
 	assert_int_equal(c->mail_starttls, CONFIG_STARTTLS_OPTIONAL);
 	config_free(c);
@@ -85,6 +87,7 @@ static void test_full_file(void **state)
 		"[device.a]\npath = /dev/mfpscan0#mmap\n"
 		"[device.b]\npath = pattern:adf=3\ndriver = kernel\n"
 		"[spool]\nmax_bytes_per_user = 2097152\nmax_entries_per_user = 7\n"
+		"min_free_bytes = 0\n"
 		"[retry]\ninitial_s = 5\nmax_interval_s = 50\ncount = 3\nslow_factor = 2\n"
 		"[mail]\nsmtp_url = smtp://127.0.0.1:2525\nfrom = scan@example.org\n"
 		"username = bot\npassword_file = /etc/mfpscan/smtp.pw\n"
@@ -102,6 +105,7 @@ static void test_full_file(void **state)
 	assert_int_equal(c->pending_policy, CONFIG_PENDING_ALLOW);
 	assert_int_equal(c->log_level, LOG_DEBUG);
 	assert_int_equal(c->spool_max_entries_per_user, 7);
+	assert_int_equal(c->spool_min_free_bytes, 0);
 	assert_int_equal(c->retry.max_interval_s, 50);
 	assert_string_equal(c->mail_smtp_url, "smtp://127.0.0.1:2525");
 	assert_int_equal(c->mail_starttls, CONFIG_STARTTLS_REQUIRED);
@@ -126,6 +130,8 @@ static void test_bad_values(void **state)
 	expect_error("[daemon]\nlog_level = loud\n", "log_level");
 	expect_error("[spool]\nmax_entries_per_user = 0\n", "max_entries_per_user");
 	expect_error("[spool]\nmax_bytes_per_user = 99999999999999999999999\n", "max_bytes_per_user");
+	expect_error("[spool]\nmin_free_bytes = lots\n", "[spool] min_free_bytes: must be");
+	expect_error("[spool]\nmin_free_bytes = -1\n", "min_free_bytes");
 	expect_error("[retry]\ncount = many\n", "[retry] count");
 	expect_error("[retry]\ninitial_s = 100\nmax_interval_s = 10\n", "[retry]");
 	expect_error("[mail]\nsmtp_url = http://x\n", "smtp_url");

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "spool.h"
 
 #define CONFIG_FILE_MAX		(1024 * 1024)
 #define CONFIG_PATH_MAX		4096
@@ -225,6 +226,19 @@ static int config_set_spool_bytes(struct config_parse *p, const char *key,
 	return 1;
 }
 
+static int config_set_spool_min_free(struct config_parse *p, const char *key,
+				     const char *v)
+{
+	uint64_t n;
+
+	/* 0 is allowed: the spool may fill its filesystem to the last byte */
+	if (config_parse_u64(v, 0, UINT64_MAX / 2, &n))
+		return config_fail(p, "spool", key,
+				   "must be a number of bytes, got \"%s\"", v);
+	p->c->spool_min_free_bytes = n;
+	return 1;
+}
+
 static int config_set_spool_entries(struct config_parse *p, const char *key,
 				    const char *v)
 {
@@ -336,6 +350,7 @@ static const struct config_key config_keys[] = {
 	{ "daemon", "jpeg_quality", config_set_jpeg_quality },
 	{ "spool", "max_bytes_per_user", config_set_spool_bytes },
 	{ "spool", "max_entries_per_user", config_set_spool_entries },
+	{ "spool", "min_free_bytes", config_set_spool_min_free },
 	{ "mail", "smtp_url", config_set_smtp_url },
 	{ "mail", "from", config_set_from },
 	{ "mail", "username", config_set_mail_user },
@@ -617,6 +632,7 @@ int config_load(const char *path, bool must_exist, struct config **out,
 int config_new_defaults(struct config **out, struct err *e)
 {
 	struct config *c = calloc(1, sizeof(*c));
+	struct spool_limits lim;
 
 	if (!c)
 		goto fail;
@@ -633,8 +649,10 @@ int config_new_defaults(struct config **out, struct err *e)
 	c->pending_policy = CONFIG_PENDING_BLOCK;
 	c->log_level = LOG_INFO;
 	c->jpeg_quality = 85;
-	c->spool_max_bytes_per_user = 1073741824ULL;
-	c->spool_max_entries_per_user = 100;
+	spool_limits_default(&lim);
+	c->spool_max_bytes_per_user = lim.max_bytes_per_user;
+	c->spool_max_entries_per_user = lim.max_entries_per_user;
+	c->spool_min_free_bytes = lim.min_free_bytes;
 	retry_policy_default(&c->retry);
 	c->mail_starttls = CONFIG_STARTTLS_OPTIONAL;
 	*out = c;

@@ -48,9 +48,10 @@ struct config {
 	struct config_device devices[CONFIG_DEVICES_MAX];
 	size_t n_devices;
 
-	/* [spool] */
+	/* [spool]; defaults from spool_limits_default() */
 	uint64_t spool_max_bytes_per_user;
 	uint32_t spool_max_entries_per_user;
+	uint64_t spool_min_free_bytes;	/* kept free on the spool's filesystem */
 
 	/* [retry] */
 	struct retry_policy retry;

@@ -487,6 +487,7 @@ static int jobs_open_spool(struct jobs *j, struct err *e)
 	spool_limits_default(&lim);
 	lim.max_bytes_per_user = c->spool_max_bytes_per_user;
 	lim.max_entries_per_user = c->spool_max_entries_per_user;
+	lim.min_free_bytes = c->spool_min_free_bytes;
 	r = spool_open(c->spool_dir, &lim, &j->d->spool, &rep, e);
 	if (r < 0) {
 		err_prefix(e, "spool %s", c->spool_dir);
