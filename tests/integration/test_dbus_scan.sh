@@ -76,7 +76,8 @@ scan_case() {
 	if [ "$fmt" = pdf ]; then
 		check "$tag: qpdf --check" qpdf --check "${files[0]}"
 	fi
-	check "$tag: alice can read her document" as "$A" cat "${files[0]}"
+	check "$tag: alice can read her document" \
+		as "$A" dd if="${files[0]}" of=/dev/null status=none
 	first=${files[0]}
 	SAMPLE=$first
 }
