@@ -180,8 +180,10 @@ IT_MOUNTS=()
 # it_make_user NAME: create an unprivileged system user if absent.
 it_make_user() {
 	getent passwd "$1" >/dev/null && return 0
+	# Another test running at the same time may create it first.
 	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin "$1"
+		--shell /usr/sbin/nologin "$1" 2>/dev/null ||
+		getent passwd "$1" >/dev/null
 }
 
 # it_init: check prerequisites, make the temp dir and the two users.

@@ -58,7 +58,9 @@ ctl "$A" scan --to home --source adf --pages 10 --format pdf --resolution 300 \
 cpid=$!
 it_wait_for "$IT_DIR/cancel.out" '^state: scanning' 400 ||
 	fail "the long scan started" "$(cat "$IT_DIR/cancel.out")"
-kill -INT "$(pgrep -u "$A" -x mfpscanctl | head -n 1)" 2>/dev/null
+# Only this test's client: other tests may run clients as the same user.
+kpid=$(pgrep -P "$cpid" -x mfpscanctl | head -n 1)
+[ -n "$kpid" ] && kill -INT "$kpid"
 wait "$cpid" && rc=0 || rc=$?
 out=$(cat "$IT_DIR/cancel.out")
 assert_eq "Ctrl-C: the scan exits 1" 1 "$rc"
@@ -118,7 +120,7 @@ check_exit "show of a discarded entry exits 1" 1 ctl "$A" spool show "$id"
 
 # Storage full (Apache, 507): exit 2; freed space and "spool retry" deliver.
 if it_have_dav; then
-	it_start_dav 4
+	it_start_dav 4 tls
 	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav \
 		--url "$DAV_URL" --username "$DAV_USER" --folder full --password-stdin 2>&1)
 	assert_match "alice adds an account on a full server" created "$out"
@@ -151,6 +153,27 @@ if it_have_dav; then
 	check "the PDF on the server holds the engine's 3 pages" \
 		"$IT_VERIFY" --format pdf --pages 3 "$f"
 	check "the PDF on the server passes qpdf --check" qpdf --check "$f"
+
+	# A wrong password is refused before scanning: exit 1, AuthFailed.
+	printf 'wrong\n' | ctl "$A" accounts add wrongpw --type webdav --url "$DAV_URL" \
+		--username "$DAV_USER" --password-stdin >/dev/null 2>&1
+	out=$(ctl "$A" scan --to wrongpw --format png --resolution 75 2>&1) && rc=0 || rc=$?
+	assert_eq "scan with a wrong password exits 1" 1 "$rc"
+	assert_match "... with AuthFailed and the server's words" \
+		'org.mfpscan.Daemon1.Error.AuthFailed: .*(401|auth|password|Unauthorized)' "$out"
+
+	# TLS with a self-signed CA: refused unless the account pins the CA.
+	cp "$DAV_CA" "$IT_DIR/ca.pem" && chmod 0644 "$IT_DIR/ca.pem"
+	printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add tls --type webdav \
+		--url "$DAV_TLS_URL" --username "$DAV_USER" --password-stdin >/dev/null 2>&1
+	out=$(ctl "$A" scan --to tls --format png --resolution 75 2>&1) && rc=0 || rc=$?
+	assert_eq "scan to a self-signed server exits 1" 1 "$rc"
+	assert_match "... with the Tls error" 'org.mfpscan.Daemon1.Error.Tls: ' "$out"
+	check "pin the CA with accounts update --ca-file" \
+		ctl "$A" accounts update tls --ca-file "$IT_DIR/ca.pem"
+	out=$(ctl "$A" scan --to tls --format png --resolution 75 2>&1) && rc=0 || rc=$?
+	assert_eq "with the CA pinned the scan exits 0" 0 "$rc"
+	assert_match "... and the document is on the TLS server" "is at: $DAV_TLS_URL/" "$out"
 else
 	fail "Apache WebDAV server missing" "tests/servers/apache-dav.sh or apache2"
 fi
