@@ -161,7 +161,12 @@ it_die() {
 # it_cleanup: stop everything this test started, remove the temp dir.
 it_cleanup() {
 	local p
-	for p in "${IT_BGPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	# A background client runs as a child of its subshell (as -> setpriv):
+	# stop the children by parent id, then the subshell.
+	for p in "${IT_BGPIDS[@]}"; do
+		pkill -TERM -P "$p" 2>/dev/null || true
+		kill "$p" 2>/dev/null || true
+	done
 	it_stop_daemon
 	if [ -n "${IT_DAV_DIR:-}" ]; then
 		bash "$IT_TOP/tests/servers/apache-dav.sh" stop "$IT_DAV_DIR" \

@@ -31,6 +31,7 @@ import sys, dbus, dbus.mainloop.glib
 from gi.repository import GLib
 dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
 bus = dbus.bus.BusConnection(sys.argv[1])
+bus.set_exit_on_disconnect(True)
 def on(*args, **kw):
     print(kw["path"], kw["member"], " ".join(str(a) for a in args), flush=True)
 bus.add_signal_receiver(on, path_keyword="path", member_keyword="member")
