@@ -117,6 +117,18 @@ assert_match "the entry is kept, needs-attention" needs-attention \
 check "alice's watch shows her job states" \
 	it_wait_for "$IT_DIR/watch-$A.log" "^job ${JOB1##*/} done"
 
+# Account changes: PropertiesChanged on Update, InterfacesRemoved on Delete.
+check "alice updates her account" pycall "$A" "$ACC" org.mfpscan.Daemon1.Account \
+	Update 'a{sv}' "{'name-template': 'renamed-{counter}'}"
+check "alice's listener has her account's PropertiesChanged" \
+	it_wait_for "$IT_DIR/listen-$A.log" "^$ACC PropertiesChanged"
+out=$(mgr "$A" CreateAccount 'ssa{sv}a{sv}' gone local 1 folder s "$dir" 0 2>&1)
+GONE=$(it_busctl_path "$out")
+check "alice deletes an account" dsend "$A" --dest="$IT_DEST" "$GONE" \
+	org.mfpscan.Daemon1.Account.Delete
+check "alice's listener has InterfacesRemoved for it" \
+	it_wait_for "$IT_DIR/listen-$A.log" "InterfacesRemoved $GONE"
+
 # Bob's own event orders everything before it.
 bdir=$(it_local_dir "$B")
 BACC=$(it_create_local "$B" home "$bdir") || it_die "bob's account"
@@ -130,7 +142,7 @@ check "bob's listener has his own job's change" \
 
 bw=$(cat "$IT_DIR/watch-$B.log")
 bl=$(cat "$IT_DIR/listen-$B.log")
-for p in "$JOB1" "$JOB2" "$JOB3" "$ENTRY" "$ENTRY2" "$ACC" "$FULL" "$DOWN"; do
+for p in "$JOB1" "$JOB2" "$JOB3" "$ENTRY" "$ENTRY2" "$ACC" "$FULL" "$DOWN" "$GONE"; do
 	assert_no_match "bob's listener never got ${p#/org/mfpscan/Daemon1/}" "$p\b" "$bl"
 	assert_no_match "bob's watch never showed ${p##*/}" " ${p##*/}( |$)" "$bw"
 done
