@@ -319,6 +319,7 @@ void upload_xfer_source(struct upload_xfer *x, int fd, uint64_t size,
 	x->cb = cb;
 	x->ud = ud;
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, (long)UPLOAD_SEND_BUFFER);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, xfer_read);
 	curl_easy_setopt(c, CURLOPT_READDATA, x);
 	curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, xfer_seek);
