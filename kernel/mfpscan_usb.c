@@ -724,6 +724,7 @@ static int mfpscan_usb_alloc_urbs(struct mfpscan_usb *mu)
 	return 0;
 }
 
+/* Stop resubmitting and kill what is in flight. */
 static void mfpscan_usb_kill_urbs(struct mfpscan_usb *mu)
 {
 	spin_lock_irq(&mu->lock);
@@ -732,6 +733,20 @@ static void mfpscan_usb_kill_urbs(struct mfpscan_usb *mu)
 	usb_kill_anchored_urbs(&mu->rx_anchor);
 	if (mu->int_urb)
 		usb_kill_urb(mu->int_urb);
+}
+
+/*
+ * After mfpscan_usb_kill_urbs() and the engine's stop: rx_work may have
+ * resubmitted an URB it held while rx_stopped was being set; once the work
+ * is idle nothing resubmits, so kill again and wait for the work that a
+ * last completion may have queued.
+ */
+static void mfpscan_usb_drain(struct mfpscan_usb *mu)
+{
+	cancel_work_sync(&mu->rx_work);
+	usb_kill_anchored_urbs(&mu->rx_anchor);
+	cancel_work_sync(&mu->rx_work);
+	cancel_work_sync(&mu->event_work);
 }
 
 /*
@@ -839,8 +854,7 @@ static int mfpscan_usb_probe(struct usb_interface *intf,
 
 out_kill_urbs:
 	mfpscan_usb_kill_urbs(mu);
-	cancel_work_sync(&mu->rx_work);
-	cancel_work_sync(&mu->event_work);
+	mfpscan_usb_drain(mu);
 	usb_set_intfdata(intf, NULL);
 	mfpscan_dev_put(mdev);
 out_put_mu:
@@ -860,8 +874,7 @@ static void mfpscan_usb_disconnect(struct usb_interface *intf)
 	mfpscan_usb_kill_urbs(mu);
 	/* Stops the engine (our stop), wakes readers with -ENODEV. */
 	mfpscan_dev_unregister(mu->mdev);
-	cancel_work_sync(&mu->rx_work);
-	cancel_work_sync(&mu->event_work);
+	mfpscan_usb_drain(mu);
 	usb_set_intfdata(intf, NULL);
 	mfpscan_dev_put(mu->mdev);
 	dev_info(&intf->dev, "scanner engine disconnected\n");

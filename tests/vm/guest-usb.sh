@@ -19,13 +19,16 @@ vf=$top/build/usr/tools/mfpscan-verify
 ko_core=${MFPSCAN_KO:-$top/kernel/mfpscan.ko}
 ko_usb=$top/kernel/mfpscan_usb.ko
 G=/sys/kernel/config/usb_gadget/g1
+G2=/sys/kernel/config/usb_gadget/g2
 FFS=/dev/ffs-mfpscan
+FFS2=/dev/ffs-mfpscan2
 out=/tmp/usbtest
 mkdir -p $out
 pass=0
 fail=0
 n=0
 emu_pid=
+emu2_pid=
 
 ok() {
 	n=$((n + 1))
@@ -57,33 +60,43 @@ bail() {
 	exit 1
 }
 
-setup_gadget() {
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
-	modprobe dummy_hcd && modprobe libcomposite && modprobe usb_f_fs ||
-		bail "cannot load dummy_hcd/libcomposite/usb_f_fs"
-	mkdir -p $G || bail "no configfs usb_gadget"
-	echo 0x1209 >$G/idVendor
-	echo 0x0001 >$G/idProduct
-	mkdir -p $G/strings/0x409 $G/configs/c.1/strings/0x409
-	echo mfpscan >$G/strings/0x409/manufacturer
-	echo "mfpscan USB engine emulator" >$G/strings/0x409/product
-	echo EMU0001 >$G/strings/0x409/serialnumber
-	echo scanner >$G/configs/c.1/strings/0x409/configuration
-	echo 100 >$G/configs/c.1/MaxPower
-	mkdir -p $G/functions/ffs.mfpscan
-	[ -e $G/configs/c.1/ffs.mfpscan ] || ln -s $G/functions/ffs.mfpscan $G/configs/c.1/
-	mkdir -p $FFS
-	mountpoint -q $FFS || mount -t functionfs mfpscan $FFS || bail "cannot mount functionfs"
+# gadget_make DIR FFSNAME SERIAL: a configfs gadget with one FunctionFS
+# function, mounted on /dev/ffs-FFSNAME
+gadget_make() {
+	local g=$1 f=$2
+	mkdir -p $g || bail "no configfs usb_gadget"
+	echo 0x1209 >$g/idVendor
+	echo 0x0001 >$g/idProduct
+	mkdir -p $g/strings/0x409 $g/configs/c.1/strings/0x409
+	echo mfpscan >$g/strings/0x409/manufacturer
+	echo "mfpscan USB engine emulator" >$g/strings/0x409/product
+	echo "$3" >$g/strings/0x409/serialnumber
+	echo scanner >$g/configs/c.1/strings/0x409/configuration
+	echo 100 >$g/configs/c.1/MaxPower
+	mkdir -p $g/functions/ffs.$f
+	[ -e $g/configs/c.1/ffs.$f ] || ln -s $g/functions/ffs.$f $g/configs/c.1/
+	mkdir -p /dev/ffs-$f
+	mountpoint -q /dev/ffs-$f || mount -t functionfs $f /dev/ffs-$f ||
+		bail "cannot mount functionfs $f"
 }
 
-# The device with our VID:PID as seen by the host side, or nothing.
+setup_gadget() {
+	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+	# two controllers: dummy_udc.0 and dummy_udc.1 (two engines at once)
+	modprobe dummy_hcd num=2 && modprobe libcomposite && modprobe usb_f_fs ||
+		bail "cannot load dummy_hcd/libcomposite/usb_f_fs"
+	gadget_make $G mfpscan EMU0001
+	gadget_make $G2 mfpscan2 EMU0002
+}
+
+# The devices with our VID:PID as seen by the host side.
 usb_present() {
-	local d
+	local d found=1
 	for d in /sys/bus/usb/devices/*; do
 		[ -f "$d/idVendor" ] || continue
-		[ "$(cat $d/idVendor):$(cat $d/idProduct)" = 1209:0001 ] && { echo "$d"; return 0; }
+		[ "$(cat $d/idVendor):$(cat $d/idProduct)" = 1209:0001 ] && { echo "$d"; found=0; }
 	done
-	return 1
+	return $found
 }
 
 wait_present() {
@@ -123,17 +136,21 @@ emu_stop() {
 	wait_gone
 }
 
-# The /dev/mfpscanN of the USB engine (its parent is a USB interface).
+# The /dev/mfpscanN nodes of USB engines (their parent is a USB interface).
+usb_nodes() {
+	local c
+	for c in /sys/class/mfpscan/mfpscan*; do
+		[ -e "$c" ] || continue
+		readlink -f "$c/device" 2>/dev/null | grep -q usb && echo "/dev/$(basename "$c")"
+	done
+}
+
+# The first one, waiting up to 5 s for it.
 usb_node() {
-	local c i
+	local i n
 	for i in $(seq 1 50); do
-		for c in /sys/class/mfpscan/mfpscan*; do
-			[ -e "$c" ] || continue
-			if readlink -f "$c/device" 2>/dev/null | grep -q usb; then
-				echo "/dev/$(basename "$c")"
-				return 0
-			fi
-		done
+		n=$(usb_nodes | head -n 1)
+		[ -n "$n" ] && { echo "$n"; return 0; }
 		sleep 0.1
 	done
 	return 1
@@ -219,6 +236,71 @@ unplug_during_read() {
 	rc=$?
 	cat $out/slow.log
 	[ "$rc" = 1 ] && grep -q removed $out/slow.log
+}
+
+# unplug_during_poll NODE: the same with the mmap reader asleep in poll()
+unplug_during_poll() {
+	local node=$1 pid rc
+	"$rd" -d "$node#mmap" --source adf --pages 3 --mode gray --resolution 150 \
+		--check >$out/slow.log 2>&1 &
+	pid=$!
+	sleep 1.5
+	echo "" >$G/UDC
+	wait $pid
+	rc=$?
+	cat $out/slow.log
+	[ "$rc" = 1 ] && grep -q removed $out/slow.log
+}
+
+# rmmod_during_read NODE: the driver goes while a reader sleeps and another
+# has the ring mapped; loading it again gives a working device
+rmmod_during_read() {
+	local node=$1 p1 p2 rc1 rc2
+	"$rd" -d "$node" --source adf --pages 3 --mode gray --resolution 150 \
+		--check >$out/r1.log 2>&1 &
+	p1=$!
+	sleep 1.5
+	rmmod mfpscan_usb || { echo "rmmod refused"; return 1; }
+	wait $p1
+	rc1=$?
+	cat $out/r1.log
+	[ "$rc1" = 1 ] && grep -q removed $out/r1.log || return 1
+	insmod "$ko_usb" || return 1
+	node=$(usb_node) || { echo "no node after insmod"; return 1; }
+	"$rd" -d "$node#mmap" --source adf --pages 2 --mode gray --resolution 75 --check
+}
+
+# two_engines: a second emulator on dummy_udc.1, both read at once
+two_engines() {
+	local nodes a b pa pb rc=0
+	"$emu" --ffs $FFS2 --udc-file $G2/UDC --udc dummy_udc.1 --serial USBEMU-1 \
+		2>>$out/emu2.log &
+	emu2_pid=$!
+	for _ in $(seq 1 100); do
+		[ "$(usb_nodes | wc -l)" = 2 ] && break
+		sleep 0.1
+	done
+	nodes=$(usb_nodes)
+	echo "$nodes"
+	[ "$(echo "$nodes" | wc -l)" = 2 ] || rc=1
+	a=$(echo "$nodes" | sed -n 1p)
+	b=$(echo "$nodes" | sed -n 2p)
+	if [ $rc = 0 ]; then
+		"$rd" -d "$a" --source adf --pages 3 --mode color --resolution 150 \
+			--check >$out/a.log 2>&1 &
+		pa=$!
+		"$rd" -d "$b" --source adf --pages 3 --mode gray --resolution 150 \
+			--check >$out/b.log 2>&1 &
+		pb=$!
+		wait $pa || rc=1
+		wait $pb || rc=1
+		cat $out/a.log $out/b.log
+		"$rd" -d "$a" --caps | grep -q "serial USBEMU-" || rc=1
+	fi
+	kill $emu2_pid 2>/dev/null
+	wait $emu2_pid 2>/dev/null
+	echo "" >$G2/UDC 2>/dev/null
+	return $rc
 }
 
 # plug_cycles N: unbind/rebind the UDC N times, the node follows
@@ -323,8 +405,17 @@ group_kernel() {
 	emu_start --line-rate 1500 || return
 	node=$(usb_node)
 	check "kernel: unplug while read() sleeps -> removed" unplug_during_read "$node"
+	emu_start --line-rate 1500 || return
+	node=$(usb_node)
+	check "kernel: unplug while poll() sleeps, ring mapped -> removed" \
+		unplug_during_poll "$node"
+	emu_start --line-rate 1500 || return
+	node=$(usb_node)
+	check "kernel: rmmod while a reader sleeps, insmod, scan again" \
+		rmmod_during_read "$node"
 	emu_start || return
-	check "kernel: 12 plug/unplug cycles, then a scan" plug_cycles 12
+	check "kernel: two engines at once, both byte-exact" two_engines
+	check "kernel: 20 plug/unplug cycles, then a scan" plug_cycles 20
 	check "kernel: button event -> uevent MFPSCAN_PROFILE" button_uevent 3
 	emu_stop
 }

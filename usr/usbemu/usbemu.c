@@ -47,6 +47,7 @@ struct emu_opts {
 	const char *ffs;
 	const char *udc_file;
 	const char *udc;
+	const char *serial;
 	uint32_t adf_pages;
 	struct emu_fault jam, sensor, disconnect, corrupt;
 	bool cover_open;
@@ -196,13 +197,13 @@ static void emu_write_descriptors(struct emu *em)
 
 /* --- capabilities and parameters --------------------------------------- */
 
-static void emu_caps(struct mfpscan_caps *c)
+static void emu_caps(struct mfpscan_caps *c, const char *serial)
 {
 	static const uint32_t dpi[] = { 75, 150, 200, 300, 600 };
 
 	memset(c, 0, sizeof(*c));
 	snprintf((char *)c->model, sizeof(c->model), "mfpscan-usbemu");
-	snprintf((char *)c->serial, sizeof(c->serial), "USBEMU-0");
+	snprintf((char *)c->serial, sizeof(c->serial), "%s", serial);
 	c->sources = (1U << MFPSCAN_SOURCE_FLATBED) | (1U << MFPSCAN_SOURCE_ADF) |
 		     (1U << MFPSCAN_SOURCE_ADF_DUPLEX);
 	c->color_modes = (1U << MFPSCAN_MODE_MONO1) | (1U << MFPSCAN_MODE_GRAY8) |
@@ -358,6 +359,25 @@ static void emu_header(struct emu_job *j, struct mfpscan_band *h,
 			  (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The job is over for the control requests (START, ABORT, GET_STATUS) as
+ * soon as its JOB_END record is queued: a START may follow at once, and an
+ * ABORT that arrives now has nothing to abort.
+ */
+static void emu_finish(struct emu *em, uint32_t error)
+{
+	pthread_mutex_lock(&em->lock);
+	if (em->running) {
+		em->running = false;
+		em->abort_req = false;
+		em->st.state = error == MFPSCAN_ERR_NONE ? MFPSCAN_STATE_DONE :
+			       error == MFPSCAN_ERR_ABORTED ? MFPSCAN_STATE_ABORTED :
+			       MFPSCAN_STATE_ERROR;
+		em->st.error = error;
+	}
+	pthread_mutex_unlock(&em->lock);
+}
+
 /* An error record ending the job at the current position. */
 static bool emu_send_error(struct emu *em, struct emu_job *j, uint32_t line,
 			   uint32_t flags, uint32_t error)
@@ -371,6 +391,7 @@ static bool emu_send_error(struct emu *em, struct emu_job *j, uint32_t line,
 	usb_band_to_wire(w, &h);
 	vlog("job %u: error record %u at page %u line %u", j->job, error,
 	     j->page, line);
+	emu_finish(em, error);
 	return emu_send(em, w, sizeof(w));
 }
 
@@ -493,6 +514,8 @@ static enum emu_band_result emu_band(struct emu *em, struct emu_job *j)
 		emu_unplug(em);
 		return BAND_UNPLUGGED;
 	}
+	if (flags & MFPSCAN_BAND_JOB_END)
+		emu_finish(em, MFPSCAN_ERR_NONE);
 	if (!emu_send(em, j->buf, len))
 		return BAND_UNPLUGGED;
 	vlog("job %u page %u band %u lines %u flags %#x", j->job, j->page,
@@ -511,13 +534,12 @@ static enum emu_band_result emu_band(struct emu *em, struct emu_job *j)
 	return flags & MFPSCAN_BAND_JOB_END ? BAND_JOB_OVER : BAND_SENT;
 }
 
-/* Stream one job; returns the final state and error. */
+/* Stream one job. */
 static void emu_run_job(struct emu *em, struct emu_job *j)
 {
 	bool adf = j->p.source != MFPSCAN_SOURCE_FLATBED;
 	size_t need = USB_HEADER_BYTES + 16 +
 		      (size_t)j->p.band_lines * j->p.bytes_per_line;
-	uint32_t state = MFPSCAN_STATE_DONE, error = MFPSCAN_ERR_NONE;
 	enum emu_band_result r = BAND_SENT;
 	bool first = true;
 
@@ -535,11 +557,11 @@ static void emu_run_job(struct emu *em, struct emu_job *j)
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
 	j->pages = adf ? scan_params_page_count(&j->p, em->o.adf_pages) : 1;
 	if (em->o.cover_open || (adf && !j->pages)) {
-		error = em->o.cover_open ? MFPSCAN_ERR_COVER_OPEN
-					 : MFPSCAN_ERR_NO_PAPER;
+		uint32_t error = em->o.cover_open ? MFPSCAN_ERR_COVER_OPEN
+						  : MFPSCAN_ERR_NO_PAPER;
+
 		r = emu_send_error(em, j, 0, 0, error) ? BAND_JOB_OVER
 						       : BAND_UNPLUGGED;
-		state = MFPSCAN_STATE_ERROR;
 	}
 	while (r == BAND_SENT) {
 		bool abort_req;
@@ -548,20 +570,13 @@ static void emu_run_job(struct emu *em, struct emu_job *j)
 		abort_req = em->abort_req;
 		pthread_mutex_unlock(&em->lock);
 		if (abort_req) {
-			state = MFPSCAN_STATE_ABORTED;
-			error = MFPSCAN_ERR_ABORTED;
 			r = emu_send_error(em, j, j->line,
 					   j->line ? MFPSCAN_BAND_PAGE_END : 0,
-					   error) ? BAND_JOB_OVER
-						  : BAND_UNPLUGGED;
+					   MFPSCAN_ERR_ABORTED) ? BAND_JOB_OVER
+								: BAND_UNPLUGGED;
 			break;
 		}
 		r = emu_band(em, j);
-		if (r == BAND_JOB_OVER && j->page + 1 <= j->pages &&
-		    j->line != 0) {
-			/* ended by a fault inside a page */
-			state = MFPSCAN_STATE_ERROR;
-		}
 		if (first && em->o.stall_ms && r == BAND_SENT) {
 			struct timespec ts = {
 				.tv_sec = em->o.stall_ms / 1000,
@@ -573,20 +588,8 @@ static void emu_run_job(struct emu *em, struct emu_job *j)
 		}
 		first = false;
 	}
-	if (r == BAND_UNPLUGGED) {
-		state = MFPSCAN_STATE_ERROR;
-		error = MFPSCAN_ERR_REMOVED;
-	}
-	pthread_mutex_lock(&em->lock);
-	em->running = false;
-	em->abort_req = false;
-	if (em->st.state == MFPSCAN_STATE_SCANNING) {
-		em->st.state = state;
-		if (state == MFPSCAN_STATE_ERROR && error == MFPSCAN_ERR_NONE)
-			error = MFPSCAN_ERR_JAM;
-		em->st.error = error;
-	}
-	pthread_mutex_unlock(&em->lock);
+	/* Unplugged without a JOB_END record: the job is lost. */
+	emu_finish(em, MFPSCAN_ERR_REMOVED);
 	vlog("job %u over", j->job);
 }
 
@@ -802,6 +805,7 @@ static void emu_ep0_loop(struct emu *em)
 static void usage(FILE *f)
 {
 	fputs("usage: mfpscan-usbemu --ffs DIR [--udc-file PATH] [--udc NAME]\n"
+	      "         [--serial S]\n"
 	      "         [--adf-pages N] [--jam P:L] [--sensor P:L] [--cover-open]\n"
 	      "         [--stall-ms N] [--disconnect-at P:L] [--corrupt-crc P:B]\n"
 	      "         [--bad-header long|short] [--button N] [--line-rate N]\n"
@@ -866,6 +870,7 @@ int main(int argc, char **argv)
 		{ "ffs", required_argument, NULL, 'f' },
 		{ "udc-file", required_argument, NULL, 'U' },
 		{ "udc", required_argument, NULL, 'u' },
+		{ "serial", required_argument, NULL, 'N' },
 		{ "adf-pages", required_argument, NULL, 'a' },
 		{ "jam", required_argument, NULL, 'j' },
 		{ "sensor", required_argument, NULL, 's' },
@@ -890,6 +895,7 @@ int main(int argc, char **argv)
 	int c;
 
 	o->udc = "dummy_udc.0";
+	o->serial = "USBEMU-0";
 	o->adf_pages = 10;
 	o->button = -1;
 	o->events = true;
@@ -898,6 +904,7 @@ int main(int argc, char **argv)
 		case 'f': o->ffs = optarg; break;
 		case 'U': o->udc_file = optarg; break;
 		case 'u': o->udc = optarg; break;
+		case 'N': o->serial = optarg; break;
 		case 'a': ok = parse_u32(optarg, &o->adf_pages); break;
 		case 'j': ok = parse_pair(optarg, &o->jam); break;
 		case 's': ok = parse_pair(optarg, &o->sensor); break;
@@ -930,7 +937,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	emu_caps(&em->caps);
+	emu_caps(&em->caps, o->serial);
 	pthread_mutex_init(&em->lock, NULL);
 	pthread_cond_init(&em->cond, NULL);
 	em->ep0 = open_ep(o->ffs, "ep0", O_RDWR);
