@@ -63,15 +63,15 @@ watch_start() {
 }
 wlog() { printf '%s\n' "$IT_DIR/watch-$1-$EPOCH.log"; }
 
-# restart [EXTRA]: stop the daemon, write the config from the IT_* knobs,
-# SLOW (slow_factor) and EXTRA (new sections), start it, and start fresh watchers (the daemon
+# restart: stop the daemon, write the config from the IT_* knobs and SLOW
+# (slow_factor), start it, and start fresh watchers (the daemon
 # only signals connections that called it since it started).
 restart() {
 	local p
 	for p in "${WATCH_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	WATCH_PIDS=()
 	it_stop_daemon
-	it_write_config "${1:-}"
+	it_write_config
 	# The daemon refuses a key given twice: edit it in place.
 	sed -i "s/^slow_factor = .*/slow_factor = ${SLOW:-4}/" "$IT_CONF"
 	it_start_daemon
