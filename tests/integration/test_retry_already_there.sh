@@ -60,7 +60,7 @@ check "the daemon logged it as already there" \
 check "the document is on the destination, byte-exact" \
 	cmp "$IT_DIR/spooled.pdf" "$full/doc-0001.pdf"
 assert_eq "one copy, no temporary file" "doc-0001.pdf filler" \
-	"$(ls -A "$full" | sort | xargs)"
+	"$(find "$full" -mindepth 1 -printf "%f\n" | sort | xargs)"
 it_daemon_alive "daemon alive"
 
 it_finish

@@ -1,0 +1,164 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_valgrind: the real mfpscand under valgrind (memcheck) on the private
+# bus, through a life of accounts, scans, a failing upload that is spooled,
+# Retry, Open, Discard, bad input from two users and a refused scan; then
+# SIGTERM. valgrind must report no memory error and no definitely or
+# indirectly lost block (--error-exitcode, --errors-for-leak-kinds), and
+# the daemon must exit cleanly. "Possibly lost" and "still reachable" are
+# not counted: libraries keep such blocks until exit on purpose.
+set -u
+. "$(dirname "$0")/lib.sh"
+it_init
+command -v valgrind >/dev/null || it_die "valgrind missing" "apt-get install valgrind"
+it_need_daemon
+
+VG_LOG=$IT_DIR/valgrind.log
+VG_RC=99	# valgrind's exit status when it found an error
+# The daemon as lib.sh starts it, but inside valgrind: a wrapper that
+# execs, so that IT_DAEMON_PID is valgrind's own pid.
+cat >"$IT_DIR/vg-mfpscand" <<EOF
+#!/bin/sh
+exec valgrind --error-exitcode=$VG_RC --leak-check=full \\
+	--errors-for-leak-kinds=definite,indirect \\
+	--show-leak-kinds=definite,indirect --num-callers=30 \\
+	--log-file="$VG_LOG" "$IT_DAEMON" "\$@"
+EOF
+chmod 0755 "$IT_DIR/vg-mfpscand"
+IT_DAEMON=$IT_DIR/vg-mfpscand
+
+it_start_bus
+it_write_config "[spool]\nmin_free_bytes = 1048576"
+it_start_daemon
+
+A=$IT_ALICE
+B=$IT_BOB
+ACC_IF=org.mfpscan.Daemon1.Account
+JOB_IF=org.mfpscan.Daemon1.Job
+SP_IF=org.mfpscan.Daemon1.SpoolEntry
+export IT_JOB_TRIES=1200	# valgrind is slow: up to 2 min per job
+
+# --- accounts and scans to a local folder ------------------------------
+check "GetCapabilities" mgr "$A" GetCapabilities
+dir=$(it_local_dir "$A")
+acc=$(it_create_local "$A" home "$dir") || it_die "alice cannot create a local account"
+check "Update of the account" bctl "$A" call "$IT_DEST" "$acc" $ACC_IF Update \
+	'a{sv}' 1 name-template s 'vg-{counter}'
+check "a property of the account" \
+	bctl "$A" get-property "$IT_DEST" "$acc" $ACC_IF NameTemplate
+check "Check of the account" bctl "$A" call "$IT_DEST" "$acc" $ACC_IF Check
+check "ListDestinations" mgr "$A" ListDestinations
+
+for fmt in pdf jpeg; do
+	out=$(mgr "$A" Scan 'oa{sv}' "$acc" 5 format s "$fmt" source s adf \
+		color-mode s gray resolution u 75 pages u 2 2>&1)
+	job=$(it_busctl_path "$out")
+	assert_eq "$fmt scan to the local account is done" "done" \
+		"$(it_wait_job "$A" "$job")"
+done
+check "alice can read her scan" as "$A" sh -c "cat '$dir'/vg-* >/dev/null"
+check "GetManagedObjects" bctl "$A" call "$IT_DEST" "$IT_PATH" \
+	org.freedesktop.DBus.ObjectManager GetManagedObjects
+
+# --- an upload through libcurl to a real WebDAV server ------------------
+if it_have_dav; then
+	it_start_dav
+	out=$(mgr "$A" CreateAccount 'ssa{sv}a{sv}' dav webdav \
+		3 url s "$DAV_URL" username s "$DAV_USER" folder s vg/scans \
+		1 password s "$DAV_PASSWORD" 2>&1)
+	dav=$(it_busctl_path "$out")
+	[ -n "$dav" ] || it_die "alice cannot create a webdav account" "$out"
+	out=$(mgr "$A" Scan 'oa{sv}' "$dav" 4 format s pdf source s adf \
+		resolution u 75 pages u 2 2>&1)
+	assert_eq "a scan to WebDAV is done" "done" \
+		"$(it_wait_job "$A" "$(it_busctl_path "$out")")"
+	check "Check of the WebDAV account" \
+		bctl "$A" call "$IT_DEST" "$dav" $ACC_IF Check
+else
+	fail "WebDAV server" "apache2 or tests/servers/apache-dav.sh missing"
+fi
+
+# --- a failing upload is spooled; Retry, Open, Discard ------------------
+# Port 1 on loopback: nothing listens there (connection refused).
+out=$(mgr "$A" CreateAccount 'ssa{sv}a{sv}' down webdav \
+	2 url s http://127.0.0.1:1/dav username s alice \
+	1 password s vg-secret-not-here 2>&1)
+down=$(it_busctl_path "$out")
+[ -n "$down" ] || it_die "alice cannot create a webdav account" "$out"
+out=$(mgr "$A" Scan 'oa{sv}' "$down" 3 format s png resolution u 75 \
+	color-mode s mono 2>&1)
+assert_eq "a scan to a server that is down is spooled" spooled \
+	"$(it_wait_job "$A" "$(it_busctl_path "$out")")"
+entry=$(it_busctl_path "$(mgr "$A" ListSpool 2>&1)")
+[ -n "$entry" ] || it_die "no spool entry" "$(tail "$IT_DIR/daemon.log")"
+check "the entry's properties" bctl "$A" call "$IT_DEST" "$entry" \
+	org.freedesktop.DBus.Properties GetAll s $SP_IF
+check_fails "Retry fails while the server is down" \
+	bctl "$A" call "$IT_DEST" "$entry" $SP_IF Retry
+check_error "a new scan is refused while the upload still fails" \
+	"$IT_ERR.PendingUploads" pycall "$A" "$IT_PATH" "$IT_MGR" Scan 'oa{sv}' \
+	"('$acc', {'resolution': U(75)})"
+check "Open hands out the document" \
+	pycall "$A" "$entry" $SP_IF Open '' '()'
+check_fails "bob cannot Retry alice's entry" \
+	bctl "$B" call "$IT_DEST" "$entry" $SP_IF Retry
+check_fails "Discard without confirm is refused" \
+	bctl "$A" call "$IT_DEST" "$entry" $SP_IF Discard b false
+check "Discard with confirm" \
+	bctl "$A" call "$IT_DEST" "$entry" $SP_IF Discard b true
+assert_eq "the spool is empty" "ao 0" "$(mgr "$A" ListSpool 2>&1)"
+
+# --- bad input ------------------------------------------------------------
+check_fails "Scan with a wrong signature" \
+	mgr "$A" Scan 'ss' "$acc" x
+check_fails "Scan with an unknown option" \
+	mgr "$A" Scan 'oa{sv}' "$acc" 1 colour s red
+check_fails "Scan with a wrong option type" \
+	mgr "$A" Scan 'oa{sv}' "$acc" 1 resolution s high
+check_fails "Scan of bob's view of alice's account" \
+	mgr "$B" Scan 'oa{sv}' "$acc" 0
+check_fails "a template that escapes the folder" \
+	bctl "$A" call "$IT_DEST" "$acc" $ACC_IF Update 'a{sv}' \
+	1 name-template s '../x-{counter}'
+check_fails "an unknown account type" mgr "$A" CreateAccount 'ssa{sv}a{sv}' \
+	x ftp 0 0
+check_fails "a 1 MiB account name" pycall "$A" "$IT_PATH" \
+	org.mfpscan.Daemon1.Manager CreateAccount 'ssa{sv}a{sv}' \
+	"(BIG, 'local', {'folder': '$dir'}, {})"
+check_fails "bob cannot Delete alice's account" \
+	bctl "$B" call "$IT_DEST" "$acc" $ACC_IF Delete
+check_fails "a job path that does not exist" \
+	bctl "$A" call "$IT_DEST" /org/mfpscan/Daemon1/job/999999 $JOB_IF Cancel
+
+# --- deleting, and a last scan once the spool is clear ------------------
+out=$(mgr "$A" Scan 'oa{sv}' "$acc" 2 format s tiff resolution u 75 2>&1)
+assert_eq "a scan after Discard is done" "done" \
+	"$(it_wait_job "$A" "$(it_busctl_path "$out")")"
+check "Delete of the webdav account" \
+	bctl "$A" call "$IT_DEST" "$down" $ACC_IF Delete
+check "ListJobs" mgr "$A" ListJobs
+it_daemon_alive "daemon alive after all of it"
+
+# --- SIGTERM and valgrind's verdict ---------------------------------------
+kill -TERM "$IT_DAEMON_PID"
+rc=0
+wait "$IT_DAEMON_PID" || rc=$?
+IT_DAEMON_PID=
+assert_eq "the daemon exits 0 on SIGTERM under valgrind" 0 "$rc"
+summary=$(grep -E 'ERROR SUMMARY' "$VG_LOG" | tail -n 1)
+assert_match "valgrind: no memory error" 'ERROR SUMMARY: 0 errors' "$summary"
+leaks=$(grep -E 'definitely lost:|indirectly lost:' "$VG_LOG")
+if grep -q 'All heap blocks were freed' "$VG_LOG"; then
+	pass "valgrind: nothing leaked"
+else
+	assert_match "valgrind: nothing definitely lost" \
+		'definitely lost: 0 bytes' "$leaks"
+	assert_match "valgrind: nothing indirectly lost" \
+		'indirectly lost: 0 bytes' "$leaks"
+fi
+if [ "$IT_FAIL" -gt 0 ]; then
+	grep -E '^==[0-9]+== ' "$VG_LOG" | grep -vE 'Copyright|Using Valgrind|Command:' |
+		head -n 60 >&2
+fi
+it_finish
