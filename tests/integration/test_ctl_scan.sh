@@ -178,4 +178,21 @@ else
 	fail "Apache WebDAV server missing" "tests/servers/apache-dav.sh or apache2"
 fi
 it_daemon_alive "daemon alive after the mfpscanctl scan commands"
+
+# The daemon dies in the middle of a scan: the client does not hang, it
+# says so and exits 1; a restarted daemon answers again.
+ctl "$A" scan --to home --source adf --pages 10 --format pdf --resolution 300 \
+	>"$IT_DIR/gone.out" 2>&1 &
+cpid=$!
+it_wait_for "$IT_DIR/gone.out" '^state: scanning' 400 ||
+	fail "the long scan started" "$(cat "$IT_DIR/gone.out")"
+kill -KILL "$IT_DAEMON_PID"
+wait "$IT_DAEMON_PID" 2>/dev/null
+IT_DAEMON_PID=
+wait "$cpid" && rc=0 || rc=$?
+out=$(cat "$IT_DIR/gone.out")
+assert_eq "daemon killed mid-scan: the client exits 1" 1 "$rc"
+assert_match "... saying the daemon left" 'daemon left the bus' "$out"
+it_start_daemon
+check "a restarted daemon lists alice's accounts" ctl "$A" accounts list
 it_finish
