@@ -88,6 +88,12 @@ out=$(ctl "$A" accounts add nofile --type webdav --url http://127.0.0.1:1/dav \
 	--password-file /nonexistent/pw 2>&1) && rc=0 || rc=$?
 assert_eq "unreadable --password-file fails (exit 1)" 1 "$rc"
 assert_match "... and says which file" /nonexistent/pw "$out"
+out=$(printf 's3-secret-%s\n' "$$" | ctl "$A" accounts add bucket --type s3 \
+	--url http://127.0.0.1:1 --folder scans --region us-east-1 \
+	--access-key "AKIATEST$$" --password-stdin 2>&1)
+assert_match "accounts add s3 --access-key, secret key from stdin" created "$out"
+assert_file_lacks "the s3 secret key is not stored in clear" "s3-secret-$$" "$IT_DIR/state"
+assert_file_lacks "the s3 access key is not stored in clear" "AKIATEST$$" "$IT_DIR/state"
 list=$(ctl "$A" accounts list 2>&1)
 assert_match "list shows home" "^home +local +$dir" "$list"
 assert_match "list shows dav" '^dav +webdav +http://127.0.0.1:1/dav' "$list"
