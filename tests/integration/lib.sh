@@ -51,7 +51,6 @@ IT_DEST=org.mfpscan.Daemon1
 IT_TEMPLATE=${IT_TEMPLATE:-"doc-{counter}"}
 IT_PATH=/org/mfpscan/Daemon1
 IT_MGR=org.mfpscan.Daemon1.Manager
-IT_ERR=org.mfpscan.Daemon1.Error
 
 # --- assertions ---------------------------------------------------------
 
@@ -205,6 +204,7 @@ it_init() {
 	it_make_user "$IT_BOB" || it_die "useradd $IT_BOB"
 	IT_ALICE_UID=$(id -u "$IT_ALICE")
 	IT_BOB_UID=$(id -u "$IT_BOB")
+	export IT_ALICE_UID IT_BOB_UID
 	# The users run clients from a directory they can surely reach.
 	local ctlbin
 	ctlbin=${IT_CTL_BIN:-$(it_find_prog mfpscanctl)}
@@ -321,12 +321,11 @@ it_bus_has_daemon() {
 # it_start_daemon: start mfpscand (stderr log in $IT_DIR/daemon.log) and
 # wait until it owns its name; dies with the log when it does not.
 it_start_daemon() {
-	local i
 	it_need_daemon
 	"$IT_DAEMON" --config "$IT_CONF" --log-stderr \
 		>>"$IT_DIR/daemon.log" 2>&1 &
 	IT_DAEMON_PID=$!
-	for i in $(seq 1 600); do
+	for _ in $(seq 1 600); do
 		it_bus_has_daemon && return 0
 		kill -0 "$IT_DAEMON_PID" 2>/dev/null || break
 		sleep 0.05
@@ -477,8 +476,8 @@ it_bg() {
 # it_wait_for FILE REGEX [TRIES]: wait (bounded; not a timing assertion)
 # until FILE has a line matching REGEX. Returns 1 when it never does.
 it_wait_for() {
-	local i n=${3:-200}
-	for i in $(seq 1 "$n"); do
+	local n=${3:-200}
+	for _ in $(seq 1 "$n"); do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.05
 	done
@@ -494,12 +493,12 @@ it_job_state() {
 # it_wait_job USER JOBPATH: wait until the job reaches a final state and
 # print it (done, spooled, failed, cancelled), or "timeout".
 it_wait_job() {
-	local i s
+	local s
 	if [ -z "$2" ]; then
 		echo "no-job"
 		return 0
 	fi
-	for i in $(seq 1 "${IT_JOB_TRIES:-600}"); do
+	for _ in $(seq 1 "${IT_JOB_TRIES:-600}"); do
 		s=$(it_job_state "$1" "$2")
 		case $s in
 		done | spooled | failed | cancelled)

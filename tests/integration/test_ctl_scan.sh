@@ -132,7 +132,7 @@ if it_have_dav; then
 	mount -o remount,size=4096k "$DAV_ROOT/full"
 	out=$(ctl "$A" spool retry "$id" 2>&1)
 	assert_match "spool retry starts a retry" 'Retry of .* started' "$out"
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		ctl "$A" spool list 2>&1 | grep -q "^$id " || break
 		sleep 0.1
 	done

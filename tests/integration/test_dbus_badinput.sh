@@ -204,7 +204,7 @@ it_daemon_alive "alive at the end"
 check "alice discards her spooled entry" \
 	dsend "$A" --dest="$IT_DEST" "$SPOOL" $SP_IF.Discard boolean:true
 out=$(mgr "$A" Scan 'oa{sv}' "$ACC" 2 format s png resolution u 75 2>&1)
-assert_eq "a good scan still works" done "$(it_wait_job "$A" "$(it_busctl_path "$out")")"
+assert_eq "a good scan still works" "done" "$(it_wait_job "$A" "$(it_busctl_path "$out")")"
 assert_no_match "the log has no crash report" 'AddressSanitizer|Segmentation|assert' \
 	"$(cat "$IT_DIR/daemon.log")"
 it_finish

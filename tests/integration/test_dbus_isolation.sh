@@ -34,7 +34,7 @@ make_objects() {
 		it_die "$u cannot create a local account"
 	out=$(mgr "$u" Scan 'oa{sv}' "$ACC" 2 format s png resolution u 75)
 	job=$(it_busctl_path "$out")
-	assert_eq "$u's scan to the local account is done" done \
+	assert_eq "$u's scan to the local account is done" "done" \
 		"$(it_wait_job "$u" "$job")"
 	out=$(mgr "$u" CreateAccount 'ssa{sv}a{sv}' "down-$tag" webdav \
 		2 url s http://127.0.0.1:1/dav username s "$tag" \
@@ -154,7 +154,7 @@ fi
 # --- nothing of Alice's changed ------------------------------------------
 assert_match "alice's account still there, unchanged" "$IT_DIR/local/$A\"" \
 	"$(bctl "$A" get-property "$IT_DEST" "$ACC_A" $ACC_IF Folder 2>&1)"
-assert_eq "alice's job still done" done "$(it_job_state "$A" "$JOB_A")"
+assert_eq "alice's job still done" "done" "$(it_job_state "$A" "$JOB_A")"
 assert_match "alice's spool entry still there" "$SPOOL_A" "$(mgr "$A" ListSpool)"
 assert_no_match "no account of bob has alice's folder" "$IT_DIR/local/$A" \
 	"$(bctl "$B" call "$IT_DEST" "$IT_PATH" \

@@ -37,8 +37,8 @@ scan_case() {
 		color-mode s "$mode" resolution u 75 pages u "$pages" 2>&1)
 	job=$(it_busctl_path "$out")
 	st=$(it_wait_job "$A" "$job")
-	assert_eq "$tag: job done" done "$st"
-	[ "$st" = done ] || { printf '%s\n' "$out" | head -3; return; }
+	assert_eq "$tag: job done" "done" "$st"
+	[ "$st" = "done" ] || { printf '%s\n' "$out" | head -3; return; }
 	mapfile -t files < <(find "$dir" -type f | sort)
 	nf=${#files[@]}
 	case $fmt in

@@ -15,7 +15,7 @@ set -u
 it_init
 it_need_ctl
 it_start_bus
-IT_RETRY_COUNT=2
+export IT_RETRY_COUNT=2
 it_write_config
 it_start_daemon
 it_have_dav || it_die "Apache WebDAV server missing" "tests/servers/apache-dav.sh"
@@ -66,7 +66,7 @@ dir=$(it_local_dir "$A")
 ACC=$(it_create_local "$A" home "$dir") || it_die "account"
 out=$(mgr "$A" Scan 'oa{sv}' "$ACC" 2 format s png resolution u 75)
 JOB1=$(it_busctl_path "$out")
-assert_eq "alice's first job is done" done "$(it_wait_job "$A" "$JOB1")"
+assert_eq "alice's first job is done" "done" "$(it_wait_job "$A" "$JOB1")"
 
 # Alice: upload to a full server -> spooled, UploadFailed (storage-full).
 out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav \
@@ -103,7 +103,7 @@ out=$(mgr "$A" Scan 'oa{sv}' "$DOWN" 2 format s png resolution u 75 2>&1)
 JOB3=$(it_busctl_path "$out")
 it_wait_job "$A" "$JOB3" >/dev/null
 ENTRY2=$(mgr "$A" ListSpool | grep -o '"/org[^"]*"' | head -n 1 | tr -d '"')
-for i in 1 2 3 4; do
+for _ in 1 2 3 4; do
 	grep -q "NeedsAttention" "$IT_DIR/listen-$A.log" && break
 	dsend "$A" --dest="$IT_DEST" "$ENTRY2" $SP_IF.Retry >/dev/null 2>&1
 	it_wait_for "$IT_DIR/listen-$A.log" "NeedsAttention $ENTRY2" 60 || true
@@ -134,7 +134,7 @@ bdir=$(it_local_dir "$B")
 BACC=$(it_create_local "$B" home "$bdir") || it_die "bob's account"
 out=$(mgr "$B" Scan 'oa{sv}' "$BACC" 2 format s png resolution u 75)
 BJOB=$(it_busctl_path "$out")
-assert_eq "bob's job is done" done "$(it_wait_job "$B" "$BJOB")"
+assert_eq "bob's job is done" "done" "$(it_wait_job "$B" "$BJOB")"
 check "bob's watch shows his own job" \
 	it_wait_for "$IT_DIR/watch-$B.log" "^job ${BJOB##*/} done"
 check "bob's listener has his own job's change" \
