@@ -7,10 +7,10 @@
  * own objects), so what watch prints is exactly what this user is told.
  * Lines are flushed one by one so that a pipe or log sees them at once.
  *
- * mfpscand learns which uid a connection belongs to when that connection
- * first calls it, and sends a user's signals only to connections it knows:
- * so after adding the match, watch makes one call (ListJobs). "watching" is
- * printed to stderr after that call: from then on no event is missed.
+ * After adding the match, watch makes one call (ListJobs): it proves the
+ * daemon is there, and older daemons learnt a connection's uid only from
+ * its first call. "watching" is printed to stderr after that call: from
+ * then on no event is missed.
  */
 #include <errno.h>
 #include <stdio.h>
