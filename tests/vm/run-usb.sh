@@ -9,7 +9,7 @@
 # "not ok N ..." lines and "N passed, N failed", kept in
 # build/usb/last-run.txt. Exit status: the guest's (non-zero if a test
 # failed) or vm-run's (125 dirty dmesg, 124 timeout). Arguments name test
-# groups (kernel libusb diff; default all).
+# groups (kernel plug libusb diff; default all).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
