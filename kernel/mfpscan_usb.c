@@ -96,6 +96,7 @@ struct mfpscan_usb {
 	u8 int_in;
 	u8 ifnum;
 	u32 capabilities;		/* MU_CAP_* from GET_INFO */
+	u32 max_record;			/* larger records are framing errors */
 
 	/* serialises control requests with disconnect */
 	struct mutex io_mutex;
@@ -312,6 +313,9 @@ static const char *mfpscan_usb_framing(struct mfpscan_usb *mu)
 	if (h->payload_bytes != (u64)h->lines * h->bytes_per_line ||
 	    h->record_bytes != MU_HDR_BYTES + (u64)h->payload_bytes)
 		return "inconsistent record sizes";
+	/* Even a dropped record may not swallow the stream. */
+	if (h->record_bytes > mu->max_record)
+		return "record larger than the ring allows";
 	return NULL;
 }
 
@@ -692,6 +696,7 @@ static int mfpscan_usb_get_info(struct mfpscan_usb *mu,
 	if (!is_power_of_2(caps->ring_bytes) || caps->ring_bytes < SZ_64K ||
 	    caps->ring_bytes > SZ_64M)
 		caps->ring_bytes = MU_DEFAULT_RING;
+	mu->max_record = caps->ring_bytes / 2;
 	memset(caps->reserved, 0, sizeof(caps->reserved));
 	return 0;
 }
