@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Upload to a local directory with mfpscan-upload: success byte-exact, no
-# temporary file left, idempotent retry, a different file never replaced,
+# temporary file left, idempotent retry, a different file (even of the same
+# size) never replaced nor taken for ours,
 # a full filesystem (a real 512 KiB tmpfs) reported as storage-full with
 # nothing left behind, bad folders refused.
 set -uo pipefail
@@ -45,6 +46,15 @@ expect_class "a different file with the same name is refused" server \
 	"${L[@]}" -f "$dest" put "$other" scan-1.pdf
 expect_text "the refusal says why" "different file" "$errout"
 expect_same_file "the stored document was not replaced" "$doc" "$dest/scan-1.pdf"
+
+# Same name and size, other bytes (a wrapped counter, a template without
+# {counter}): somebody else's document, never "already there".
+twin=$scratch/twin.pdf
+make_file "$twin" 300
+expect_class "a different file of the same size is refused" server \
+	"${L[@]}" -f "$dest" put "$twin" scan-1.pdf
+expect_text "the refusal says so" "same size, other content" "$errout"
+expect_same_file "the stored document is still the first one" "$doc" "$dest/scan-1.pdf"
 
 full=$scratch/full
 srv_tmpfs "$full" 512 root

@@ -7,7 +7,8 @@
  * file, unlinks the temporary name and fsyncs the folder: after a crash the
  * folder holds either the complete document under NAME or nothing under
  * NAME (a stale ".NAME.XXXXXX" at worst, removed by the next attempt for
- * NAME). check makes the folder (mkdir -p,
+ * NAME). A file of that name, size and bytes is ours already there; the
+ * same size with other bytes is somebody else's. check makes the folder (mkdir -p,
  * 0750) and reports statvfs free space. ENOSPC/EDQUOT are storage-full.
  * Cleanup style: goto out, each descriptor closed once.
  */
@@ -97,6 +98,68 @@ static int local_same(int dfd, const char *dir, const char *name,
 			       name, dir, (long long)st.st_size, size);
 	*same = true;
 	return 0;
+}
+
+/* Read exactly @len bytes at @off; 0, or -errno / -ENODATA when short. */
+static int pread_full(int fd, char *buf, size_t len, uint64_t off)
+{
+	while (len > 0) {
+		ssize_t n = pread(fd, buf, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ENODATA;
+		buf += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A file of our name and size is there: are its bytes ours? Only then is
+ * it "already there" (a retry after a crash); a different document of the
+ * same size (the counter wrapped, a template without {counter}) must not
+ * count as uploaded, or the new scan would be dropped.
+ */
+static int local_same_bytes(int dfd, const char *dir, const char *name,
+			    const struct upload_req *req, bool *same,
+			    struct err *e)
+{
+	char *a = malloc(2 * (size_t)COPY_CHUNK), *b = a + COPY_CHUNK;
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	uint64_t off = 0;
+	int r = 0;
+
+	if (!a || fd < 0) {
+		r = !a ? err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "local: out of memory") :
+			 local_errno(errno, "cannot read a file in", dir, e);
+		goto out;
+	}
+	*same = true;
+	while (*same && off < req->size) {
+		size_t want = req->size - off < COPY_CHUNK ? (size_t)(req->size - off) : COPY_CHUNK;
+
+		r = pread_full(req->fd, a, want, off);
+		if (r) {
+			r = err_set(e, ERR_LOCAL, EIO, -r, "local: reading the document: %s",
+				    r == -ENODATA ? "shorter than its size" : strerror(-r));
+			goto out;
+		}
+		if (pread_full(fd, b, want, off) || memcmp(a, b, want) != 0)
+			*same = false;
+		off += want;
+	}
+	if (!*same)
+		r = err_set(e, ERR_SERVER, EEXIST, EEXIST,
+			    "local: a different file named %s exists in %s (same size, other content); it was not replaced",
+			    name, dir);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(a);
+	return r;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -233,12 +296,16 @@ static int local_put(const struct dest *d, const struct upload_req *req,
 	if (dfd < 0)
 		return local_errno(errno, "cannot open the folder", d->folder, e);
 	r = local_same(dfd, d->folder, req->name, req->size, &same, e);
+	if (!r && same)
+		r = local_same_bytes(dfd, d->folder, req->name, req, &same, e);
 	if (r || same)
 		goto out;
 	local_purge(dfd, req->name);
 	r = local_store(d, dfd, d->folder, req, e);
 	if (r == 1)	/* the name was taken meanwhile: by the same document? */
 		r = local_same(dfd, d->folder, req->name, req->size, &same, e);
+	if (!r && same)
+		r = local_same_bytes(dfd, d->folder, req->name, req, &same, e);
 out:
 	close(dfd);
 	if (r == 0) {
