@@ -131,6 +131,12 @@ curl -s -u "$WDN_USER:$WDN_PASSWORD" -T "$scratch/short.pdf" "$WDN_URL/short.pdf
 expect_class "a shorter file that is not ours is refused" server "${P[@]}" put "$doc" short.pdf
 expect_text "as a different file" "different file" "$errout"
 expect_same_file "and kept" "$scratch/short.pdf" "$WDN_ROOT/short.pdf"
+head -c "$size" /dev/urandom >"$scratch/twin.pdf"
+curl -s -u "$WDN_USER:$WDN_PASSWORD" -T "$scratch/twin.pdf" "$WDN_URL/twin.pdf" >/dev/null
+expect_class "a file of our size with other bytes is refused, not already-there" \
+	server "${P[@]}" put "$doc" twin.pdf
+expect_text "as a different file of the same size" "same size, other content" "$errout"
+expect_same_file "and kept" "$scratch/twin.pdf" "$WDN_ROOT/twin.pdf"
 
 # --- a broken server: bad replies are clear errors
 start_server bad-http.sh bad

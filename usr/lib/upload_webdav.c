@@ -3,12 +3,13 @@
  * upload_webdav: WebDAV destinations (Nextcloud, ownCloud, Apache mod_dav,
  * any RFC 4918 server). check = PROPFIND Depth 0 of the folder (asking for
  * the RFC 4331 quota properties), MKCOL of each missing level; put = HEAD
- * of the name (same size -> already there; shorter and equal to our first
- * bytes -> our own cut-short PUT, replaced; anything else -> refused), then
- * PUT with "If-None-Match: *" so that where the server honours it (Apache,
- * Sabre/Nextcloud) even a racing retry never replaces a document (412 ->
- * compare sizes again); exists = HEAD. Basic authentication only, so a password is sent
- * once per request and never to another host (redirects are refused).
+ * of the name (same size and, by a GET, the same bytes -> already there;
+ * shorter and equal to our first bytes -> our own cut-short PUT, replaced;
+ * anything else -> refused), then PUT with "If-None-Match: *" so that
+ * where the server honours it (Apache, Sabre/Nextcloud) even a racing
+ * retry never replaces a document (412 -> compare sizes again); exists =
+ * HEAD (size only). Basic authentication only, so a password is sent once
+ * per request and never to another host (redirects are refused).
  * Cleanup style: goto out with the transfer freed once.
  */
 #include <errno.h>
@@ -146,9 +147,10 @@ static int webdav_conflict(const char *url, int64_t len, uint64_t size,
 }
 
 /*
- * Is the shorter file at @url the beginning of our document (a PUT cut
- * short by a crash or a refusal on a server that keeps partial files)?
- * Downloads it, comparing as it comes; memory stays bounded.
+ * Is the file of @len bytes at @url the beginning of our document (a PUT
+ * cut short by a crash or a refusal on a server that keeps partial files),
+ * or with @len == @size the whole of it? Downloads it, comparing as it
+ * comes; memory stays bounded.
  */
 static int webdav_is_prefix(struct upload_xfer *x, const char *url, int fd,
 			    uint64_t size, int64_t len, bool *prefix,
@@ -159,11 +161,11 @@ static int webdav_is_prefix(struct upload_xfer *x, const char *url, int fd,
 	if (r)
 		return r;
 	upload_xfer_compare(x, fd, size);
-	r = upload_xfer_run(x, "GET of the partial file", e);
+	r = upload_xfer_run(x, "GET of the file with our name", e);
 	if (r)
 		return r;
 	if (x->status < 200 || x->status > 299)
-		return upload_xfer_http_error(x, "GET of the partial file", e);
+		return upload_xfer_http_error(x, "GET of the file with our name", e);
 	*prefix = !x->cmp_mismatch && x->cmp_off == (uint64_t)len;
 	return 0;
 }
@@ -183,9 +185,27 @@ static int webdav_same(struct upload_xfer *x, const char *url, uint64_t size,
 	if (r)
 		return r;
 	*stale = false;
-	*same = found && (len < 0 || (uint64_t)len == size);
-	if (!found || *same)
+	*same = false;
+	if (!found)
 		return 0;
+	if (len < 0 || (uint64_t)len == size) {
+		/*
+		 * Of our size: ours only if its bytes are (a put after a
+		 * crash); a same-sized document of somebody else's (a
+		 * wrapped counter) must not swallow the new scan.
+		 */
+		if (fd >= 0 && len >= 0) {
+			r = webdav_is_prefix(x, url, fd, size, len, &prefix, e);
+			if (r)
+				return r;
+			if (!prefix)
+				return err_set(e, ERR_SERVER, EEXIST, EEXIST,
+					       "webdav: a different file with this name exists at %s (same size, other content); it was not replaced",
+					       url);
+		}
+		*same = true;
+		return 0;
+	}
 	if ((uint64_t)len > size)
 		return webdav_conflict(url, len, size, e);
 	if (fd < 0)	/* upload_exists(): not (completely) there */
