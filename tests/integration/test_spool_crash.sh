@@ -7,7 +7,12 @@
 # alice and bob alternately on two engines, each scan with its own width so
 # that every document's bytes are unique) go to an Apache mod_dav server
 # that flaps: its tmpfs is filled and freed every few cycles (507s) and
-# Apache itself is stopped and started (connection refused). Meanwhile
+# Apache itself is stopped and started (connection refused). The daemon
+# reaches Apache through a small TCP relay that holds the server's answers
+# back for DELAY_MS (50): a PUT is then complete on the server well
+# before the daemon hears of it, so that kills land often in the window
+# "server accepted, entry not yet removed" that the idempotent retry
+# (deterministic name, already-there check) must close. Meanwhile
 # mfpscand is killed with SIGKILL at random moments (a few cycles apart,
 # after a random delay, so that kills land while scanning, committing,
 # uploading, retrying in the background or in the pre-scan retries of
@@ -73,6 +78,46 @@ it_start_dav 2048
 FULL=$DAV_ROOT/full
 DAV_PORT=${DAV_URL#http://127.0.0.1:}
 DAV_PORT=${DAV_PORT%%/*}
+# relay.py PORT: 127.0.0.1:<free> -> Apache; server-to-client bytes delayed.
+cat >"$IT_DIR/bin/relay.py" <<'RELAY'
+import asyncio, socket, sys
+upstream, delay = int(sys.argv[1]), int(sys.argv[2]) / 1000.0
+async def pipe(r, w, lag):
+    try:
+        while True:
+            b = await r.read(65536)
+            if not b:
+                break
+            if lag:
+                await asyncio.sleep(lag)
+            w.write(b)
+            await w.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        try:
+            w.close()
+        except Exception:
+            pass
+async def client(cr, cw):
+    try:
+        sr, sw = await asyncio.open_connection("127.0.0.1", upstream)
+    except OSError:
+        cw.close()
+        return
+    await asyncio.gather(pipe(cr, sw, 0), pipe(sr, cw, delay))
+async def main():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    server = await asyncio.start_server(client, sock=s)
+    print(s.getsockname()[1], flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+RELAY
+it_bg python3 "$IT_DIR/bin/relay.py" "$DAV_PORT" "${DELAY_MS:-50}" >"$IT_DIR/relay.port"
+it_wait_for "$IT_DIR/relay.port" '^[0-9]+$' || it_die "relay did not start"
+RELAY_URL=http://127.0.0.1:$(cat "$IT_DIR/relay.port")/dav
+
 IT_PENDING_POLICY=allow IT_RETRY_INITIAL=1
 it_write_config "[device.second]\npath = pattern:\ndriver = kernel"
 sed -i "s/^slow_factor = .*/slow_factor = 1/" "$IT_CONF"
@@ -153,7 +198,7 @@ dav_start() {
 up
 for u in "$A" "$B"; do
 	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$u" accounts add dav --type webdav \
-		--url "$DAV_URL" --username "$DAV_USER" --folder full \
+		--url "$RELAY_URL" --username "$DAV_USER" --folder full \
 		--name-template '{name}' --password-stdin 2>&1)
 	assert_match "$u adds the flapping WebDAV account" created "$out"
 done
