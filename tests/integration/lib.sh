@@ -51,6 +51,8 @@ IT_DEST=org.mfpscan.Daemon1
 IT_TEMPLATE=${IT_TEMPLATE:-"doc-{counter}"}
 IT_PATH=/org/mfpscan/Daemon1
 IT_MGR=org.mfpscan.Daemon1.Manager
+IT_ERR=org.mfpscan.Daemon1.Error	# prefix of the daemon's error names
+export IT_ERR
 
 # --- assertions ---------------------------------------------------------
 
