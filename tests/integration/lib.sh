@@ -236,6 +236,7 @@ it_need_verify() {
 }
 
 # it_start_bus: a private dbus-daemon with a system-bus-like policy.
+# IT_BUS_EXTRA: more configuration XML (e.g. a <servicedir>).
 it_start_bus() {
 	local conf=$IT_DIR/bus.conf
 	cat >"$conf" <<EOF
@@ -275,6 +276,7 @@ it_start_bus() {
   </policy>
   <include>$IT_TOP/dbus/org.mfpscan.Daemon1.conf</include>
   <limit name="max_message_size">33554432</limit>
+  ${IT_BUS_EXTRA:-}
 </busconfig>
 EOF
 	IT_BUS_ADDR=$(dbus-daemon --config-file="$conf" --fork --print-address=1) ||

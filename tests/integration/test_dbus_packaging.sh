@@ -46,10 +46,8 @@ it_write_config
 mkdir -p "$IT_DIR/services"
 sed "s|^Exec=.*|Exec=$IT_DAEMON --config $IT_CONF --log-stderr|" "$SVC" \
 	>"$IT_DIR/services/org.mfpscan.Daemon1.service"
+IT_BUS_EXTRA="<servicedir>$IT_DIR/services</servicedir>"
 it_start_bus
-sed -i "s|</busconfig>|  <servicedir>$IT_DIR/services</servicedir>\n</busconfig>|" \
-	"$IT_DIR/bus.conf"
-kill -HUP "$IT_BUS_PID"	# the bus rereads its configuration
 check_fails "the daemon is not running before the first call" it_bus_has_daemon
 out=$(mgr "$IT_ALICE" GetCapabilities 2>&1)
 assert_match "a user's first call activates the daemon" '^a\{sv\} ' "$out"
