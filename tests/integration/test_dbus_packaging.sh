@@ -46,7 +46,7 @@ it_write_config
 mkdir -p "$IT_DIR/services"
 sed "s|^Exec=.*|Exec=$IT_DAEMON --config $IT_CONF --log-stderr|" "$SVC" \
 	>"$IT_DIR/services/org.mfpscan.Daemon1.service"
-IT_BUS_EXTRA="<servicedir>$IT_DIR/services</servicedir>"
+export IT_BUS_EXTRA="<servicedir>$IT_DIR/services</servicedir>"
 it_start_bus
 check_fails "the daemon is not running before the first call" it_bus_has_daemon
 out=$(mgr "$IT_ALICE" GetCapabilities 2>&1)
