@@ -65,7 +65,7 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-virtfs "local,path=$vmdir/share,mount_tag=share,security_model=none,multidevs=remap" \
 	"${drive[@]}" \
 	-nic none -display none -no-reboot -serial stdio -monitor none \
-	</dev/null | tr -d '\r'
+	</dev/null | sed -u 's/\r$//'
 qemu_rc=${PIPESTATUS[0]}
 set -e
 
