@@ -3,7 +3,8 @@
  * Unit tests of config: the sample file parses to the defaults, good files
  * set every key, and bad files (unknown keys and sections, values out of
  * range, relative paths, duplicates, syntax errors) are refused with a
- * message naming the line and the key.
+ * message naming the line and the key; the admin guide documents every
+ * key of the sample.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -176,11 +177,63 @@ static void test_missing_file(void **state)
 	assert_non_null(strstr(e.msg, "/nonexistent/mfpscand.conf"));
 }
 
+/* Read all of @path (small text files) into a new string, or NULL. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, got;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 256 * 1024);
+	if (buf) {
+		while ((got = fread(buf + len, 1, 256 * 1024 - 1 - len, f)) > 0)
+			len += got;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Every "key = value" of the sample is a ``key`` in the admin guide. */
+static void test_admin_guide_documents_every_key(void **state)
+{
+	const char *top = getenv("MFPSCAN_TOP");
+	char sample[4096], guide[4096], key[80], quoted[96];
+	char *text, *line, *save = NULL;
+	char *doc;
+	int keys = 0;
+
+	snprintf(sample, sizeof(sample), "%s/usr/mfpscand/mfpscand.conf.example",
+		 top ? top : "..");
+	snprintf(guide, sizeof(guide), "%s/Documentation/admin-guide.rst",
+		 top ? top : "..");
+	text = slurp(sample);
+	doc = slurp(guide);
+	if (!text)
+		skip();
+	assert_non_null(doc);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || line[0] == '[' ||
+		    sscanf(line, " %79[a-z_] =", key) != 1)
+			continue;
+		snprintf(quoted, sizeof(quoted), "``%s``", key);
+		if (!strstr(doc, quoted))
+			fail_msg("Documentation/admin-guide.rst does not document %s", key);
+		keys++;
+	}
+	assert_true(keys >= 20);
+	free(text);
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_sample_file),
+		cmocka_unit_test(test_admin_guide_documents_every_key),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_bad_values),
