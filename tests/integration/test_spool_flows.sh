@@ -19,6 +19,11 @@
 #  (e) retries run out (count = 2): needs-attention, NeedsAttention, the
 #      entry is kept, export and Open() give the spooled bytes,
 #      Discard(false) is refused, Discard(true) removes it.
+#  (g) idempotency must not swallow another document: a new scan whose
+#      file name is taken on the server by a different document of the same
+#      size (two mono PDFs of neighbouring widths) must not be reported
+#      done with the other document's URL; on WebDAV, S3 (s3rver) and SFTP
+#      (OpenSSH). The earlier document must not be overwritten either.
 #  (f) the npm webdav-server with an RFC 4331 quota: an entry that cannot
 #      fit is not PUT (the server's storage is unchanged: that server
 #      leaves an empty file behind a PUT over quota), and a new scan that
@@ -41,11 +46,17 @@ SCAN=(--format png --resolution 75 --mode mono)
 WATCH_PIDS=()
 EPOCH=0
 WDN_DIR=
+S3_DIR=
+SFTP_DIR=
 
 cleanup_flows() {
 	local p
 	for p in "${WATCH_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	[ -z "$WDN_DIR" ] || bash "$IT_TOP/tests/servers/webdav-node.sh" stop "$WDN_DIR" \
+		>/dev/null 2>&1 || true
+	[ -z "$S3_DIR" ] || bash "$IT_TOP/tests/servers/s3rver.sh" stop "$S3_DIR" \
+		>/dev/null 2>&1 || true
+	[ -z "$SFTP_DIR" ] || bash "$IT_TOP/tests/servers/sshd.sh" stop "$SFTP_DIR" \
 		>/dev/null 2>&1 || true
 	it_cleanup
 }
@@ -107,6 +118,17 @@ unfill() { rm -f "$1/filler"; }
 wait_gone() {
 	local i
 	for i in $(seq 1 300); do
+		entries "$1" | grep -qx "$2" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+# discard USER ID: Discard(true), again while an attempt of it runs
+# (refused then); bounded.
+discard() {
+	local i
+	for i in $(seq 1 100); do
+		ctl "$1" spool discard "$2" --yes >/dev/null 2>&1
 		entries "$1" | grep -qx "$2" || return 0
 		sleep 0.1
 	done
@@ -288,7 +310,7 @@ check_exit "(d) bob cannot retry alice's entry" 1 ctl "$B" spool retry "$E3"
 check_exit "(d) bob cannot discard alice's entry" 1 ctl "$B" spool discard "$E3" --yes
 check "(d) ... which is still there" test -e "$T3"
 no_alice_in_bobs_watch "(d)"
-for e in $(entries "$B"); do ctl "$B" spool discard "$e" --yes >/dev/null 2>&1; done
+for e in $(entries "$B"); do discard "$B" "$e"; done
 for e in "$E3" "$E4"; do
 	check "(d) alice discards ${e:0:12}... (--yes)" ctl "$A" spool discard "$e" --yes
 done
@@ -356,6 +378,86 @@ check "(e) ... ticket and document deleted" \
 no_alice_in_bobs_watch "(e)"
 unfill "$FULL"
 
+# --- (g) a new scan whose name is taken by another document of equal size --
+# The "already there" test that makes a retry after a crash idempotent must
+# not swallow a different document: a scan reported done must have its
+# own bytes at the URL it prints, and the earlier document must survive.
+# Two mono PDFs of neighbouring widths often have the same size: find a
+# pair with the reference scans into the local folder.
+PDF=(--format pdf --resolution 75 --mode mono)
+pair=
+declare -A gsize=()
+for w in $(seq 25 60); do
+	ctl "$A" scan --to home "${PDF[@]}" --width-mm "$w" --name "g$w" >/dev/null 2>&1
+	sz=$(stat -c %s "$ADIR/g$w.pdf" 2>/dev/null) || continue
+	if [ -n "${gsize[$sz]:-}" ] &&
+		[ "$(sha "$ADIR/g${gsize[$sz]}.pdf")" != "$(sha "$ADIR/g$w.pdf")" ]; then
+		pair="${gsize[$sz]} $w"
+		break
+	fi
+	gsize[$sz]=$w
+done
+# g_case LABEL ACCOUNT DIR URLPREFIX: on account ACCOUNT (server files in
+# DIR, objects named NAME or NAME._S3rver_object), "same.pdf" of width w1
+# then another document of width w2 under the same name.
+g_file() {
+	if [ -f "$1/$2._S3rver_object" ]; then printf '%s\n' "$1/$2._S3rver_object"; else
+		printf '%s\n' "$1/$2"; fi
+}
+g_case() {
+	local label=$1 acc=$2 dir=$3 prefix=$4 out rc url f e
+	out=$(ctl "$A" scan --to "$acc" "${PDF[@]}" --width-mm "$w1" --name same 2>&1) && rc=0 || rc=$?
+	assert_eq "(g) $label: the first 'same.pdf' is uploaded" 0 "$rc"
+	[ "$rc" -eq 0 ] || printf "     %s\n" "$out"
+	assert_eq "(g) $label: ... byte-exact" "$R1" "$(sha "$(g_file "$dir" same.pdf)" 2>/dev/null)"
+	out=$(ctl "$A" scan --to "$acc" "${PDF[@]}" --width-mm "$w2" --name same 2>&1) && rc=0 || rc=$?
+	url=$(printf '%s\n' "$out" | sed -n 's|.*the document is at: ||p')
+	f=$(g_file "$dir" "${url#"$prefix"/}")
+	if [ "$rc" -eq 0 ]; then
+		assert_eq "(g) $label: a second, different document of the same size and name, reported done ($url), is what the URL holds" \
+			"$R2" "$(sha "$f" 2>/dev/null)"
+	elif [ "$rc" -eq 2 ]; then
+		e=$(entries "$A" | head -n 1)
+		assert_eq "(g) $label: a second document of the same name, kept in the spool, is intact" \
+			"$R2" "$(tk "$(ticket "$IT_ALICE_UID" "$e")" document.sha256)"
+		discard "$A" "$e" || fail "(g) $label: discard the kept entry" "$e"
+	else
+		pass "(g) $label: a second document of the same name is refused, not dropped: $(printf '%s' "$out" | tail -n 1)"
+	fi
+	assert_eq "(g) $label: the first document is not overwritten" "$R1" \
+		"$(sha "$(g_file "$dir" same.pdf)" 2>/dev/null)"
+}
+if [ -n "$pair" ]; then
+	read -r w1 w2 <<<"$pair"
+	R1=$(sha "$ADIR/g$w1.pdf")
+	R2=$(sha "$ADIR/g$w2.pdf")
+	g_case webdav full "$FULL" "$DAV_URL/full"
+	S3_DIR=$IT_DIR/s3
+	if out=$(bash "$IT_TOP/tests/servers/s3rver.sh" start "$S3_DIR" 2>&1); then
+		eval "$out"
+		out=$(printf '%s\n' "$S3_SECRET_KEY" | ctl "$A" accounts add s3 --type s3 \
+			--url "$S3_URL" --access-key "$S3_ACCESS_KEY" --name-template '{name}' \
+			--password-stdin 2>&1)
+		assert_match "(g) alice adds an S3 account (s3rver)" created "$out"
+		g_case s3 s3 "$S3_ROOT/scans" "$S3_URL"
+	else
+		fail "(g) setup: s3rver.sh did not start" "$out"
+	fi
+	SFTP_DIR=$IT_DIR/sftp
+	if out=$(bash "$IT_TOP/tests/servers/sshd.sh" start "$SFTP_DIR" 2>&1); then
+		eval "$out"
+		out=$(printf '%s\n' "$SFTP_PASSWORD" | ctl "$A" accounts add sf --type sftp \
+			--url "$SFTP_URL" --username "$SFTP_USER" --host-key "SHA256:$SFTP_HOSTKEY" \
+			--name-template '{name}' --password-stdin 2>&1)
+		assert_match "(g) alice adds an SFTP account (OpenSSH)" created "$out"
+		g_case sftp sf "$SFTP_ROOT" "${SFTP_URL}"
+	else
+		fail "(g) setup: sshd.sh did not start" "$out"
+	fi
+else
+	pass "(g) no two mono PDFs of equal size and different bytes among widths 25-60: case not reachable"
+fi
+
 # --- (f) RFC 4331 free space: no blind PUT, refused up front --------------
 WDN_DIR=$IT_DIR/wdn
 mkdir -p "$WDN_DIR"
@@ -395,7 +497,7 @@ assert_eq "(f) ... without a PUT: the server's storage is unchanged" "$before" \
 	"$(cd "$WDN_ROOT" && find . -printf '%p %s\n' | sort)"
 assert_eq "(f) the entry is kept" "$E6" "$(entries "$A")"
 assert_eq "(f) its ErrorClass is storage-full" storage-full "$(prop "$A" "$E6" ErrorClass)"
-check "(f) alice discards it" ctl "$A" spool discard "$E6" --yes
+check "(f) alice discards it" discard "$A" "$E6"
 njobs=$(ctl "$A" jobs 2>/dev/null | wc -l)
 out=$(ctl "$A" scan --to quota "${SCAN[@]}" --width-mm 150 --name f2 2>&1) && rc=0 || rc=$?
 assert_eq "(f) a new scan that cannot fit is refused (exit 1)" 1 "$rc"
