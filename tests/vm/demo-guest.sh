@@ -27,6 +27,8 @@ wait_until() {
 	return 1
 }
 mails_to() { grep -l "^To: .*$1" "$SMTP_MAILDIR"/new/* 2>/dev/null | wc -l; }
+# Builtins only: no process per poll.
+watch_saw() { [[ $(<"$IT_DIR/alice-watch.txt") == *"$1"* ]]; }
 alice_has_mails() { [ "$(mails_to alice@office.example)" -ge "$1" ]; }
 step() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 tell() { printf '    %s\n' "$*"; }
@@ -127,9 +129,11 @@ else
 	ctl "$A" scan --no-wait --to cloud --source adf --pages 3 --format pdf \
 		--mode gray --resolution 150 >/dev/null 2>&1
 fi
-if wait_until 120 grep -Eq 'UploadFailed' "$IT_DIR/alice-watch.txt"; then
-	tell "alice's session sees:"
-	sed 's/^/      /' "$IT_DIR/alice-watch.txt"
+if wait_until 120 watch_saw upload-failed; then
+	tell "alice's session (mfpscanctl watch) sees:"
+	grep -E 'upload-failed|spooled' "$IT_DIR/alice-watch.txt" | cut -c1-150 | sed 's/^/      /'
+else
+	fail "alice's session is told of the failed upload" "$(cat "$IT_DIR/alice-watch.txt")"
 fi
 list=$(ctl "$A" spool list 2>&1)
 printf '%s\n' "$list" | sed 's/^/    /'
@@ -144,8 +148,11 @@ step "5. alice frees space on her storage (deletes an old archive)"
 curl -sS -f -o /dev/null -u "$DAV_USER:$DAV_PASSWORD" -X DELETE \
 	"$DAV_URL/full/alice/old-archive.zip" && tell "DELETE old-archive.zip: done"
 tell "nobody does anything else; the daemon retries in the background..."
-if wait_until 180 grep -Eq 'UploadRecovered' "$IT_DIR/alice-watch.txt"; then
-	grep -E 'UploadRecovered|recovered' "$IT_DIR/alice-watch.txt" | sed 's/^/      /'
+if wait_until 180 watch_saw upload-recovered; then
+	tell "alice's session sees:"
+	grep -E 'upload-recovered' "$IT_DIR/alice-watch.txt" | sed 's/^/      /'
+else
+	fail "alice's session is told of the recovered upload" "$(cat "$IT_DIR/alice-watch.txt")"
 fi
 n=$(ctl "$A" spool list 2>&1 | tail -n +2 | grep -c . || true)
 assert_eq "alice's spool is empty again" 0 "$n"
