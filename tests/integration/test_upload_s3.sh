@@ -43,6 +43,13 @@ expect_class "a different object under the same name is refused" server \
 	"${S[@]}" -u "$S3_URL" -f scans/2026 put "$other" "scan 1.pdf"
 s3_get "$S3_URL/scans/2026/scan%201.pdf" "$scratch/got2.pdf"
 expect_same_file "the stored object was not replaced" "$doc" "$scratch/got2.pdf"
+twin=$scratch/twin.pdf
+make_file "$twin" 700
+expect_class "an object of our size with other bytes is refused, not already-there" \
+	server "${S[@]}" -u "$S3_URL" -f scans/2026 put "$twin" "scan 1.pdf"
+expect_text "as a different object of the same size" "same size, other content" "$errout"
+s3_get "$S3_URL/scans/2026/scan%201.pdf" "$scratch/got3.pdf"
+expect_same_file "and the stored object is still the first" "$doc" "$scratch/got3.pdf"
 
 run_upload "${S[@]}" -u "$S3_URL" -P put "$doc" progress.pdf
 expect_text "progress reaches the document's size" "progress $size/$size" "$errout"

@@ -12,7 +12,7 @@
  *
  * Idempotence: upload_put() of the same remote name twice never leaves two
  * copies and never overwrites another document: if a file of that name and
- * size (WebDAV and local: and bytes) is already there it returns
+ * size (WebDAV, S3 and local: and bytes) is already there it returns
  * UPLOAD_ALREADY_THERE; a file of that
  * name with another size is an ERR_SERVER/-EEXIST failure, except a WebDAV
  * file that is exactly the beginning of ours (a cut-short PUT), which is

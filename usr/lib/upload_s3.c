@@ -5,8 +5,9 @@
  * (CURLOPT_AWS_SIGV4 "aws:amz:REGION:s3"); the payload hash header
  * x-amz-content-sha256 that curl 7.88 omits is computed here with OpenSSL
  * EVP over the document, so the store also verifies the bytes it got.
- * Idempotence: HEAD of the key first (same size -> already there, other
- * size -> refused, never overwritten) and "If-None-Match: *" on the PUT
+ * Idempotence: HEAD of the key first (same size and, by a GET, the same
+ * bytes -> already there; anything else -> refused, never overwritten;
+ * exists is HEAD only) and "If-None-Match: *" on the PUT
  * for stores that support conditional writes. S3 error codes in the reply
  * (QuotaExceeded, AccessDenied, NoSuchBucket, ...) decide the class.
  * Cleanup style: goto out with the transfer freed once.
@@ -100,6 +101,33 @@ static int s3_same(struct upload_xfer *x, const char *url, uint64_t size,
 			       "s3: a different object with this name exists at %s (%" PRId64 " bytes, ours has %" PRIu64 "); it was not replaced",
 			       url, len, size);
 	*same = true;
+	return 0;
+}
+
+/*
+ * An object of our size is there: are its bytes ours (a put after a
+ * crash)? A GET compared as it arrives (memory stays bounded); another
+ * document of the same size (a name used twice) must not count as ours.
+ */
+static int s3_same_bytes(struct upload_xfer *x, const char *url,
+			 const struct upload_req *req, bool *same,
+			 struct err *e)
+{
+	int r = s3_begin(x, "GET", url, e);
+
+	if (r)
+		return r;
+	upload_xfer_compare(x, req->fd, req->size);
+	r = upload_xfer_run(x, "GET of the object with our name", e);
+	if (r)
+		return r;
+	if (x->status != 200)
+		return s3_error(x, "GET of the object with our name", e);
+	*same = !x->cmp_mismatch && x->cmp_off == req->size;
+	if (!*same)
+		return err_set(e, ERR_SERVER, EEXIST, EEXIST,
+			       "s3: a different object with this name exists at %s (same size, other content); it was not replaced",
+			       url);
 	return 0;
 }
 
@@ -213,6 +241,8 @@ static int s3_put(const struct dest *d, const struct upload_req *req,
 	r = s3_url(d, req->name, url, sizeof(url), e);
 	if (!r)
 		r = s3_same(x, url, req->size, &same, e);
+	if (!r && same)
+		r = s3_same_bytes(x, url, req, &same, e);
 	if (r || same)
 		goto done;
 	r = s3_put_object(x, url, req, e);
