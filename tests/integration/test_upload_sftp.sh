@@ -42,6 +42,12 @@ make_file "$other" 5
 expect_class "a different file under the same name is refused" server \
 	"${F[@]}" -u "$SFTP_URL" -f scans/new put "$other" "scan 1.pdf"
 expect_same_file "the stored file was not replaced" "$doc" "$SFTP_ROOT/scans/new/scan 1.pdf"
+twin=$scratch/twin.pdf
+head -c "$size" /dev/urandom >"$twin"
+expect_class "a file of our size with other bytes is refused, not already-there" \
+	server "${F[@]}" -u "$SFTP_URL" -f scans/new put "$twin" "scan 1.pdf"
+expect_text "as a different file of the same size" "same size, other content" "$errout"
+expect_same_file "and the stored file is still the first" "$doc" "$SFTP_ROOT/scans/new/scan 1.pdf"
 
 run_upload "${F[@]}" -u "$SFTP_URL" -P put "$doc" progress.pdf
 expect_text "progress reaches the document's size" "progress $size/$size" "$errout"

@@ -11,10 +11,10 @@
  * server's own words. Secrets never appear in a message or a log line.
  *
  * Idempotence: upload_put() of the same remote name twice never leaves two
- * copies and never overwrites another document: if a file of that name and
- * size (WebDAV, S3 and local: and bytes) is already there it returns
- * UPLOAD_ALREADY_THERE; a file of that
- * name with another size is an ERR_SERVER/-EEXIST failure, except a WebDAV
+ * copies and never overwrites another document: if a file of that name,
+ * size and bytes (compared as they are read back) is already there it
+ * returns UPLOAD_ALREADY_THERE; a file of that name with other bytes or
+ * another size is an ERR_SERVER/-EEXIST failure, except a WebDAV
  * file that is exactly the beginning of ours (a cut-short PUT), which is
  * replaced. Documentation/destinations.rst gives the guarantee per type.
  *

@@ -82,7 +82,12 @@ static size_t xfer_write(char *data, size_t size, size_t n, void *ud)
 	size_t len = size * n;
 	long status = 0;
 
-	/* Only a success reply's body is the file; error pages are kept. */
+	/*
+	 * Only a success reply's body is the file; error pages are kept.
+	 * SFTP has no error pages: whatever arrives is the file.
+	 */
+	if (x->comparing && x->d->type == DEST_SFTP)
+		return xfer_compare(x, data, len);
 	if (x->comparing &&
 	    curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
 	    status >= 200 && status <= 299)

@@ -3,8 +3,9 @@
  * upload_sftp: SFTP destinations through libcurl's libssh2 backend. The
  * server's host key must match the account's pinned SHA-256 fingerprint
  * (CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256); there is no "accept any key" mode.
- * put = stat the final name (same size -> already there, other size ->
- * refused), upload to ".NAME.part" creating missing folders, then an SFTP
+ * put = stat the final name (same size and, read back, the same bytes ->
+ * already there; anything else -> refused; exists = stat only), upload to
+ * ".NAME.part" creating missing folders, then an SFTP
  * rename to NAME, which OpenSSH performs with link()+unlink(): it never
  * replaces an existing file, so a retry after a crash cannot leave two
  * copies or a half file under the final name. check = mkdir of each level
@@ -199,6 +200,31 @@ static int sftp_same(struct upload_xfer *x, const char *url, uint64_t size,
 	return 0;
 }
 
+/*
+ * A file of our size is there: are its bytes ours (a put after a crash)?
+ * A download compared as it arrives (memory stays bounded); another
+ * document of the same size (a name used twice) must not count as ours.
+ */
+static int sftp_same_bytes(struct upload_xfer *x, const char *url,
+			   const struct upload_req *req, bool *same,
+			   struct err *e)
+{
+	int r = upload_xfer_begin(x, "GET", url, e);
+
+	if (r)
+		return r;
+	upload_xfer_compare(x, req->fd, req->size);
+	r = upload_xfer_run(x, "reading the file with our name", e);
+	if (r)
+		return r;
+	*same = !x->cmp_mismatch && x->cmp_off == req->size;
+	if (!*same)
+		return err_set(e, ERR_SERVER, EEXIST, EEXIST,
+			       "sftp: a different file with this name exists at %s (same size, other content); it was not replaced",
+			       url);
+	return 0;
+}
+
 /* libssh2 says only "Error in the SSH layer" for a full disk: ask. */
 static int sftp_upload_failed(struct upload_xfer *x, const struct dest *d,
 			      const struct upload_req *req, int r,
@@ -268,6 +294,8 @@ static int sftp_put(const struct dest *d, const struct upload_req *req,
 	r = sftp_url(d, req->name, url, sizeof(url), e);
 	if (!r)
 		r = sftp_same(x, url, req->size, &same, e);
+	if (!r && same)
+		r = sftp_same_bytes(x, url, req, &same, e);
 	if (r || same)
 		goto done;
 	r = sftp_send(x, d, req, e);
