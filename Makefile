@@ -58,6 +58,8 @@ check-integration: deps usr
 
 check-e2e: deps modules usr
 	bash tests/vm/run-e2e.sh
+	bash tests/vm/run-poweroff.sh
+	bash tests/vm/demo.sh
 
 check-udev: deps modules usr
 	bash tests/vm/run-udev.sh
