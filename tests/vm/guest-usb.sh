@@ -477,6 +477,39 @@ group_diff() {
 	emu_stop
 }
 
+# bytes/s of a "bytes N ms M" line
+rate() {
+	awk '{ for (i = 1; i < NF; i++) { if ($i == "bytes") b = $(i + 1); if ($i == "ms") m = $(i + 1) } }
+	     END { if (m > 0) printf "%.0f\n", b / m * 1000; else print 0 }' "$1"
+}
+
+# Benchmark, not a test (run-usb.sh bench): band throughput through the
+# kernel driver (read and mmap) and through libusb against a raw usbfs
+# bulk read of the same emulator job, same VM run. Prints ratios.
+group_bench() {
+	local node raw k km u pages=${BENCH_PAGES:-8} args
+	load_modules
+	emu_start || { notok "bench: emulator"; return; }
+	node=$(usb_node) || { notok "bench: node"; return; }
+	args="--source adf --pages $pages --mode gray --resolution 300 --height-mm 279 --band-lines 128"
+	timeout 120 "$top/build/usb/usb_rawread" "$pages" 128 >$out/raw.log 2>&1 ||
+		{ notok "bench: raw usbfs read"; cat $out/raw.log; tail -5 $out/emu.log; return; }
+	node=$(usb_node)
+	timeout 120 "$rd" -d "$node" $args >$out/k.log 2>&1 || { notok "bench: kernel read"; cat $out/k.log; return; }
+	timeout 120 "$rd" -d "$node#mmap" $args >$out/km.log 2>&1 || { notok "bench: kernel mmap"; cat $out/km.log; return; }
+	timeout 120 "$rd" -d libusb: $args >$out/u.log 2>&1 || { notok "bench: libusb"; cat $out/u.log; return; }
+	raw=$(rate $out/raw.log)
+	k=$(rate $out/k.log)
+	km=$(rate $out/km.log)
+	u=$(rate $out/u.log)
+	echo "# raw usbfs bulk read: $(cat $out/raw.log)"
+	awk -v r="$raw" -v k="$k" -v km="$km" -v u="$u" 'BEGIN {
+		printf "# bench-usb: raw %.2f MiB/s; kernel read %.2f MiB/s (%.2fx); kernel mmap %.2f MiB/s (%.2fx); libusb %.2f MiB/s (%.2fx); target >= 0.9x\n",
+			r / 1048576, k / 1048576, k / r, km / 1048576, km / r, u / 1048576, u / r }'
+	ok "bench: measured ($pages pages gray 300 dpi letter)"
+	emu_stop
+}
+
 setup_gadget
 [ -x "$emu" ] || bail "$emu missing (make -C usr all)"
 groups=${*:-kernel plug libusb diff}
