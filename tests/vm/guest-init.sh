@@ -20,7 +20,21 @@ ln -sf /proc/self/fd/2 /dev/stderr
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
+# A fresh /tmp for the guest; a repository that lives under the host's /tmp
+# (CI clones anywhere) is carried over the new /tmp by a bind mount.
+top=$(arg mfpscan.top)
+case $top in
+/tmp/*)
+	mkdir -p /run/top
+	mount --bind "$top" /run/top
+	mount -t tmpfs tmpfs /tmp
+	mkdir -p "$top"
+	mount --move /run/top "$top"
+	;;
+*)
+	mount -t tmpfs tmpfs /tmp
+	;;
+esac
 chmod 1777 /tmp /dev/shm
 modprobe configfs 2>/dev/null
 mount -t configfs configfs /sys/kernel/config 2>/dev/null
