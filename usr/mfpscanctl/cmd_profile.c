@@ -5,28 +5,15 @@
  * exactly like Scan's), "list" prints ListProfiles with account names,
  * "clear" sends ClearProfile.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmd_profile.h"
 #include "ctl.h"
 #include "ctl_bus.h"
-
-#define PROFILE_ARGS_MAX	9
-
-struct profile_args {
-	uint32_t number;
-	const char *to;
-	const char *key[PROFILE_ARGS_MAX];
-	const char *str[PROFILE_ARGS_MAX];	/* NULL: a number in num[] */
-	uint32_t num[PROFILE_ARGS_MAX];
-	int n;
-};
+#include "scan_opts.h"
 
 static const char usage_text[] =
 	"Usage: mfpscanctl profile set N --to ACCOUNT [scan options]\n"
@@ -51,145 +38,43 @@ static const char usage_text[] =
 	"Exit status: 0 ok, 1 refused by the daemon (its message is printed), 64 usage.\n";
 
 static const struct option set_options[] = {
-	{ "to", required_argument, NULL, 'T' },
-	{ "device", required_argument, NULL, 'd' },
-	{ "source", required_argument, NULL, 's' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "resolution", required_argument, NULL, 'r' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "width-mm", required_argument, NULL, 'W' },
-	{ "height-mm", required_argument, NULL, 'H' },
-	{ "pages", required_argument, NULL, 'p' },
-	{ "name", required_argument, NULL, 'n' },
+	SCAN_OPTS_LONG_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Strict unsigned 32-bit parse: digits only, no sign, no overflow. */
-static int parse_u32(const char *s, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!*s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > UINT32_MAX)
-		return -ERANGE;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 static int parse_number(const char *s, uint32_t *n)
 {
-	if (parse_u32(s, n) < 0) {
+	if (scan_opts_parse_u32(s, n) < 0) {
 		fprintf(stderr, "mfpscanctl: the profile is a number (1..99), not \"%s\"\n", s);
 		return -1;
 	}
 	return 0;
 }
 
-static const char *option_key(int c)
+/* argv: "N" [options]; @n gets N. 0 ok, 1 help shown, -1 usage error. */
+static int parse_set(int argc, char **argv, uint32_t *n, struct scan_opts *a)
 {
-	switch (c) {
-	case 'd': return "device";
-	case 's': return "source";
-	case 'm': return "color-mode";
-	case 'f': return "format";
-	case 'n': return "name";
-	case 'r': return "resolution";
-	case 'W': return "width-mm";
-	case 'H': return "height-mm";
-	case 'p': return "pages";
-	default: return NULL;
-	}
-}
-
-/* One option; 0 ok, 1 help shown, -1 usage error. */
-static int take_option(struct profile_args *a, int c)
-{
-	const char *key = option_key(c);
-
-	if (c == 'h') {
-		fputs(usage_text, stdout);
-		return 1;
-	}
-	if (c == 'T') {
-		a->to = optarg;
-		return 0;
-	}
-	if (!key || a->n >= PROFILE_ARGS_MAX)
-		return -1;
-	a->key[a->n] = key;
-	if (strchr("dsmfn", c)) {
-		a->str[a->n++] = optarg;
-		return 0;
-	}
-	if (parse_u32(optarg, &a->num[a->n]) < 0) {
-		fprintf(stderr, "mfpscanctl: --%s needs a whole number, not \"%s\"\n", key, optarg);
-		return -1;
-	}
-	a->str[a->n++] = NULL;
-	return 0;
-}
-
-/* argv: "N" [options]. 0 ok, 1 help shown, -1 usage error. */
-static int parse_set(int argc, char **argv, struct profile_args *a)
-{
-	bool seen[128] = { false };
-	int c, r;
-
-	memset(a, 0, sizeof(*a));
 	if (argc < 1 || argv[0][0] == '-') {
 		fputs("mfpscanctl: profile set needs the profile number first: profile set N --to ACCOUNT\n",
 		      stderr);
 		return -1;
 	}
-	if (parse_number(argv[0], &a->number) < 0)
+	if (parse_number(argv[0], n) < 0)
 		return -1;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", set_options, NULL)) != -1) {
-		if (c > 0 && c < 128 && c != 'h' && seen[c]) {
-			fputs("mfpscanctl: an option was given twice\n", stderr);
-			return -1;
-		}
-		if (c > 0 && c < 128)
-			seen[c] = true;
-		r = take_option(a, c);
-		if (r)
-			return r;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "mfpscanctl: unexpected argument \"%s\"\n", argv[optind]);
-		return -1;
-	}
-	if (!a->to) {
-		fputs("mfpscanctl: profile set needs --to ACCOUNT\n", stderr);
-		return -1;
-	}
-	return 0;
-}
-
-static int append_options(sd_bus_message *m, const struct profile_args *a)
-{
-	int r = sd_bus_message_open_container(m, 'a', "{sv}");
-
-	for (int i = 0; r >= 0 && i < a->n; i++)
-		r = a->str[i] ? sd_bus_message_append(m, "{sv}", a->key[i], "s", a->str[i]) :
-				sd_bus_message_append(m, "{sv}", a->key[i], "u", a->num[i]);
-	return r < 0 ? r : sd_bus_message_close_container(m);
+	return scan_opts_parse(a, argc, argv, set_options, usage_text, "profile set");
 }
 
 static int profile_set(sd_bus *bus, int argc, char **argv)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	sd_bus_message *m = NULL, *reply = NULL;
-	struct profile_args a;
+	struct scan_opts a;
 	char account[512];
+	uint32_t number;
 	int r;
 
-	r = parse_set(argc, argv, &a);
+	r = parse_set(argc, argv, &number, &a);
 	if (r)
 		return r > 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
 	r = ctl_bus_account_path(bus, a.to, account, sizeof(account));
@@ -198,9 +83,9 @@ static int profile_set(sd_bus *bus, int argc, char **argv)
 	r = sd_bus_message_new_method_call(bus, &m, CTL_DEST, CTL_PATH,
 					   CTL_IFACE_MANAGER, "AssignProfile");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "uo", a.number, account);
+		r = sd_bus_message_append(m, "uo", number, account);
 	if (r >= 0)
-		r = append_options(m, &a);
+		r = scan_opts_append(m, &a);
 	if (r >= 0)
 		r = sd_bus_call(bus, m, 0, &error, &reply);
 	sd_bus_message_unref(m);
@@ -210,7 +95,7 @@ static int profile_set(sd_bus *bus, int argc, char **argv)
 		sd_bus_error_free(&error);
 		return r;
 	}
-	printf("profile %u: %s\n", a.number, a.to);
+	printf("profile %u: %s\n", number, a.to);
 	return CTL_EXIT_OK;
 }
 

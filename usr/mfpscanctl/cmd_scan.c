@@ -18,7 +18,6 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmd_scan.h"
@@ -27,17 +26,7 @@
 #include "interrupt.h"
 #include "progress.h"
 #include "props.h"
-
-struct scan_args {
-	const char *to;
-	const char *str_key[5];		/* device source color-mode format name */
-	const char *str_val[5];
-	const char *num_key[5];		/* resolution width-mm height-mm pages */
-	uint32_t num_val[5];
-	int n_str, n_num;
-	uint32_t pages;
-	bool no_wait;
-};
+#include "scan_opts.h"
 
 struct scan_wait {
 	char job[512];
@@ -67,123 +56,12 @@ static const char usage_text[] =
 	"Exit status: 0 delivered, 2 kept in the spool (will be retried),\n"
 	"1 refused or failed (the daemon's message is printed), 64 usage.\n";
 
-enum { OPT_NO_WAIT = 1000 };
-
 static const struct option scan_options[] = {
-	{ "to", required_argument, NULL, 'T' },
-	{ "device", required_argument, NULL, 'd' },
-	{ "source", required_argument, NULL, 's' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "resolution", required_argument, NULL, 'r' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "width-mm", required_argument, NULL, 'W' },
-	{ "height-mm", required_argument, NULL, 'H' },
-	{ "pages", required_argument, NULL, 'p' },
-	{ "name", required_argument, NULL, 'n' },
-	{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+	SCAN_OPTS_LONG_OPTIONS,
+	{ "no-wait", no_argument, NULL, SCAN_OPTS_NO_WAIT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-
-/* Strict unsigned 32-bit parse: digits only, no sign, no overflow. */
-static int parse_u32(const char *s, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!*s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > UINT32_MAX)
-		return -ERANGE;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int add_num(struct scan_args *a, const char *key, const char *text)
-{
-	uint32_t v;
-
-	if (parse_u32(text, &v) < 0) {
-		fprintf(stderr, "mfpscanctl: --%s needs a whole number, not \"%s\"\n",
-			strcmp(key, "resolution") == 0 ? "resolution" : key, text);
-		return -1;
-	}
-	if (strcmp(key, "pages") == 0)
-		a->pages = v;
-	a->num_key[a->n_num] = key;
-	a->num_val[a->n_num++] = v;
-	return 0;
-}
-
-static void add_str(struct scan_args *a, const char *key, const char *value)
-{
-	a->str_key[a->n_str] = key;
-	a->str_val[a->n_str++] = value;
-}
-
-/* One option; 0 ok, 1 help shown, -1 usage error. */
-static int take_option(struct scan_args *a, int c)
-{
-	switch (c) {
-	case 'T': a->to = optarg; return 0;
-	case 'd': add_str(a, "device", optarg); return 0;
-	case 's': add_str(a, "source", optarg); return 0;
-	case 'm': add_str(a, "color-mode", optarg); return 0;
-	case 'f': add_str(a, "format", optarg); return 0;
-	case 'n': add_str(a, "name", optarg); return 0;
-	case 'r': return add_num(a, "resolution", optarg);
-	case 'W': return add_num(a, "width-mm", optarg);
-	case 'H': return add_num(a, "height-mm", optarg);
-	case 'p': return add_num(a, "pages", optarg);
-	case OPT_NO_WAIT: a->no_wait = true; return 0;
-	case 'h': fputs(usage_text, stdout); return 1;
-	default: return -1;
-	}
-}
-
-/* 0 ok, 1 help shown, -1 usage error (message printed). */
-static int parse_args(int argc, char **argv, struct scan_args *a)
-{
-	int c, r;
-	bool seen[128] = { false };
-
-	memset(a, 0, sizeof(*a));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", scan_options, NULL)) != -1) {
-		if (c > 0 && c < 128 && c != 'h' && seen[c]) {
-			fputs("mfpscanctl: an option was given twice\n", stderr);
-			return -1;
-		}
-		if (c > 0 && c < 128)
-			seen[c] = true;
-		r = take_option(a, c);
-		if (r)
-			return r;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "mfpscanctl: unexpected argument \"%s\"\n", argv[optind]);
-		return -1;
-	}
-	if (!a->to) {
-		fputs("mfpscanctl: scan needs --to ACCOUNT\n", stderr);
-		return -1;
-	}
-	return 0;
-}
-
-static int append_options(sd_bus_message *m, const struct scan_args *a)
-{
-	int i, r;
-
-	r = sd_bus_message_open_container(m, 'a', "{sv}");
-	for (i = 0; r >= 0 && i < a->n_str; i++)
-		r = sd_bus_message_append(m, "{sv}", a->str_key[i], "s", a->str_val[i]);
-	for (i = 0; r >= 0 && i < a->n_num; i++)
-		r = sd_bus_message_append(m, "{sv}", a->num_key[i], "u", a->num_val[i]);
-	return r < 0 ? r : sd_bus_message_close_container(m);
-}
 
 static bool state_is_final(const char *s)
 {
@@ -253,7 +131,7 @@ static int subscribe(sd_bus *bus, struct scan_wait *w)
 
 /* Manager.Scan; on success @w->job holds the job's path. */
 static int start_scan(sd_bus *bus, const char *account,
-		      const struct scan_args *a, struct scan_wait *w)
+		      const struct scan_opts *a, struct scan_wait *w)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	sd_bus_message *m = NULL, *reply = NULL;
@@ -265,7 +143,7 @@ static int start_scan(sd_bus *bus, const char *account,
 	if (r >= 0)
 		r = sd_bus_message_append(m, "o", account);
 	if (r >= 0)
-		r = append_options(m, a);
+		r = scan_opts_append(m, a);
 	if (r >= 0)
 		r = sd_bus_call(bus, m, CTL_SLOW_CALL_USEC, &error, &reply);
 	sd_bus_message_unref(m);
@@ -372,12 +250,12 @@ static int report_end(const struct scan_wait *w)
 
 int cmd_scan(sd_bus *bus, int argc, char **argv)
 {
-	struct scan_args a;
+	struct scan_opts a;
 	struct scan_wait w;
 	char account[512];
 	int r;
 
-	r = parse_args(argc, argv, &a);
+	r = scan_opts_parse(&a, argc, argv, scan_options, usage_text, "scan");
 	if (r)
 		return r > 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
 	memset(&w, 0, sizeof(w));
