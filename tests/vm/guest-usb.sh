@@ -411,6 +411,8 @@ group_kernel() {
 	node=$(usb_node)
 	check "kernel: cover open surfaces" read_expect "$node" 1 "cover" \
 		--source adf --pages 1 --mode gray --resolution 75 --check
+	check "kernel: cover-open event on the interrupt endpoint logged" \
+		sh -c 'dmesg | grep -q "engine event 4"'
 	emu_start --adf-pages 0 || return
 	node=$(usb_node)
 	check "kernel: empty ADF surfaces" read_expect "$node" 1 "paper|ADF|empty" \
@@ -451,28 +453,31 @@ group_plug() {
 }
 
 # The same job through the kernel driver and through libusb: identical
-# documents, both the formula's.
+# documents, both the formula's, in each color mode.
 group_diff() {
-	local node a b
+	local node a b mode
 	load_modules
 	emu_start || { notok "diff: emulator enumerates"; return; }
-	node=$(usb_node) || { notok "diff: node"; return; }
-	rm -f $out/k*.png $out/u*.png
-	check "diff: kernel job to png" read_expect "$node" 0 "" --source adf \
-		--pages 2 --mode gray --resolution 150 --format png --out $out/k.png
-	check "diff: libusb job to png (kernel driver detached, logged)" \
-		read_expect libusb: 0 "detached the kernel driver" \
-		--source adf --pages 2 --mode gray --resolution 150 --format png \
-		--out $out/u.png
-	a=$(cat $out/k.png $out/k-2.png | sha256sum | cut -d' ' -f1)
-	b=$(cat $out/u.png $out/u-2.png | sha256sum | cut -d' ' -f1)
-	echo "# kernel $a"
-	echo "# libusb $b"
-	check "diff: documents byte-identical (sha256)" test "$a" = "$b"
-	check "diff: kernel document matches the formula" sh -c \
-		"'$vf' --format png '$out/k.png' && '$vf' --format png --first-page 1 '$out/k-2.png'"
-	check "diff: libusb document matches the formula" sh -c \
-		"'$vf' --format png '$out/u.png' && '$vf' --format png --first-page 1 '$out/u-2.png'"
+	for mode in mono gray color; do
+		node=$(usb_node) || { notok "diff: node"; return; }
+		rm -f $out/k*.png $out/u*.png
+		check "diff: $mode: kernel job to png" read_expect "$node" 0 "" \
+			--source adf --pages 2 --mode $mode --resolution 150 \
+			--format png --out $out/k.png
+		check "diff: $mode: libusb job to png (kernel driver detached, logged)" \
+			read_expect libusb: 0 "detached the kernel driver" \
+			--source adf --pages 2 --mode $mode --resolution 150 \
+			--format png --out $out/u.png
+		a=$(cat $out/k.png $out/k-2.png | sha256sum | cut -d' ' -f1)
+		b=$(cat $out/u.png $out/u-2.png | sha256sum | cut -d' ' -f1)
+		echo "# $mode: kernel $a"
+		echo "# $mode: libusb $b"
+		check "diff: $mode: documents byte-identical (sha256)" test "$a" = "$b"
+		check "diff: $mode: kernel document matches the formula" sh -c \
+			"'$vf' --format png '$out/k.png' && '$vf' --format png --first-page 1 '$out/k-2.png'"
+		check "diff: $mode: libusb document matches the formula" sh -c \
+			"'$vf' --format png '$out/u.png' && '$vf' --format png --first-page 1 '$out/u-2.png'"
+	done
 	check "diff: kernel driver re-attached after libusb" usb_node
 	emu_stop
 }

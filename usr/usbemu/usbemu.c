@@ -560,6 +560,12 @@ static void emu_run_job(struct emu *em, struct emu_job *j)
 		uint32_t error = em->o.cover_open ? MFPSCAN_ERR_COVER_OPEN
 						  : MFPSCAN_ERR_NO_PAPER;
 
+		if (em->o.cover_open) {
+			pthread_mutex_lock(&em->lock);
+			emu_queue_event(em, USB_EVENT_COVER_OPEN, 0);
+			pthread_mutex_unlock(&em->lock);
+		}
+
 		r = emu_send_error(em, j, 0, 0, error) ? BAND_JOB_OVER
 						       : BAND_UNPLUGGED;
 	}
