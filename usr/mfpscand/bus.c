@@ -270,6 +270,28 @@ int bus_reply_errorf(sd_bus_message *m, const char *name, const char *fmt, ...)
 	return sd_bus_reply_method_errorf(m, full, "%s", msg);
 }
 
+int bus_reply_array_open(sd_bus_message *m, const char *contents,
+			 sd_bus_message **reply)
+{
+	int r;
+
+	*reply = NULL;
+	r = sd_bus_message_new_method_return(m, reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(*reply, 'a', contents);
+	return r;
+}
+
+int bus_reply_array_send(sd_bus_message *reply, int r)
+{
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
 int bus_read_string_variant(sd_bus_message *m, const char *key,
 			    const char **out, struct err *e)
 {

@@ -159,9 +159,7 @@ static int method_get_capabilities(sd_bus_message *m, void *userdata,
 
 	if ((r = bus_method_uid(m, &uid)) <= 0)
 		return r;
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "{sv}");
+	r = bus_reply_array_open(m, "{sv}", &reply);
 	if (r >= 0)
 		r = sd_bus_message_append(reply, "{sv}{sv}{sv}",
 					  "version", "s", DAEMON_VERSION,
@@ -179,12 +177,10 @@ static int method_get_capabilities(sd_bus_message *m, void *userdata,
 		r = sd_bus_message_open_container(reply, 'a', "a{sv}");
 	for (size_t i = 0; r >= 0 && i < d->config->n_devices; i++)
 		r = append_device(d, i, reply);
-	for (int k = 0; r >= 0 && k < 4; k++)
+	/* the devices' array, variant and entry; then the outer a{sv} */
+	for (int k = 0; r >= 0 && k < 3; k++)
 		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
-	return r;
+	return bus_reply_array_send(reply, r);
 }
 
 /* --- accounts -------------------------------------------------------------------- */
@@ -200,20 +196,13 @@ static int method_list_destinations(sd_bus_message *m, void *userdata,
 
 	if ((r = bus_method_uid(m, &uid)) <= 0)
 		return r;
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "(oss)");
+	r = bus_reply_array_open(m, "(oss)", &reply);
 	while (r >= 0 && (acc = accounts_next(d->accounts, acc)))
 		if (account_owner(acc) == uid)
 			r = sd_bus_message_append(reply, "(oss)", account_path(acc),
 						  account_name(acc),
 						  account_type_name(acc));
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
-	return r;
+	return bus_reply_array_send(reply, r);
 }
 
 static int method_create_account(sd_bus_message *m, void *userdata,

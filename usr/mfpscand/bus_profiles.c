@@ -171,21 +171,14 @@ static int method_list_profiles(sd_bus_message *m, void *userdata, sd_bus_error 
 
 	if ((r = bus_method_uid(m, &uid)) <= 0)
 		return r;
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "(uos)");
+	r = bus_reply_array_open(m, "(uos)", &reply);
 	while (r >= 0 && (pr = profiles_next(bp.store, pr))) {
 		if (uid != 0 && pr->owner != uid)
 			continue;
 		profiles_describe(&pr->opts, desc, sizeof(desc));
 		r = sd_bus_message_append(reply, "(uos)", pr->number, pr->account, desc);
 	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
-	return r;
+	return bus_reply_array_send(reply, r);
 }
 
 static int method_clear_profile(sd_bus_message *m, void *userdata, sd_bus_error *error)

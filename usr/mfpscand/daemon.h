@@ -67,6 +67,20 @@ int bus_caller_uid(sd_bus_message *m, uid_t *uid);
 int bus_reply_err(sd_bus_message *m, const struct err *e);
 
 /*
+ * Start the method return of @m with an array of @contents open in it
+ * (*@reply NULL until created). Returns >= 0 or a negative errno; either
+ * way finish with bus_reply_array_send().
+ */
+int bus_reply_array_open(sd_bus_message *m, const char *contents,
+			 sd_bus_message **reply);
+
+/*
+ * When @r >= 0, close the innermost container of @reply and send it; then
+ * drop @reply. Returns the first negative errno, else the send's result.
+ */
+int bus_reply_array_send(sd_bus_message *reply, int r);
+
+/*
  * Send @signal (already built) only to the bus connections of @uid (and
  * root's), never broadcast: unicast copies with a destination set.
  */

@@ -607,18 +607,11 @@ int jobs_handle_list_jobs(struct jobs *j, sd_bus_message *m, uid_t caller)
 	sd_bus_message *reply = NULL;
 	int r;
 
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "o");
+	r = bus_reply_array_open(m, "o", &reply);
 	for (struct job *job = j->jobs; r >= 0 && job; job = job->next)
 		if (caller == 0 || job->owner == caller)
 			r = sd_bus_message_append(reply, "o", job->path);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
-	return r;
+	return bus_reply_array_send(reply, r);
 }
 
 int jobs_handle_list_spool(struct jobs *j, sd_bus_message *m, uid_t caller)
@@ -626,18 +619,11 @@ int jobs_handle_list_spool(struct jobs *j, sd_bus_message *m, uid_t caller)
 	sd_bus_message *reply = NULL;
 	int r;
 
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "o");
+	r = bus_reply_array_open(m, "o", &reply);
 	for (struct sentry *s = j->entries; r >= 0 && s; s = s->next)
 		if (caller == 0 || s->sum.owner_uid == caller)
 			r = sd_bus_message_append(reply, "o", s->path);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
-	return r;
+	return bus_reply_array_send(reply, r);
 }
 
 /* --- Manager.Scan: options ---------------------------------------------- */
