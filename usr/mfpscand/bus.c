@@ -155,6 +155,41 @@ bool bus_caller_may_see(struct daemon *d, uid_t owner)
 	return uid == 0 || uid == owner;
 }
 
+void bus_nodes_add(struct daemon *d, struct bus_nodes *nl, uid_t owner,
+		   const char *path)
+{
+	char **nv;
+
+	if (nl->r < 0 || !bus_caller_may_see(d, owner))
+		return;
+	nv = reallocarray(nl->v, nl->n + 2, sizeof(*nv));
+	if (!nv) {
+		nl->r = -ENOMEM;
+		return;
+	}
+	nl->v = nv;
+	nl->v[nl->n] = strdup(path);
+	if (!nl->v[nl->n]) {
+		nl->r = -ENOMEM;
+		return;
+	}
+	nl->v[++nl->n] = NULL;
+}
+
+int bus_nodes_finish(struct bus_nodes *nl, char ***nodes)
+{
+	if (nl->r >= 0 && !nl->v)
+		nl->v = calloc(1, sizeof(*nl->v));
+	if (nl->r < 0 || !nl->v) {
+		for (size_t i = 0; nl->v && i < nl->n; i++)
+			free(nl->v[i]);
+		free(nl->v);
+		return -ENOMEM;
+	}
+	*nodes = nl->v;
+	return 0;
+}
+
 static int bus_on_unix_user(sd_bus_message *m, void *userdata,
 			    sd_bus_error *error)
 {

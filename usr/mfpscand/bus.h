@@ -67,6 +67,31 @@ void bus_account_join_workers(struct daemon *d);
 int bus_method_uid(sd_bus_message *m, uid_t *uid);
 
 /*
+ * The children a node enumerator lists: a NULL-terminated strv grown by
+ * bus_nodes_add() and handed to sd-bus by bus_nodes_finish(). Start it
+ * zeroed: struct bus_nodes nl = { 0 };
+ */
+struct bus_nodes {
+	char **v;
+	size_t n;
+	int r;		/* -ENOMEM once an allocation failed */
+};
+
+/*
+ * Add a copy of @path to @nl when the caller may see an object owned by
+ * @owner (bus_caller_may_see()); otherwise leave @nl as it is.
+ */
+void bus_nodes_add(struct daemon *d, struct bus_nodes *nl, uid_t owner,
+		   const char *path);
+
+/*
+ * End an enumerator: on success hand the list (possibly empty, never
+ * NULL) to *@nodes and return 0; after a failed allocation free it and
+ * return -ENOMEM, @nodes untouched.
+ */
+int bus_nodes_finish(struct bus_nodes *nl, char ***nodes);
+
+/*
  * Read a string of at most BUS_STRING_MAX bytes from a variant already
  * entered by the caller's loop: checks that the variant holds "s" and
  * fills @e (ERR_INVALID naming @key) otherwise.

@@ -137,28 +137,11 @@ static int job_enumerate(sd_bus *bus, const char *prefix, void *ud,
 			 char ***nodes, sd_bus_error *err)
 {
 	struct jobs *j = ud;
-	size_t n = 0, i = 0;
-	char **v;
+	struct bus_nodes nl = { 0 };
 
 	for (struct job *job = j->jobs; job; job = job->next)
-		n++;
-	v = calloc(n + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (struct job *job = j->jobs; job; job = job->next) {
-		if (!bus_caller_may_see(j->d, job->owner))
-			continue;
-		v[i] = strdup(job->path);
-		if (!v[i]) {
-			for (size_t k = 0; k < i; k++)
-				free(v[k]);
-			free(v);
-			return -ENOMEM;
-		}
-		i++;
-	}
-	*nodes = v;
-	return 0;
+		bus_nodes_add(j->d, &nl, job->owner, job->path);
+	return bus_nodes_finish(&nl, nodes);
 }
 
 int bus_job_register(struct jobs *j)

@@ -210,28 +210,11 @@ static int spool_enumerate(sd_bus *bus, const char *prefix, void *ud,
 			   char ***nodes, sd_bus_error *err)
 {
 	struct jobs *j = ud;
-	size_t n = 0, i = 0;
-	char **v;
+	struct bus_nodes nl = { 0 };
 
 	for (struct sentry *s = j->entries; s; s = s->next)
-		n++;
-	v = calloc(n + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (struct sentry *s = j->entries; s; s = s->next) {
-		if (!bus_caller_may_see(j->d, s->sum.owner_uid))
-			continue;
-		v[i] = strdup(s->path);
-		if (!v[i]) {
-			for (size_t k = 0; k < i; k++)
-				free(v[k]);
-			free(v);
-			return -ENOMEM;
-		}
-		i++;
-	}
-	*nodes = v;
-	return 0;
+		bus_nodes_add(j->d, &nl, s->sum.owner_uid, s->path);
+	return bus_nodes_finish(&nl, nodes);
 }
 
 int bus_spool_register(struct jobs *j)
