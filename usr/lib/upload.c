@@ -55,10 +55,14 @@ const char *dest_type_name(enum dest_type type)
 	return backends[type]->name;
 }
 
-void upload_return_url(const struct upload_req *req, const char *url)
+int upload_put_result(const struct upload_req *req, const char *url,
+		      bool same, int r)
 {
+	if (r)
+		return r;
 	if (req->remote_url && req->url_len > 0)
 		snprintf(req->remote_url, req->url_len, "%s", url);
+	return same ? UPLOAD_ALREADY_THERE : 0;
 }
 
 /* What each type needs before any request goes out. */

@@ -39,7 +39,13 @@ extern const struct upload_backend upload_webdav_backend;
 extern const struct upload_backend upload_s3_backend;
 extern const struct upload_backend upload_sftp_backend;
 
-/* Copy @url into the caller's buffer if there is one (truncation-safe). */
-void upload_return_url(const struct upload_req *req, const char *url);
+/*
+ * The result of a backend's put: @r when it failed; otherwise @url is
+ * copied into the caller's buffer if there is one (truncation-safe) and
+ * the result is UPLOAD_ALREADY_THERE when @same (the document was there
+ * before), else 0.
+ */
+int upload_put_result(const struct upload_req *req, const char *url,
+		      bool same, int r);
 
 #endif

@@ -308,13 +308,10 @@ static int local_put(const struct dest *d, const struct upload_req *req,
 		r = local_same_bytes(dfd, d->folder, req->name, req, &same, e);
 out:
 	close(dfd);
-	if (r == 0) {
+	if (r == 0)
 		snprintf(url, sizeof(url), "file://%s%s%s", d->folder,
 			 d->folder[strlen(d->folder) - 1] == '/' ? "" : "/", req->name);
-		upload_return_url(req, url);
-		r = same ? UPLOAD_ALREADY_THERE : 0;
-	}
-	return r;
+	return upload_put_result(req, url, same, r);
 }
 
 static int local_exists(const struct dest *d, const char *name, uint64_t size,

@@ -247,7 +247,7 @@ static int s3_put(const struct dest *d, const struct upload_req *req,
 		goto done;
 	r = s3_put_object(x, url, req, e);
 	if (r)
-		goto out;
+		goto done;
 	if (x->status == 412) {	/* a racing upload of ours got there first */
 		r = s3_same(x, url, req->size, &same, e);
 		if (!r && !same)
@@ -256,11 +256,7 @@ static int s3_put(const struct dest *d, const struct upload_req *req,
 	} else if (x->status != 200)
 		r = s3_error(x, "PUT", e);
 done:
-	if (!r) {
-		upload_return_url(req, url);
-		r = same ? UPLOAD_ALREADY_THERE : 0;
-	}
-out:
+	r = upload_put_result(req, url, same, r);
 	upload_xfer_free(x);
 	return r;
 }

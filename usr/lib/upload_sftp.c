@@ -310,10 +310,7 @@ static int sftp_put(const struct dest *d, const struct upload_req *req,
 				    why.msg);
 	}
 done:
-	if (!r) {
-		upload_return_url(req, url);
-		r = same ? UPLOAD_ALREADY_THERE : 0;
-	}
+	r = upload_put_result(req, url, same, r);
 	upload_xfer_free(x);
 	return r;
 }

@@ -10,7 +10,7 @@
  * retry never replaces a document (412 -> compare sizes again); exists =
  * HEAD (size only). Basic authentication only, so a password is sent once
  * per request and never to another host (redirects are refused).
- * Cleanup style: goto out with the transfer freed once.
+ * Cleanup style: goto done with the transfer freed once.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -272,7 +272,7 @@ static int webdav_put(const struct dest *d, const struct upload_req *req,
 		goto done;
 	r = webdav_put_folder(x, d, url, req, stale, e);
 	if (r)
-		goto out;
+		goto done;
 	if (x->status == 412) {
 		/* Somebody (a racing retry of ours?) put it since the HEAD. */
 		r = webdav_same(x, url, req->size, -1, &same, &stale, e);
@@ -283,11 +283,7 @@ static int webdav_put(const struct dest *d, const struct upload_req *req,
 		r = upload_xfer_http_error(x, "PUT", e);
 	}
 done:
-	if (!r) {
-		upload_return_url(req, url);
-		r = same ? UPLOAD_ALREADY_THERE : 0;
-	}
-out:
+	r = upload_put_result(req, url, same, r);
 	upload_xfer_free(x);
 	return r;
 }
