@@ -438,6 +438,10 @@ group_kernel() {
 	check "kernel: rmmod while a reader sleeps, insmod, scan again" \
 		rmmod_during_read "$node"
 	emu_start || return
+	node=$(usb_node)
+	check "kernel: unplug with ring mapped: EPOLLHUP, GONE, mapping readable, ENODEV" \
+		"$top/build/usb/usb_mmap_unplug" "$node" $G/UDC
+	emu_start || return
 	check "kernel: two engines at once, both byte-exact" two_engines
 	emu_stop
 }

@@ -25,6 +25,8 @@ make -s -j2 -C usr ../build/usr/mfpscan-usbemu ../build/usr/tools/mfpscan-read \
 cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude/uapi \
 	$(pkg-config --cflags libusb-1.0) -o build/usb/usb_rawread \
 	tests/kselftest/usb_rawread.c $(pkg-config --libs libusb-1.0)
+cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude/uapi \
+	-o build/usb/usb_mmap_unplug tests/kselftest/usb_mmap_unplug.c
 
 t0=$(date +%s)
 set +e
