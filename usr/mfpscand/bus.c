@@ -131,8 +131,10 @@ int bus_method_uid(sd_bus_message *m, uid_t *uid)
 
 	if (r == 0)
 		return 1;
-	return sd_bus_reply_method_errorf(m, BUS_ERROR_ACCESS_DENIED,
-					  "The bus could not tell who is calling; try again.");
+	/* Replied: the handler must stop, whatever sending returned. */
+	r = sd_bus_reply_method_errorf(m, BUS_ERROR_ACCESS_DENIED,
+				       "The bus could not tell who is calling; try again.");
+	return r < 0 ? r : 0;
 }
 
 int bus_current_uid(struct daemon *d, uid_t *uid)

@@ -207,10 +207,13 @@ static int account_access(sd_bus_message *m, struct account *acc)
 
 	if (r <= 0)
 		return r;
-	if (uid != 0 && uid != account_owner(acc))
-		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_UNKNOWN_OBJECT,
-						  "Unknown object '%s'.",
-						  sd_bus_message_get_path(m));
+	if (uid != 0 && uid != account_owner(acc)) {
+		/* Replied: 0 tells the caller to stop. */
+		r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_UNKNOWN_OBJECT,
+					       "Unknown object '%s'.",
+					       sd_bus_message_get_path(m));
+		return r < 0 ? r : 0;
+	}
 	return 1;
 }
 

@@ -83,7 +83,7 @@ static int method_cancel(sd_bus_message *m, void *ud, sd_bus_error *err)
 	int r;
 
 	r = bus_method_uid(m, &uid);
-	if (r < 0)
+	if (r <= 0)
 		return r;
 	if (uid != 0 && uid != job->owner)
 		return bus_reply_errorf(m, "AccessDenied",

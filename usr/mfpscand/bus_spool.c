@@ -92,11 +92,14 @@ static int check_owner(sd_bus_message *m, const struct sentry *s)
 	uid_t uid;
 	int r = bus_method_uid(m, &uid);
 
-	if (r < 0)
+	if (r <= 0)
 		return r;
-	if (uid != 0 && uid != s->sum.owner_uid)
-		return bus_reply_errorf(m, "AccessDenied",
-					"This document belongs to another user.");
+	if (uid != 0 && uid != s->sum.owner_uid) {
+		/* Replied: 0 tells the caller to stop. */
+		r = bus_reply_errorf(m, "AccessDenied",
+				     "This document belongs to another user.");
+		return r < 0 ? r : 0;
+	}
 	return 1;
 }
 
