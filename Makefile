@@ -64,6 +64,9 @@ check-e2e: deps modules usr
 check-udev: deps modules usr
 	bash tests/vm/run-udev.sh
 
+check-usb: deps modules usr
+	bash tests/vm/run-usb.sh
+
 check: deps
 	$(MAKE) lint
 	$(MAKE) check-unit
@@ -72,12 +75,17 @@ check: deps
 	$(MAKE) check-integration
 	$(MAKE) check-e2e
 	$(MAKE) check-udev
+	$(MAKE) check-usb
 
 bench-kernel: deps modules
 	bash tests/vm/run-bench-kernel.sh
 
+bench-usb: deps modules usr
+	bash tests/vm/run-usb.sh bench
+
 bench: deps all
 	$(MAKE) bench-kernel
+	$(MAKE) bench-usb
 	bash tests/bench/run-bench.sh
 
 demo: deps all
