@@ -122,7 +122,11 @@ emu_start() {
 	emu_stop
 	"$emu" --ffs $FFS --udc-file $G/UDC "$@" 2>>$out/emu.log &
 	emu_pid=$!
-	wait_present || { echo "# emulator did not enumerate"; tail -5 $out/emu.log | sed 's/^/# /'; return 1; }
+	wait_present || {
+		notok "emulator enumerates (options: $*)"
+		tail -5 $out/emu.log | sed 's/^/# /'
+		return 1
+	}
 	return 0
 }
 
@@ -171,7 +175,7 @@ read_expect() {
 # --- groups -------------------------------------------------------------
 
 group_libusb() {
-	emu_start || { notok "libusb: emulator enumerates"; return; }
+	emu_start || return
 	ok "libusb: emulator enumerates"
 	check "libusb: caps" read_expect libusb: 0 "model mfpscan-usbemu" --caps
 	for mode in mono gray color; do
@@ -358,7 +362,7 @@ button_uevent() {
 group_kernel() {
 	local node mode e0
 	load_modules
-	emu_start || { notok "kernel: emulator enumerates"; return; }
+	emu_start || return
 	node=$(usb_node) || { notok "kernel: /dev/mfpscanN appears"; return; }
 	ok "kernel: $node appears"
 	check "kernel: caps" read_expect "$node" 0 "model mfpscan-usbemu" --caps
@@ -407,6 +411,24 @@ group_kernel() {
 		"transport error" --source adf --pages 1 --mode gray \
 		--resolution 150 --band-lines 16 --check
 
+	emu_start --sensor 0:300 || return
+	node=$(usb_node)
+	check "kernel: sensor failure surfaces" read_expect "$node" 1 "sensor" \
+		--source adf --pages 2 --mode gray --resolution 150 --check
+
+	# versioning: a newer minor with unknown capability bits is accepted,
+	# another major is refused by both drivers
+	emu_start --proto-version 1:7 --extra-caps 65520 || return
+	node=$(usb_node)
+	check "kernel: protocol 1.7 with unknown capability bits accepted" \
+		read_expect "$node" 0 "" --source adf --pages 1 --mode gray \
+		--resolution 75 --check
+	emu_start --proto-version 2:0 || return
+	check "kernel: protocol 2.0 refused (no device, logged)" sh -c \
+		"sleep 1; ! ls /sys/class/mfpscan | grep -q . && dmesg | grep -q 'protocol 2.0'"
+	check "libusb: protocol 2.0 refused" read_expect libusb: 1 "protocol 2.0" \
+		--source adf --pages 1 --mode gray --resolution 75
+
 	emu_start --cover-open || return
 	node=$(usb_node)
 	check "kernel: cover open surfaces" read_expect "$node" 1 "cover" \
@@ -449,7 +471,7 @@ group_kernel() {
 # Plug/unplug cycles and the button event through the kernel driver.
 group_plug() {
 	load_modules
-	emu_start || { notok "plug: emulator enumerates"; return; }
+	emu_start || return
 	check "plug: ${PLUG_CYCLES:-50} plug/unplug cycles, then a scan" \
 		plug_cycles "${PLUG_CYCLES:-50}"
 	check "plug: button event -> uevent MFPSCAN_PROFILE" button_uevent 3
@@ -461,7 +483,7 @@ group_plug() {
 group_diff() {
 	local node a b mode
 	load_modules
-	emu_start || { notok "diff: emulator enumerates"; return; }
+	emu_start || return
 	for mode in mono gray color; do
 		node=$(usb_node) || { notok "diff: node"; return; }
 		rm -f $out/k*.png $out/u*.png
@@ -498,7 +520,7 @@ rate() {
 group_bench() {
 	local node raw k km u pages=${BENCH_PAGES:-8} args
 	load_modules
-	emu_start || { notok "bench: emulator"; return; }
+	emu_start || return
 	node=$(usb_node) || { notok "bench: node"; return; }
 	args="--source adf --pages $pages --mode gray --resolution 300 --height-mm 279 --band-lines 128"
 	timeout 120 "$top/build/usb/usb_rawread" "$pages" 128 >$out/raw.log 2>&1 ||

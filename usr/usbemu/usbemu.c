@@ -57,6 +57,7 @@ struct emu_opts {
 	uint32_t line_rate;
 	bool events;
 	bool verbose;
+	uint32_t proto_major, proto_minor, extra_caps;	/* version tests */
 };
 
 struct emu {
@@ -703,10 +704,10 @@ static void emu_setup(struct emu *em, const struct usb_ctrlrequest *c)
 	switch (c->bRequest | (c->bRequestType & USB_DIR_IN) << 1) {
 	case MFPU_REQ_GET_INFO | USB_DIR_IN << 1:
 		usb_put32(buf, USB_PROTO_MAGIC);
-		usb_put16(buf + 4, USB_PROTO_MAJOR);
-		usb_put16(buf + 6, USB_PROTO_MINOR);
+		usb_put16(buf + 4, (uint16_t)em->o.proto_major);
+		usb_put16(buf + 6, (uint16_t)em->o.proto_minor);
 		usb_put32(buf + 8, USB_CAP_CAN_STALL | USB_CAP_CRC |
-			  (em->o.events ? USB_CAP_EVENTS : 0));
+			  (em->o.events ? USB_CAP_EVENTS : 0) | em->o.extra_caps);
 		usb_put32(buf + 12, USB_CAPS_BYTES);
 		usb_caps_to_wire(buf + 16, &em->caps);
 		vlog("GET_INFO");
@@ -815,7 +816,8 @@ static void usage(FILE *f)
 	      "         [--adf-pages N] [--jam P:L] [--sensor P:L] [--cover-open]\n"
 	      "         [--stall-ms N] [--disconnect-at P:L] [--corrupt-crc P:B]\n"
 	      "         [--bad-header long|short] [--button N] [--line-rate N]\n"
-	      "         [--no-events] [-v]\n"
+	      "         [--no-events] [--proto-version MAJOR:MINOR]\n"
+	      "         [--extra-caps BITS] [-v]\n"
 	      "An mfpscan USB scanner engine through FunctionFS\n"
 	      "(Documentation/usb-protocol.rst).\n", f);
 }
@@ -888,6 +890,8 @@ int main(int argc, char **argv)
 		{ "button", required_argument, NULL, 'b' },
 		{ "line-rate", required_argument, NULL, 'r' },
 		{ "no-events", no_argument, NULL, 'n' },
+		{ "proto-version", required_argument, NULL, 'P' },
+		{ "extra-caps", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -905,6 +909,8 @@ int main(int argc, char **argv)
 	o->adf_pages = 10;
 	o->button = -1;
 	o->events = true;
+	o->proto_major = USB_PROTO_MAJOR;
+	o->proto_minor = USB_PROTO_MINOR;
 	while ((c = getopt_long(argc, argv, "vh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->ffs = optarg; break;
@@ -929,6 +935,16 @@ int main(int argc, char **argv)
 			break;
 		case 'r': ok = parse_u32(optarg, &o->line_rate); break;
 		case 'n': o->events = false; break;
+		case 'P': {
+			struct emu_fault f = { 0 };
+
+			ok = parse_pair(optarg, &f) && f.page < 65536 &&
+			     f.line < 65536;
+			o->proto_major = f.page;
+			o->proto_minor = f.line;
+			break;
+		}
+		case 'X': ok = parse_u32(optarg, &o->extra_caps); break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: ok = false;
