@@ -78,8 +78,15 @@ static void test_default_template(void **state)
 	f = fields();
 	expand_ok(NULL, &f, "pdf", "scan-2026-11-26-090503-0007.pdf");
 	expand_ok("", &f, "pdf", "scan-2026-11-26-090503-0007.pdf");
+	/* Above 9999 the counter grows a digit: never wraps onto old names. */
+	f.counter = 9999;
+	expand_ok("{counter}", &f, "pdf", "9999.pdf");
+	f.counter = 10000;
+	expand_ok("{counter}", &f, "pdf", "10000.pdf");
 	f.counter = 123456;
-	expand_ok("{counter}", &f, "pdf", "3456.pdf");
+	expand_ok("{counter}", &f, "pdf", "123456.pdf");
+	f.counter = 4294967295u;
+	expand_ok("{counter}", &f, "pdf", "4294967295.pdf");
 	f.name = NULL;
 	f.user = NULL;
 	expand_ok("{name}-{user}", &f, NULL, "scan-user");

@@ -106,7 +106,7 @@ static bool name_put_field(char *buf, size_t size, size_t *pos, int field,
 		n = (int)strftime(at, room, "%Y-%m-%d_%H%M%S", tm);
 		break;
 	case NAME_COUNTER:
-		n = snprintf(at, room, "%04u", f->counter % 10000);
+		n = snprintf(at, room, "%04u", f->counter);
 		break;
 	case NAME_USER:
 		n = snprintf(at, room, "%s", f->user ? f->user : "user");

@@ -3,7 +3,7 @@
  * name_template: the file name of a new document from an account's
  * template. Fields in braces are replaced: {date} (YYYY-MM-DD), {time}
  * (HHMMSS), {datetime} (YYYY-MM-DD_HHMMSS), {counter} (the account's
- * document counter, 4 digits zero-padded), {user} (the owner's login name),
+ * document counter, at least 4 digits zero-padded, never wrapped), {user} (the owner's login name),
  * {name} (the scan's "name" option), {page} (page number, 3 digits, for
  * formats with one file per page). Then "." and the extension.
  *
@@ -27,7 +27,7 @@
 /* What the fields expand to. */
 struct name_fields {
 	time_t when;		/* local time of the scan */
-	unsigned int counter;	/* shown modulo 10000 if larger */
+	unsigned int counter;	/* at least 4 digits; 5+ above 9999 */
 	const char *user;	/* login name; NULL = "user" */
 	const char *name;	/* the scan's name option; NULL or "" = "scan" */
 	int page;		/* >= 0: page number (from 1); < 0: whole document */
