@@ -6,9 +6,11 @@
 # removed") is recovered by the next attempt even when the destination is
 # full by then: the attempt finds it there (same name, same size) instead
 # of reporting storage-full forever. The destination is a local account on
-# a real 1 MiB tmpfs; the first upload is made to fail by a different file
-# under the document's name, then the spooled bytes are put in its place
-# and the tmpfs filled up, and Retry() must succeed without a second copy.
+# a real 1 MiB tmpfs; the first upload is made to fail by remounting it
+# read-only (a different file under the name would no longer do: the
+# daemon then takes the next free name), then the spooled bytes are put
+# under the document's name and the tmpfs filled up, and Retry() must
+# succeed without a second copy.
 set -u
 . "$(dirname "$0")/lib.sh"
 it_init
@@ -27,13 +29,14 @@ IT_MOUNTS+=("$full")
 chown "$A:" "$full"
 
 acc=$(it_create_local "$A" full "$full") || it_die "alice cannot create a local account"
-# The first document of the account is doc-0001.pdf: a different file
-# there makes the upload fail (server class) and the document spooled.
-printf 'x' >"$full/doc-0001.pdf"
+# The first document of the account is doc-0001.pdf: a read-only
+# destination makes the upload fail and the document spooled.
+mount -o remount,ro "$full" || it_die "cannot remount $full read-only"
 out=$(mgr "$A" Scan 'oa{sv}' "$acc" 4 format s pdf source s flatbed \
 	color-mode s gray resolution u 75 2>&1)
 job=$(it_busctl_path "$out")
-assert_eq "a scan onto a taken name is spooled" spooled "$(it_wait_job "$A" "$job")"
+assert_eq "a scan onto a read-only destination is spooled" spooled "$(it_wait_job "$A" "$job")"
+mount -o remount,rw "$full" || it_die "cannot remount $full read-write"
 
 out=$(mgr "$A" ListSpool 2>&1)
 entry=$(it_busctl_path "$out")

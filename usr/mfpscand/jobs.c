@@ -758,7 +758,8 @@ static void *scan_req_worker(void *arg)
 
 		if (a->fd >= 0 && !atomic_load(&req->j->shutting_down))
 			attempt_upload(&a->dest, &a->t, a->fd, jobs_upload_stop,
-				       req->j, &a->res);
+				       req->j, req->j->d->spool, a->id,
+				       &a->res);
 	}
 	/* S502-S503 and S602-S603 ahead of time: log in, free space. */
 	err_clear(&req->check_e);

@@ -36,6 +36,7 @@
 #include "daemon.h"
 #include "err.h"
 #include "scan_options.h"
+#include "spool.h"
 #include "ticket.h"
 #include "upload.h"
 
@@ -220,14 +221,27 @@ struct attempt {
 	char remote_url[JOBS_URL_MAX];
 };
 
+/* How many names a document tries on a conflict: NAME, NAME-2 .. NAME-99. */
+#define ATTEMPT_NAME_VARIANTS	99
+
 /*
  * Upload document @fd (ticket @t: size, format, fixed remote name) to
  * @dest: free-space check first (S803-S804: a document that cannot fit is
  * not sent), then upload_put(), which is idempotent for the same remote
  * name. @cb may be NULL. Any thread; blocks on the network.
+ *
+ * When a different file already has the name (-EEXIST, class server), the
+ * next free variant is taken: "NAME-2.EXT", "NAME-3.EXT", ... up to
+ * ATTEMPT_NAME_VARIANTS. Each new name is stored in spool entry @id of
+ * @spool (t->owner_uid) BEFORE anything is uploaded under it, so a retry
+ * after a crash uses it (and upload_put finds its own bytes there);
+ * @id NULL (no entry) renames @t in memory only. If storing fails,
+ * nothing is uploaded under the new name and @t keeps the stored name.
+ * On return t->remote_name is the name used last.
  */
-void attempt_upload(const struct dest *dest, const struct ticket *t, int fd,
-		    upload_progress_fn cb, void *ud, struct attempt *out);
+void attempt_upload(const struct dest *dest, struct ticket *t, int fd,
+		    upload_progress_fn cb, void *ud, struct spool *spool,
+		    const char *id, struct attempt *out);
 
 /*
  * A worker-side copy for one attempt of entry @s: the account's
@@ -236,6 +250,7 @@ void attempt_upload(const struct dest *dest, const struct ticket *t, int fd,
 struct attempt_job {
 	struct sentry *s;		/* main thread only; busy while set */
 	enum ticket_state prev_state;
+	char id[JOBS_ID_MAX];		/* of @s, for the worker */
 	bool have_ticket;		/* @t was read from the spool */
 	struct ticket t;		/* the full ticket, for the worker */
 	struct dest dest;

@@ -653,7 +653,8 @@ static void doc_upload_unspooled(struct pipe *p, struct doc *doc,
 		goto fail;
 	}
 	t->size = size;
-	attempt_upload(&p->job->dest, t, doc->fd, upload_progress, p, &a);
+	attempt_upload(&p->job->dest, t, doc->fd, upload_progress, p, NULL,
+		       NULL, &a);
 	p->uploaded_before += size;
 	if (a.ok) {
 		doc_discard(p, doc);
@@ -718,7 +719,8 @@ static void doc_upload(struct pipe *p, struct doc *doc)
 		return;
 	}
 
-	attempt_upload(&p->job->dest, &t, doc->fd, upload_progress, p, &a);
+	attempt_upload(&p->job->dest, &t, doc->fd, upload_progress, p,
+		       p->spool, id, &a);
 	p->uploaded_before += t.size;
 	atomic_store(&p->job->w_bytes_uploaded, p->uploaded_before);
 	if (a.ok || user_cancelled(p)) {

@@ -76,11 +76,33 @@ static bool already_there(const struct dest *dest, const struct ticket *t)
 	       there;
 }
 
-void attempt_upload(const struct dest *dest, const struct ticket *t, int fd,
-		    upload_progress_fn cb, void *ud, struct attempt *out)
+/*
+ * Variant @n of @base: "NAME.EXT" -> "NAME-N.EXT" ("NAME" -> "NAME-N").
+ * Returns 0, or -ENAMETOOLONG if it does not fit in @len.
+ */
+static int name_variant(const char *base, unsigned int n, char *out,
+			size_t len)
+{
+	const char *dot = strrchr(base, '.');
+	size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	int w = snprintf(out, len, "%.*s-%u%s", (int)stem, base, n,
+			 base + stem);
+
+	return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool name_conflict(int r, const struct err *e)
+{
+	return r == -EEXIST && e->cls == ERR_SERVER;
+}
+
+void attempt_upload(const struct dest *dest, struct ticket *t, int fd,
+		    upload_progress_fn cb, void *ud, struct spool *spool,
+		    const char *id, struct attempt *out)
 {
 	struct upload_space space = { 0 };
 	char have[32], need[32];
+	char base[sizeof(t->remote_name)], prev[sizeof(t->remote_name)];
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -101,6 +123,40 @@ void attempt_upload(const struct dest *dest, const struct ticket *t, int fd,
 	r = upload_put(dest, t->remote_name, fd, t->size,
 		       jobs_mime_type(t->format), cb, ud, out->remote_url,
 		       sizeof(out->remote_url), &out->e);
+	/* Somebody else's file has the name: take the next free variant. */
+	snprintf(base, sizeof(base), "%s", t->remote_name);
+	for (unsigned int n = 2; name_conflict(r, &out->e) &&
+	     n <= ATTEMPT_NAME_VARIANTS; n++) {
+		struct err se = { 0 };
+
+		snprintf(prev, sizeof(prev), "%s", t->remote_name);
+		if (name_variant(base, n, t->remote_name,
+				 sizeof(t->remote_name)) < 0) {
+			snprintf(t->remote_name, sizeof(t->remote_name), "%s",
+				 prev);
+			break;
+		}
+		/* Stored first: a crash from here on retries this name. */
+		if (id && spool_update(spool, t->owner_uid, id, t, &se) < 0) {
+			snprintf(t->remote_name, sizeof(t->remote_name), "%s",
+				 prev);
+			err_set(&out->e, se.cls, se.code, EIO,
+				"%s was taken by another file, and the new name could not be stored: %s",
+				base, se.msg);
+			return;
+		}
+		log_msg(LOG_INFO, "jobs: %s is taken by another file; trying %s",
+			prev, t->remote_name);
+		err_clear(&out->e);
+		r = upload_put(dest, t->remote_name, fd, t->size,
+			       jobs_mime_type(t->format), cb, ud,
+			       out->remote_url, sizeof(out->remote_url),
+			       &out->e);
+	}
+	if (name_conflict(r, &out->e) && strcmp(base, t->remote_name) != 0)
+		err_set(&out->e, ERR_SERVER, EEXIST, EEXIST,
+			"%s and its variants up to %s are all taken by other files; last: %.200s",
+			base, t->remote_name, out->e.msg);
 	if (r < 0)
 		return;
 	out->ok = true;
@@ -119,6 +175,7 @@ int attempt_prepare(struct jobs *j, struct sentry *s, struct attempt_job *a)
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
 	a->s = s;
+	snprintf(a->id, sizeof(a->id), "%s", s->id);
 	a->prev_state = s->sum.state;
 	s->busy = true;
 	/* Mirror "retrying" (not stored: a crash turns it back to waiting). */
@@ -284,7 +341,8 @@ static void *run_worker(void *arg)
 
 	if (run->a.fd >= 0)
 		attempt_upload(&run->a.dest, &run->a.t, run->a.fd,
-			       jobs_upload_stop, j, &run->a.res);
+			       jobs_upload_stop, j, j->d->spool, run->a.id,
+			       &run->a.res);
 	if (daemon_post(j->d, run_done, run) < 0)
 		log_msg(LOG_ERR, "jobs: cannot report a retry: out of memory");
 	return NULL;
