@@ -72,8 +72,8 @@ struct pipe {
 	char last_error[ERR_MSG_MAX];
 };
 
-enum pipe_ev { EV_PROGRESS, EV_DEVICE_FREE, EV_SPOOLED, EV_UPLOADED,
-	       EV_FINISHED };
+enum pipe_ev { EV_PROGRESS, EV_STATE, EV_DEVICE_FREE, EV_SPOOLED,
+	       EV_UPLOADED, EV_FINISHED };
 
 struct pipe_event {
 	enum pipe_ev type;
@@ -114,22 +114,21 @@ static void job_sync_progress(struct job *job)
 	job->bytes_uploaded = atomic_load(&job->w_bytes_uploaded);
 }
 
+/*
+ * Progress posts are coalesced (one pending at a time), so they carry
+ * counters only: a state read here could skip one (queued -> uploading
+ * without scanning) or overtake an EV_STATE still queued. States arrive
+ * one by one, in order, as EV_STATE and EV_FINISHED events.
+ */
 static void on_progress(struct daemon *d, void *arg)
 {
 	struct job *job = arg;
-	enum job_state st;
 
 	atomic_store(&job->progress_posted, false);
 	if (d->exiting || job->finished)
 		return;
 	job_sync_progress(job);
-	st = (enum job_state)atomic_load(&job->w_state);
-	if (st != job->state) {
-		job->state = st;
-		job_emit_changed(job, true);
-	} else {
-		job_emit_changed(job, false);
-	}
+	job_emit_changed(job, false);
 }
 
 static void on_event(struct daemon *d, void *arg)
@@ -148,6 +147,13 @@ static void on_event(struct daemon *d, void *arg)
 	}
 	switch (ev->type) {
 	case EV_PROGRESS:
+		break;
+	case EV_STATE:
+		if (job->finished || ev->state == job->state)
+			break;
+		job_sync_progress(job);
+		job->state = ev->state;
+		job_emit_changed(job, true);
 		break;
 	case EV_DEVICE_FREE:
 		job_release_device(job);
@@ -224,10 +230,19 @@ static struct pipe_event *event_new(enum pipe_ev type)
 	return ev;
 }
 
+/* Every state change is its own event: PropertiesChanged(State) each. */
 static void set_state(struct pipe *p, enum job_state st)
 {
+	struct pipe_event *ev = event_new(EV_STATE);
+
 	atomic_store(&p->job->w_state, (int)st);
-	post_progress(p, true);
+	if (!ev) {
+		log_msg(LOG_ERR, "jobs: %s: out of memory: state %s not signalled",
+			p->job->path, job_state_name(st));
+		return;
+	}
+	ev->state = st;
+	post_event(p, ev);
 }
 
 static bool user_cancelled(const struct pipe *p)
