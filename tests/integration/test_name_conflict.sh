@@ -6,7 +6,8 @@
 # free variant ("doc-x-2.pdf", then "doc-x-3.pdf", ...), the other file is
 # left untouched, and mfpscanctl scan exits 0 printing the final URL. For a
 # local account and for Apache mod_dav (WebDAV). The account's template has
-# no {counter} (doc-{name}), so scans with the same --name collide.
+# no {counter} (doc-{name}), so scans with the same --name collide. Also a
+# spooled document whose name is taken before its retry (local).
 set -u
 . "$(dirname "$0")/lib.sh"
 it_init
@@ -52,6 +53,37 @@ check "alice adds a local account with the template doc-{name}" \
 	ctl "$A" accounts add home --type local --folder "$ADIR" \
 	--name-template 'doc-{name}'
 conflict_case local home "$ADIR" "file://$ADIR"
+
+# --- a spooled document whose name is taken before its retry ----------------
+# The first upload fails (read-only tmpfs): the entry keeps doc-y.pdf. A
+# different file then takes that name; Retry() must store and use
+# doc-y-2.pdf and leave the other file alone.
+RO=$IT_DIR/ro
+mkdir -p "$RO"
+mount -t tmpfs -o size=1m,mode=0700 tmpfs "$RO" || it_die "cannot mount a tmpfs on $RO"
+IT_MOUNTS+=("$RO")
+chown "$A:" "$RO"
+check "alice adds a local account on the tmpfs" \
+	ctl "$A" accounts add ro --type local --folder "$RO" --name-template 'doc-{name}'
+mount -o remount,ro "$RO" || it_die "cannot remount $RO read-only"
+out=$(ctl "$A" scan --to ro "${SCAN[@]}" --width-mm 40 --name y 2>&1) && rc=0 || rc=$?
+assert_eq "retry: a scan to a read-only destination is kept (exit 2)" 2 "$rc"
+mount -o remount,rw "$RO" || it_die "cannot remount $RO read-write"
+out=$(mgr "$A" ListSpool 2>&1)
+entry=$(it_busctl_path "$out")
+[ -n "$entry" ] || it_die "no spool entry" "$out"
+doc=$(find "$IT_DIR/spool/$IT_ALICE_UID" -maxdepth 1 -name '*.doc' | head -n 1)
+[ -n "$doc" ] || it_die "no spooled document under $IT_DIR/spool"
+cp "$doc" "$IT_DIR/spooled-y.pdf"
+printf 'another file\n' >"$RO/doc-y.pdf"
+cp "$RO/doc-y.pdf" "$IT_DIR/other-y"
+check "retry: Retry() succeeds" \
+	bctl "$A" call "$IT_DEST" "$entry" org.mfpscan.Daemon1.SpoolEntry Retry
+check "retry: the document is doc-y-2.pdf, byte-exact" \
+	cmp "$IT_DIR/spooled-y.pdf" "$RO/doc-y-2.pdf"
+check "retry: the other file under doc-y.pdf is untouched" \
+	cmp "$IT_DIR/other-y" "$RO/doc-y.pdf"
+assert_eq "retry: the spool entry is gone" "ao 0" "$(mgr "$A" ListSpool 2>&1)"
 
 # --- WebDAV (Apache mod_dav) -----------------------------------------------
 if it_have_dav; then
