@@ -71,6 +71,9 @@ struct mfpscan_file;
  * @running: a job is producing (state SCANNING or STALLED)
  * @stopping: the engine is being stopped, mfpscan_band_begin() fails
  * @page_open: a band with PAGE_START was published without its PAGE_END
+ * @copying: read() is copying records out of [tail, head) without @lock;
+ *	until it ends, no other path moves the tail (a tail taken from the
+ *	control page or SYNC_PTR would let the producer overwrite them)
  * @state: MFPSCAN_STATE_*
  * @error: MFPSCAN_ERR_* of the current or last job
  * @job: current or last job number
@@ -108,6 +111,7 @@ struct mfpscan_dev {
 	bool running;
 	bool stopping;
 	bool page_open;
+	bool copying;
 	u32 state;
 	u32 error;
 	u32 job;
@@ -235,6 +239,9 @@ static bool mfpscan_sync_user_tail(struct mfpscan_dev *mdev)
 	struct mfpscan_ring *ring = &mdev->ring;
 	u64 t;
 
+	/* Not sampled (so sampled again later) while read() copies. */
+	if (mdev->copying)
+		return false;
 	/*
 	 * (C) Pairs with the consumer's store-release of control->tail (D):
 	 * the consumer finished reading the records below t before the
@@ -850,7 +857,8 @@ static long mfpscan_ioc_sync_ptr(struct mfpscan_dev *mdev, void __user *argp)
 		return -ENODEV;
 	}
 	moved = mfpscan_sync_user_tail(mdev);
-	if ((sp.flags & MFPSCAN_SYNC_APPLY_TAIL) && sp.tail != mdev->ring.tail &&
+	if ((sp.flags & MFPSCAN_SYNC_APPLY_TAIL) && !mdev->copying &&
+	    sp.tail != mdev->ring.tail &&
 	    mfpscan_ring_tail_valid(&mdev->ring, sp.tail)) {
 		mdev->ring.tail = sp.tail;
 		mfpscan_set_user_tail(mdev);
@@ -958,8 +966,9 @@ efault:
 
 /*
  * Copy whole records from [tail, head) to @buf, skipping PAD records.
- * Called with @read_mutex held, so the ring is not reset under us; the
- * producer never writes into [tail, head).
+ * Called with @read_mutex held, so the ring is not reset under us; with
+ * @copying set no other consumer moves the tail, so the producer never
+ * writes into the records being copied.
  */
 static ssize_t mfpscan_copy_records(struct mfpscan_dev *mdev,
 				    char __user *buf, size_t count)
@@ -975,13 +984,16 @@ static ssize_t mfpscan_copy_records(struct mfpscan_dev *mdev,
 	spin_lock(&mdev->lock);
 	pos = ring->tail;
 	head = ring->head;
+	mdev->copying = true;
 	spin_unlock(&mdev->lock);
 
 	while (pos < head) {
 		hdr = mfpscan_ring_hdr(ring, pos);
 		rb = hdr->record_bytes;
 		len = hdr->header_bytes + hdr->payload_bytes;
-		if (rb < MFPSCAN_RECORD_ALIGN || rb > head - pos || len > rb) {
+		if (rb < MFPSCAN_RECORD_ALIGN ||
+		    !IS_ALIGNED(rb, MFPSCAN_RECORD_ALIGN) || rb > head - pos ||
+		    rb > ring->size - (pos & (ring->size - 1)) || len > rb) {
 			ret = -EIO;	/* cannot happen: the kernel wrote it */
 			break;
 		}
@@ -1001,6 +1013,7 @@ static ssize_t mfpscan_copy_records(struct mfpscan_dev *mdev,
 	}
 
 	spin_lock(&mdev->lock);
+	mdev->copying = false;
 	if (pos > ring->tail) {
 		ring->tail = pos;
 		mfpscan_set_user_tail(mdev);

@@ -11,11 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "harness.h"
 #include "ksft_mfpscan.h"
@@ -295,6 +298,136 @@ TEST_F(mm, bogus_tails_ignored)
 	ASSERT_EQ(0, stream_init(&e, &p, 1, 2));
 	ASSERT_STREAM_OK(mmap_job(&self->map, &e, variant->use_sync), &e);
 	stream_fini(&e);
+}
+
+/*
+ * A second file's consumer storing tail = head in the control page while the
+ * owner read()s: the tail the kernel takes over must never let the producer
+ * overwrite records that read() is still copying out. Records may be skipped
+ * (the other consumer took them), but each one read() returns is whole.
+ */
+struct tail_pusher {
+	struct ring_map *map;
+	atomic_bool stop;
+};
+
+static void *push_tail(void *arg)
+{
+	struct tail_pusher *tp = arg;
+	struct pollfd pfd = { .fd = tp->map->fd, .events = POLLIN };
+
+	while (!atomic_load(&tp->stop)) {
+		__atomic_store_n(&tp->map->ctl->tail,
+				 __atomic_load_n(&tp->map->st->head,
+						 __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELEASE);
+		/* poll() takes the tail over and wakes the producer */
+		poll(&pfd, 1, 0);
+	}
+	return NULL;
+}
+
+FIXTURE(torn) {
+	struct sim sim;
+	int fd, fd2;
+	struct ring_map map;
+};
+
+FIXTURE_SETUP(torn)
+{
+	struct sim_cfg cfg = SIM_CFG(.ring_kib = 64, .can_stall = 1,
+				     .line_rate = 0, .adf_pages = 50);
+	int err;
+
+	self->fd = self->fd2 = -1;
+	memset(&self->map, 0, sizeof(self->map));
+	REQUIRE_SIM();
+	SIM_UP(&self->sim, "torn", &cfg, &self->fd);
+	self->fd2 = sim_open(&self->sim, O_RDWR);
+	ASSERT_LE(0, self->fd2);
+	err = ring_map(&self->map, self->fd2, 64 * 1024, true);
+	ASSERT_EQ(0, err);
+}
+
+FIXTURE_TEARDOWN(torn)
+{
+	ring_unmap(&self->map);
+	CLOSE_FD(self->fd);
+	CLOSE_FD(self->fd2);
+	sim_destroy(&self->sim);
+}
+
+TEST_F_TIMEOUT(torn, read_never_torn_by_control_tail, 120)
+{
+	struct mfpscan_params p = params_make(MFPSCAN_SOURCE_ADF,
+					      MFPSCAN_MODE_GRAY8, 75, 210000,
+					      297000, 40, 16);
+	struct tail_pusher tp = { .map = &self->map };
+	size_t bufsize = 64 * 1024;
+	uint64_t records = 0;
+	char why[128] = "";
+	pthread_t thr;
+	uint8_t *buf;
+	ssize_t n;
+	bool done = false;
+
+	BODY_START();
+	buf = mmap(NULL, bufsize, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, pthread_create(&thr, NULL, push_tail, &tp));
+	while (!done) {
+		size_t off = 0;
+
+		/* fresh pages: read() faults them in, widening the window */
+		madvise(buf, bufsize, MADV_DONTNEED);
+		n = read(self->fd, buf, bufsize);
+		if (n <= 0) {
+			EXPECT_EQ(0, n) {
+				TH_LOG("read: %s", strerror(errno));
+			}
+			break;
+		}
+		while (off < (size_t)n) {
+			struct mfpscan_band *h = (void *)(buf + off);
+			uint32_t crc;
+
+			if (off + BAND_HDR > (size_t)n ||
+			    h->magic != MFPSCAN_BAND_MAGIC ||
+			    h->header_bytes != BAND_HDR ||
+			    h->payload_bytes != h->lines * h->bytes_per_line ||
+			    off + BAND_HDR + h->payload_bytes > (size_t)n) {
+				snprintf(why, sizeof(why),
+					 "record %llu: torn header",
+					 (unsigned long long)records);
+				done = true;
+				break;
+			}
+			crc = h->payload_bytes ?
+			      crc32(0, buf + off + BAND_HDR, h->payload_bytes) : 0;
+			if (crc != h->checksum) {
+				snprintf(why, sizeof(why),
+					 "record %llu (page %u band %u): payload overwritten",
+					 (unsigned long long)records, h->page,
+					 h->band);
+				done = true;
+				break;
+			}
+			if (h->flags & MFPSCAN_BAND_JOB_END)
+				done = true;
+			records++;
+			off += BAND_HDR + h->payload_bytes;
+		}
+	}
+	atomic_store(&tp.stop, true);
+	pthread_join(thr, NULL);
+	munmap(buf, bufsize);
+	EXPECT_EQ(0, why[0]) {
+		TH_LOG("%s", why);
+	}
+	TH_LOG("%llu whole records read", (unsigned long long)records);
 }
 
 TEST_HARNESS_MAIN
