@@ -865,8 +865,9 @@ static ssize_t mfpscan_sim_adf_pages_store(struct config_item *item,
 {
 	struct mfpscan_sim *sim = to_mfpscan_sim(item);
 
+	/* At most the capacity: the page count of a duplex job fits. */
 	return mfpscan_sim_store_u32(sim, &sim->adf_pages, page, count,
-				     0, U32_MAX, false);
+				     0, SIM_ADF_CAPACITY, false);
 }
 CONFIGFS_ATTR(mfpscan_sim_, adf_pages);
 

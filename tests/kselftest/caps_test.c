@@ -260,6 +260,11 @@ TEST_F(caps, configfs_ranges_and_live_toggle)
 	}
 	err = sim_cfg_write(&self->sim, "can_stall", "2\n");
 	EXPECT_EQ(-EINVAL, err);
+	/* more sheets than the ADF holds; 2^31 sheets wrapped duplex pages */
+	err = sim_cfg_write(&self->sim, "adf_pages", "51\n");
+	EXPECT_EQ(-EINVAL, err);
+	err = sim_cfg_write(&self->sim, "adf_pages", "2147483648\n");
+	EXPECT_EQ(-EINVAL, err);
 	ASSERT_EQ(0, sim_cfg_write(&self->sim, "ring_kib", "65536\n"));
 	ASSERT_EQ(0, sim_cfg_write(&self->sim, "ring_kib", "64\n"));
 	ASSERT_EQ(0, sim_cfg_read(&self->sim, "ring_kib", buf, sizeof(buf)));
