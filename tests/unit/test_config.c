@@ -87,6 +87,7 @@ static void test_full_file(void **state)
 		"jpeg_quality = 95\n"
 		"[device.a]\npath = /dev/mfpscan0#mmap\n"
 		"[device.b]\npath = pattern:adf=3\ndriver = kernel\n"
+		"[device.u]\npath = libusb:1209:0001\ndriver = libusb\n"
 		"[spool]\nmax_bytes_per_user = 2097152\nmax_entries_per_user = 7\n"
 		"min_free_bytes = 0\n"
 		"[retry]\ninitial_s = 5\nmax_interval_s = 50\ncount = 3\nslow_factor = 2\n"
@@ -99,7 +100,10 @@ static void test_full_file(void **state)
 	if (config_load_string(text, "full", &c, &e) != 0)
 		fail_msg("%s", e.msg);
 	assert_string_equal(c->spool_dir, "/tmp/sp");
-	assert_int_equal(c->n_devices, 2);
+	assert_int_equal(c->n_devices, 3);
+	assert_int_equal(config_device(c, "u")->driver, CONFIG_DRIVER_LIBUSB);
+	assert_string_equal(config_device(c, "u")->path, "libusb:1209:0001");
+	assert_int_equal(config_device(c, "a")->driver, CONFIG_DRIVER_KERNEL);
 	assert_string_equal(config_device(c, NULL)->path, "pattern:adf=3");
 	assert_string_equal(config_device(c, "a")->path, "/dev/mfpscan0#mmap");
 	assert_null(config_device(c, "default"));
@@ -141,6 +145,16 @@ static void test_bad_values(void **state)
 	expect_error("[mail]\nstarttls = yes\n", "starttls");
 	expect_error("[device.x]\npath = relative\n", "[device.x] path");
 	expect_error("[device.x]\npath = /dev/a\ndriver = serial\n", "driver");
+	expect_error("[device.x]\npath = /dev/mfpscan0\ndriver = libusb\n",
+		     "[device.x] driver: libusb needs path = libusb:");
+	expect_error("[device.x]\npath = pattern:\ndriver = libusb\n",
+		     "[device.x] driver: libusb needs path");
+	expect_error("[device.x]\npath = libusb:1209:0001\n",
+		     "[device.x] driver: must be libusb");
+	expect_error("[device.x]\npath = libusb:\ndriver = kernel\n",
+		     "[device.x] driver: must be libusb");
+	expect_error("[device.x]\npath = usb:1209:0001\ndriver = libusb\n",
+		     "[device.x] path");
 	expect_error("[device.b/c]\npath = /dev/a\n", "not a device name");
 }
 

@@ -402,9 +402,9 @@ static int config_device_key(struct config_parse *p, const char *section,
 	if (strcmp(key, "path") == 0) {
 		if (!*v || strlen(v) >= CONFIG_PATH_MAX || config_has_control(v) ||
 		    (v[0] != '/' && strncmp(v, "pattern:", 8) &&
-		     strncmp(v, "usb:", 4)))
+		     strncmp(v, "libusb:", 7)))
 			return config_fail(p, section, key,
-					   "must be a device path (/dev/mfpscan0, /dev/mfpscan0#mmap), pattern:[options] or usb:..., got \"%s\"",
+					   "must be a device path (/dev/mfpscan0, /dev/mfpscan0#mmap), pattern:[options] or libusb:[VVVV:PPPP], got \"%s\"",
 					   v);
 		if (config_strdup(&d->path, v))
 			return config_fail(p, section, key, "%s", "out of memory");
@@ -525,6 +525,23 @@ static int config_finish(struct config_parse *p)
 			snprintf(sec, sizeof(sec), "device.%s", c->devices[i].name);
 			return config_fail(p, sec, "path", "%s",
 					   "is required in every [device.NAME] section");
+		}
+		/*
+		 * driver and path must agree: driver = libusb drives a USB
+		 * engine from userspace and path names it (libusb: or
+		 * libusb:VVVV:PPPP); a libusb: path with the kernel driver is a
+		 * mistake, not a silent switch.
+		 */
+		bool lu = strncmp(c->devices[i].path, "libusb:", 7) == 0;
+
+		if (lu != (c->devices[i].driver == CONFIG_DRIVER_LIBUSB)) {
+			char sec[64];
+
+			p->line = c->devices[i].line;
+			snprintf(sec, sizeof(sec), "device.%s", c->devices[i].name);
+			return config_fail(p, sec, "driver", "%s",
+					   lu ? "must be libusb when path is libusb:..."
+					      : "libusb needs path = libusb: or libusb:VVVV:PPPP (the USB engine, not a /dev or pattern: path)");
 		}
 	}
 	if (!config_device(c, NULL)) {
