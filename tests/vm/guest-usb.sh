@@ -9,7 +9,7 @@
 # formula, with every emulator fault surfaced as documented in
 # Documentation/usb-protocol.rst. Prints "ok N name" / "not ok N name"
 # lines and a final "N passed, N failed"; exit status 0 only if all passed.
-# Arguments: test groups to run (default: all).
+# Arguments: test groups to run (default: all but bench).
 set -u
 
 top=$(pwd)
@@ -508,6 +508,19 @@ group_diff() {
 	emu_stop
 }
 
+# The daemon with two devices on one USB engine, driver = kernel and
+# driver = libusb (tests/vm/guest-usb-daemon.sh): same job, same document.
+group_daemon() {
+	local node
+	load_modules
+	emu_start || return
+	node=$(usb_node) || { notok "daemon: node"; return; }
+	check "daemon: scans through driver = kernel and driver = libusb, identical documents, detach logged" \
+		bash "$top/tests/vm/guest-usb-daemon.sh" "$node"
+	sed 's/^/# /' $out/last.log
+	emu_stop
+}
+
 # bytes/s of a "bytes N ms M" line
 rate() {
 	awk '{ for (i = 1; i < NF; i++) { if ($i == "bytes") b = $(i + 1); if ($i == "ms") m = $(i + 1) } }
@@ -556,7 +569,7 @@ group_bench() {
 
 setup_gadget
 [ -x "$emu" ] || bail "$emu missing (make -C usr all)"
-groups=${*:-kernel plug libusb diff}
+groups=${*:-kernel plug libusb diff daemon}
 for g in $groups; do
 	"group_$g"
 done

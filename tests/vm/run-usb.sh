@@ -9,7 +9,7 @@
 # "not ok N ..." lines and "N passed, N failed", kept in
 # build/usb/last-run.txt. Exit status: the guest's (non-zero if a test
 # failed) or vm-run's (125 dirty dmesg, 124 timeout). Arguments name test
-# groups (kernel plug libusb diff; default all; "bench" is the benchmark:
+# groups (kernel plug libusb diff daemon; default all; "bench" is the benchmark:
 # throughput of kernel read/mmap and libusb against a raw usbfs read).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,7 +20,7 @@ make -s modules >/dev/null
 [ -f kernel/mfpscan_usb.ko ] || { echo "run-usb: kernel/mfpscan_usb.ko missing" >&2; exit 2; }
 # Only what the suite runs (the default target of usr/ is one program).
 make -s -j2 -C usr ../build/usr/mfpscan-usbemu ../build/usr/tools/mfpscan-read \
-	../build/usr/tools/mfpscan-verify
+	../build/usr/tools/mfpscan-verify ../build/usr/mfpscand ../build/usr/mfpscanctl
 # The benchmark's baseline: a raw usbfs reader (group "bench").
 cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude/uapi \
 	$(pkg-config --cflags libusb-1.0) -o build/usb/usb_rawread \
