@@ -483,6 +483,17 @@ static void mfpscan_usb_parse(struct mfpscan_usb *mu, const u8 *buf, u32 len)
 	}
 }
 
+/*
+ * URB statuses that mean the transfer was killed or the device is leaving:
+ * no bytes were lost from a live stream, so they are not a framing error;
+ * the disconnect (or the abort that killed the URB) ends the job.
+ */
+static bool mfpscan_usb_unplugged(int status)
+{
+	return status == -ENOENT || status == -ECONNRESET ||
+	       status == -ESHUTDOWN || status == -ENODEV;
+}
+
 static void mfpscan_usb_rx_work(struct work_struct *work)
 {
 	struct mfpscan_usb *mu = container_of(work, struct mfpscan_usb,
@@ -500,7 +511,10 @@ static void mfpscan_usb_rx_work(struct work_struct *work)
 		if (!rx)
 			return;
 		urb = rx->urb;
-		if (!urb->status) {
+		if (mfpscan_usb_unplugged(urb->status)) {
+			/* Killed or unplugged: disconnect() reports it. */
+			continue;
+		} else if (!urb->status) {
 			mfpscan_usb_parse(mu, urb->transfer_buffer,
 					  urb->actual_length);
 		} else {
