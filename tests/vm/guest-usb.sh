@@ -244,24 +244,11 @@ unplug_reported() {
 	return 1
 }
 
-# unplug_during_read NODE: a slow job, the cable goes while read() sleeps
+# unplug_during_read NODE [SUFFIX]: a slow job, the cable goes while the
+# reader sleeps: in read(), or with SUFFIX "#mmap" in poll() on the ring
 unplug_during_read() {
 	local node=$1 pid rc
-	"$rd" -d "$node" --source adf --pages 3 --mode gray --resolution 150 \
-		--check >$out/slow.log 2>&1 &
-	pid=$!
-	sleep 1.5
-	echo "" >$G/UDC
-	wait $pid
-	rc=$?
-	cat $out/slow.log
-	unplug_reported "$rc" $out/slow.log "$node"
-}
-
-# unplug_during_poll NODE: the same with the mmap reader asleep in poll()
-unplug_during_poll() {
-	local node=$1 pid rc
-	"$rd" -d "$node#mmap" --source adf --pages 3 --mode gray --resolution 150 \
+	"$rd" -d "$node${2:-}" --source adf --pages 3 --mode gray --resolution 150 \
 		--check >$out/slow.log 2>&1 &
 	pid=$!
 	sleep 1.5
@@ -470,7 +457,7 @@ group_kernel() {
 	emu_start --line-rate 1500 || return
 	node=$(usb_node)
 	check "kernel: unplug while poll() sleeps, ring mapped -> removed" \
-		unplug_during_poll "$node"
+		unplug_during_read "$node" "#mmap"
 	emu_start --line-rate 1500 || return
 	node=$(usb_node)
 	check "kernel: rmmod while a reader sleeps, insmod, scan again" \
