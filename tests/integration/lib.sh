@@ -287,10 +287,13 @@ EOF
 }
 
 # it_write_config [EXTRA]: the daemon's config; state and spool under the
-# temp dir, the userspace pattern engine as default device. EXTRA (INI
-# text, e.g. "[retry]\ninitial_s = 1") is appended; a section already
-# present may be given again: later keys win in inih.
+# temp dir; the devices are IT_DEVICES (INI sections; default: the
+# userspace pattern engine as [device.default]) and the default device is
+# IT_DEFAULT_DEVICE (default "default"). EXTRA (INI text, e.g. "[mail]\n
+# smtp_url = ...") is appended; it must not repeat a key already written
+# (the daemon refuses a key given twice).
 it_write_config() {
+	local devices=${IT_DEVICES:-'[device.default]\npath = pattern:\ndriver = kernel'}
 	mkdir -p "$IT_DIR/state" "$IT_DIR/spool"
 	chmod 0700 "$IT_DIR/state" "$IT_DIR/spool"
 	IT_CONF=$IT_DIR/mfpscand.conf
@@ -298,13 +301,9 @@ it_write_config() {
 [daemon]
 state_dir = $IT_DIR/state
 spool_dir = $IT_DIR/spool
-default_device = default
+default_device = ${IT_DEFAULT_DEVICE:-default}
 pending_policy = ${IT_PENDING_POLICY:-block}
 log_level = debug
-
-[device.default]
-path = pattern:
-driver = kernel
 
 [retry]
 initial_s = ${IT_RETRY_INITIAL:-60}
@@ -312,6 +311,7 @@ max_interval_s = 3600
 count = ${IT_RETRY_COUNT:-24}
 slow_factor = 4
 EOF
+	printf '\n%b\n' "$devices" >>"$IT_CONF"
 	if [ -n "${1:-}" ]; then printf '%b\n' "$1" >>"$IT_CONF"; fi
 }
 

@@ -23,24 +23,8 @@ check "the sim engine appears as $dev" test -c "$dev"
 
 it_start_bus
 # The daemon's config: the kernel engine, through read() and through mmap.
-mkdir -p "$IT_DIR/state" "$IT_DIR/spool"
-chmod 0700 "$IT_DIR/state" "$IT_DIR/spool"
-IT_CONF=$IT_DIR/mfpscand.conf
-cat >"$IT_CONF" <<CONF
-[daemon]
-state_dir = $IT_DIR/state
-spool_dir = $IT_DIR/spool
-default_device = default
-log_level = debug
-
-[device.default]
-path = $dev
-driver = kernel
-
-[device.ring]
-path = $dev#mmap
-driver = kernel
-CONF
+IT_DEVICES="[device.default]\npath = $dev\ndriver = kernel\n\n[device.ring]\npath = $dev#mmap\ndriver = kernel" \
+	it_write_config
 it_start_daemon
 it_start_dav
 

@@ -18,24 +18,9 @@ it_need_daemon
 it_need_ctl
 it_need_verify
 it_start_bus
-mkdir -p "$IT_DIR/state" "$IT_DIR/spool"
-chmod 0700 "$IT_DIR/state" "$IT_DIR/spool"
-IT_CONF=$IT_DIR/mfpscand.conf
-cat >"$IT_CONF" <<CONF
-[daemon]
-state_dir = $IT_DIR/state
-spool_dir = $IT_DIR/spool
-default_device = usbk
-log_level = debug
-
-[device.usbk]
-path = $node
-driver = kernel
-
-[device.usbu]
-path = libusb:1209:0001
-driver = libusb
-CONF
+IT_DEFAULT_DEVICE=usbk \
+IT_DEVICES="[device.usbk]\npath = $node\ndriver = kernel\n\n[device.usbu]\npath = libusb:1209:0001\ndriver = libusb" \
+	it_write_config
 it_start_daemon
 LOG=$IT_DIR/daemon.log
 A=$IT_ALICE
