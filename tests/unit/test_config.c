@@ -53,6 +53,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c->jpeg_quality, 85);
 	assert_string_equal(c->ocr_languages, "eng");
 	assert_int_equal(c->ocr_timeout_s, 60);
+	assert_int_equal(c->upload_timeout_s, 30);
+	assert_int_equal(c->mail_timeout_s, 60);
 	assert_int_equal(c->spool_min_free_bytes, 64ULL * 1024 * 1024);
 	assert_int_equal(c->retry.count, 24);
 	assert_null(c->mail_smtp_url);
@@ -121,7 +123,8 @@ static void test_full_file(void **state)
 		"[retry]\ninitial_s = 5\nmax_interval_s = 50\ncount = 3\nslow_factor = 2\n"
 		"[mail]\nsmtp_url = smtp://127.0.0.1:2525\nfrom = scan@example.org\n"
 		"username = bot\npassword_file = /etc/mfpscan/smtp.pw\n"
-		"starttls = required\nca_file = /etc/ssl/ca.pem\n"
+		"starttls = required\nca_file = /etc/ssl/ca.pem\ntimeout_s = 7\n"
+		"[upload]\ntimeout_s = 3\n"
 		"[ocr]\nlanguages = eng+deu\ntimeout = 5\n";
 	struct config *c;
 	struct err e;
@@ -148,6 +151,8 @@ static void test_full_file(void **state)
 	assert_int_equal(c->mail_starttls, CONFIG_STARTTLS_REQUIRED);
 	assert_string_equal(c->ocr_languages, "eng+deu");
 	assert_int_equal(c->ocr_timeout_s, 5);
+	assert_int_equal(c->upload_timeout_s, 3);
+	assert_int_equal(c->mail_timeout_s, 7);
 	config_free(c);
 }
 
@@ -174,6 +179,8 @@ static void test_bad_values(void **state)
 	expect_error("[daemon]\nlog_level = loud\n", "log_level");
 	expect_error("[ocr]\nlanguages = ../eng\n", "[ocr] languages: must be Tesseract languages");
 	expect_error("[ocr]\ntimeout = 0\n", "[ocr] timeout: must be a number of seconds");
+	expect_error("[upload]\ntimeout_s = 0\n", "[upload] timeout_s: must be a number of seconds");
+	expect_error("[mail]\ntimeout_s = 3601\n", "[mail] timeout_s: must be a number of seconds");
 	expect_error("[spool]\nmax_entries_per_user = 0\n", "max_entries_per_user");
 	expect_error("[spool]\nmax_bytes_per_user = 99999999999999999999999\n", "max_bytes_per_user");
 	expect_error("[spool]\nmin_free_bytes = lots\n", "[spool] min_free_bytes: must be");

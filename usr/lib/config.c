@@ -412,17 +412,36 @@ static int config_set_ocr_languages(struct config_parse *p, const char *key,
 	return 1;
 }
 
-static int config_set_ocr_timeout(struct config_parse *p, const char *key,
-				  const char *v)
+/* A number of seconds 1..3600 into *out; what a bad value says. */
+static int config_set_seconds(struct config_parse *p, const char *section,
+			      const char *key, const char *v, unsigned int *out)
 {
 	uint64_t t;
 
 	if (config_parse_u64(v, 1, 3600, &t))
-		return config_fail(p, "ocr", key,
+		return config_fail(p, section, key,
 				   "must be a number of seconds from 1 to 3600, got \"%s\"",
 				   v);
-	p->c->ocr_timeout_s = (unsigned int)t;
+	*out = (unsigned int)t;
 	return 1;
+}
+
+static int config_set_upload_timeout(struct config_parse *p, const char *key,
+				     const char *v)
+{
+	return config_set_seconds(p, "upload", key, v, &p->c->upload_timeout_s);
+}
+
+static int config_set_mail_timeout(struct config_parse *p, const char *key,
+				   const char *v)
+{
+	return config_set_seconds(p, "mail", key, v, &p->c->mail_timeout_s);
+}
+
+static int config_set_ocr_timeout(struct config_parse *p, const char *key,
+				  const char *v)
+{
+	return config_set_seconds(p, "ocr", key, v, &p->c->ocr_timeout_s);
 }
 
 static int config_set_full(struct config_parse *p, const char *key,
@@ -454,6 +473,7 @@ static const struct config_key config_keys[] = {
 	{ "mail", "smtp_url", config_set_smtp_url },
 	{ "mail", "retry_initial_s", config_set_mail_retry },
 	{ "mail", "outbox_max", config_set_outbox_max },
+	{ "mail", "timeout_s", config_set_mail_timeout },
 	{ "mail", "from", config_set_from },
 	{ "mail", "username", config_set_mail_user },
 	{ "mail", "password_file", config_set_password_file },
@@ -461,6 +481,7 @@ static const struct config_key config_keys[] = {
 	{ "mail", "ca_file", config_set_mail_ca },
 	{ "upload", "resume_threshold_bytes", config_set_resume_threshold },
 	{ "upload", "resume_chunk_bytes", config_set_resume_chunk },
+	{ "upload", "timeout_s", config_set_upload_timeout },
 	{ "ocr", "languages", config_set_ocr_languages },
 	{ "ocr", "timeout", config_set_ocr_timeout },
 };
@@ -792,6 +813,8 @@ int config_new_defaults(struct config **out, struct err *e)
 	c->mail_starttls = CONFIG_STARTTLS_OPTIONAL;
 	c->mail_retry_initial_s = 60;
 	c->mail_outbox_max = 64;
+	c->mail_timeout_s = 60;
+	c->upload_timeout_s = 30;
 	c->upload_resume_threshold = 32 * 1024 * 1024;
 	c->upload_resume_chunk = UPLOAD_RESUME_CHUNK_DEFAULT;
 	*out = c;

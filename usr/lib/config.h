@@ -76,10 +76,12 @@ struct config {
 	char *mail_ca_file;	/* absolute */
 	unsigned int mail_retry_initial_s; /* first wait after a failed send (60) */
 	unsigned int mail_outbox_max;	/* mails per user before coalescing (64) */
+	unsigned int mail_timeout_s;	/* one whole SMTP session (60) */
 
 	/* [upload]: resumable uploads of big documents (upload.h) */
 	uint64_t upload_resume_threshold;	/* 0: never resumable */
 	uint64_t upload_resume_chunk;
+	unsigned int upload_timeout_s;	/* connect and stall timeout (30) */
 
 	/* [ocr] */
 	char ocr_languages[OCR_LANGUAGES_MAX];	/* what ocr "on" means; "eng" */

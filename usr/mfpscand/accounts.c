@@ -1056,7 +1056,10 @@ static void dest_set_owner(const struct account *acc, struct dest *d)
 int account_dest_get(const struct account *acc, struct dest *dest,
 		     struct err *e)
 {
-	struct dest d = { .type = acc->type, .timeout_s = 0 };
+	struct dest d = {
+		.type = acc->type,
+		.timeout_s = acc->store->d->config->upload_timeout_s,
+	};
 	int r = 0;
 
 	if (acc->type == DEST_LOCAL) {

@@ -280,6 +280,7 @@ static void mail_setup(struct notify *n)
 			   c->mail_starttls == CONFIG_STARTTLS_NO ?
 			   NOTIFY_MAIL_TLS_NO : NOTIFY_MAIL_TLS_OPTIONAL;
 	n->mail.ca_file = c->mail_ca_file;
+	n->mail.timeout_s = c->mail_timeout_s;
 	if (notify_mail_config_check(&n->mail, &e) < 0) {
 		log_msg(LOG_WARNING, "notify: [mail] not usable, no mail will be sent: %s",
 			e.msg);
