@@ -26,7 +26,7 @@ CHECKPATCH_IGNORE := FILE_PATH_CHANGES
 KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h)
 
 .PHONY: testpages all modules usr deps clean check check-unit check-asan check-kernel \
-	check-integration check-e2e check-poweroff check-udev check-usb check-gui lint bench \
+	check-integration check-adversarial check-e2e check-poweroff check-udev check-usb check-gui lint bench \
 	bench-kernel bench-usb demo install modules-all check-dkms
 
 all: modules usr
@@ -75,6 +75,17 @@ check-dkms: deps
 check-integration: deps usr testpages
 	bash tests/integration/run-all.sh
 
+# The adversarial suite (tests/adversarial/): the D-Bus fuzzer and hostile
+# servers against the real daemon; the fuzzer is built here, beside it.
+ADV_FUZZ := build/adversarial/dbus_fuzz
+$(ADV_FUZZ): tests/adversarial/dbus_fuzz.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+		-Wformat=2 -o $@ $< $(shell pkg-config --cflags --libs libsystemd)
+
+check-adversarial: deps usr $(ADV_FUZZ)
+	bash tests/adversarial/run-all.sh
+
 check-e2e: deps modules usr
 	bash tests/vm/run-e2e.sh
 	bash tests/vm/run-poweroff.sh
@@ -106,6 +117,7 @@ check: deps
 	$(MAKE) check-asan
 	$(MAKE) check-kernel
 	$(MAKE) check-integration
+	$(MAKE) check-adversarial
 	$(MAKE) check-gui
 	$(MAKE) check-e2e
 	$(MAKE) check-udev
