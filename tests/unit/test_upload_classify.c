@@ -11,7 +11,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -325,6 +328,70 @@ static void test_body_text_bounded(void **state)
 	assert_string_equal(out, "");
 }
 
+/* "Billion laughs": nine levels of ten references each (10^9 "lol"s). */
+#define LAUGHS_DTD(root)						\
+	"<?xml version=\"1.0\"?>\n<!DOCTYPE " root " [\n"			\
+	"<!ENTITY lol \"lol\">\n"						\
+	"<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n" \
+	"<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n" \
+	"<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n" \
+	"<!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n" \
+	"<!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n" \
+	"<!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n" \
+	"<!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n" \
+	"<!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n" \
+	"<!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n" \
+	"]>\n"
+
+static void test_xml_billion_laughs(void **state)
+{
+	static const char quota[] = LAUGHS_DTD("d:multistatus")
+		"<d:multistatus xmlns:d=\"DAV:\"><d:response><d:propstat><d:prop>"
+		"<d:quota-available-bytes>&lol9;</d:quota-available-bytes>"
+		"</d:prop></d:propstat></d:response></d:multistatus>";
+	static const char error[] = LAUGHS_DTD("d:error")
+		"<d:error xmlns:d=\"DAV:\" xmlns:s=\"http://sabredav.org/ns\">"
+		"<s:exception>Full</s:exception><s:message>&lol9;</s:message></d:error>";
+	bool known = true;
+	uint64_t fb, ub;
+	char out[ERR_MSG_MAX];
+
+	assert_int_equal(upload_classify_quota(quota, strlen(quota), &known, &fb, &ub),
+			 -EBADMSG);
+	upload_classify_body_text(error, strlen(error), out, sizeof(out));
+	assert_null(strstr(out, "lollollol"));
+	assert_null(strstr(out, "ENTITY"));
+	assert_null(strstr(out, "]>"));
+}
+
+/* External entities are never read: not a local file, not a remote DTD. */
+static void test_xml_external_entities(void **state)
+{
+	char path[] = "/tmp/test_upload_classify.XXXXXX";
+	char body[1024], out[ERR_MSG_MAX];
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "SECRET-42", 9), 9);
+	close(fd);
+	snprintf(body, sizeof(body),
+		 "<?xml version=\"1.0\"?>\n<!DOCTYPE Error [\n"
+		 "<!ENTITY xxe SYSTEM \"file://%s\">\n"
+		 "<!ENTITY %% remote SYSTEM \"http://127.0.0.1:1/evil.dtd\">\n"
+		 "]>\n<Error><Code>AccessDenied</Code><Message>&xxe;</Message></Error>",
+		 path);
+	upload_classify_body_text(body, strlen(body), out, sizeof(out));
+	assert_null(strstr(out, "SECRET"));
+	assert_null(strstr(out, "ENTITY"));
+	assert_null(strstr(out, "]>"));
+	if (upload_classify_xml_text(body, strlen(body), "Message", out, sizeof(out)) == 0)
+		assert_null(strstr(out, "SECRET"));
+	assert_int_equal(upload_classify_xml_text(body, strlen(body), "Code", out,
+						  sizeof(out)), 0);
+	assert_string_equal(out, "AccessDenied");
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +414,8 @@ int main(void)
 		cmocka_unit_test(test_body_text_apache_html),
 		cmocka_unit_test(test_body_text_sabre_xml),
 		cmocka_unit_test(test_body_text_bounded),
+		cmocka_unit_test(test_xml_billion_laughs),
+		cmocka_unit_test(test_xml_external_entities),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -646,6 +646,21 @@ static size_t text_append(const char *s, const char *end, char *out,
 	return o;
 }
 
+/*
+ * At "<!DOCTYPE": move past it, its internal subset included (entity
+ * declarations, a server's "billion laughs" or external entities, are
+ * markup, not text the user should read). False when unterminated.
+ */
+static bool skip_doctype(struct xml_cur *c)
+{
+	const char *gt = memchr(c->p, '>', (size_t)(c->end - c->p));
+	const char *sub = memchr(c->p, '[', (size_t)(c->end - c->p));
+
+	if (sub && (!gt || sub < gt))
+		return xml_skip_past(c, "]") && xml_skip_past(c, ">");
+	return xml_skip_past(c, ">");
+}
+
 /* HTML: the text outside tags, without <head>, <script> and <style>. */
 static void html_text(const char *body, size_t len, char *out, size_t out_len)
 {
@@ -669,7 +684,8 @@ static void html_text(const char *body, size_t len, char *out, size_t out_len)
 			xml_skip_past(&c, "</script>");
 		else if (xml_starts(&c, "<style"))
 			xml_skip_past(&c, "</style>");
-		else if (!xml_skip_past(&c, ">"))
+		else if (!(xml_starts(&c, "<!DOCTYPE") || xml_starts(&c, "<!doctype") ?
+			   skip_doctype(&c) : xml_skip_past(&c, ">")))
 			break;
 		if (o > 0 && out[o - 1] != ' ' && o + 1 < out_len)
 			out[o++] = ' ';
