@@ -70,3 +70,108 @@ adv_spool_prop() {
 		org.mfpscan.Daemon1.SpoolEntry "$3" 2>&1 |
 		sed 's/^[a-z] //; s/^"\(.*\)"$/\1/'
 }
+
+# adv_http_start NAME [OPTIONS...]: tests/adversarial/hostile_http.py in
+# $IT_DIR/NAME (its store; requests logged to $IT_DIR/NAME/requests.log),
+# stopped on exit; its port in ADV_PORT.
+adv_http_start() {
+	local dir=$IT_DIR/$1
+	shift
+	mkdir -p "$dir"
+	/usr/bin/python3 "$ADV_DIR/hostile_http.py" "$dir/port" "$dir/requests.log" \
+		"$dir" "$@" >"$dir/server.log" 2>&1 &
+	IT_BGPIDS+=("$!")
+	for _ in $(seq 1 200); do
+		[ -s "$dir/port" ] && break
+		sleep 0.05
+	done
+	[ -s "$dir/port" ] || it_die "hostile_http.py did not start" "$(cat "$dir/server.log")"
+	: >>"$dir/requests.log"
+	ADV_PORT=$(cat "$dir/port")
+}
+
+# adv_new_entry USER BEFORE: the USER's spool entry that is not in the
+# list BEFORE (one id a line), or empty.
+adv_new_entry() {
+	comm -13 <(printf '%s\n' "$2" | sort) <(it_entries "$1" | sort) | head -n 1
+}
+
+# adv_entry_doc UID ID: the spooled document file of entry ID.
+adv_entry_doc() { printf '%s/spool/%s/%s.doc\n' "$IT_DIR" "$1" "${2#*_}"; }
+
+# adv_rss_start: sample the daemon's VmRSS (KiB) every 0.2 s into
+# $IT_DIR/rss.log until it exits; ADV_RSS0 is the first sample.
+adv_rss_start() {
+	local pid=$IT_DAEMON_PID
+	ADV_RSS0=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+	(
+		while kill -0 "$pid" 2>/dev/null; do
+			awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"
+			sleep 0.2
+		done
+	) >"$IT_DIR/rss.log" 2>/dev/null &
+	IT_BGPIDS+=("$!")
+}
+
+# adv_rss_max: the largest sample so far.
+adv_rss_max() { sort -n "$IT_DIR/rss.log" | tail -n 1; }
+
+# adv_account USER NAME TYPE URL [MORE mfpscanctl accounts add OPTIONS...]:
+# an account whose password (the S3 secret key) is "pw-NAME-secret"; dies
+# when it is refused.
+adv_account() {
+	local u=$1 name=$2 type=$3 url=$4 out
+	shift 4
+	out=$(printf 'pw-%s-secret\n' "$name" | ctl "$u" accounts add "$name" --type "$type" \
+		--url "$url" --password-stdin "$@" 2>&1) ||
+		it_die "account $name refused" "$out"
+}
+
+# adv_scan USER ACCOUNT: one scan (a 75 dpi mono PNG); sets ADV_RC (0
+# uploaded, 2 kept, 1 refused), ADV_OUT, ADV_ENTRY (the new spool entry or
+# empty), ADV_SHA (the spooled document's SHA-256, its ticket's
+# document.sha256 in ADV_TICKET_SHA).
+adv_scan() {
+	local u=$1 before uid
+	uid=$(id -u "$u")
+	before=$(it_entries "$u")
+	ADV_OUT=$(ctl "$u" scan --to "$2" --format png --resolution 75 --mode mono 2>&1) &&
+		ADV_RC=0 || ADV_RC=$?
+	ADV_ENTRY=$(adv_new_entry "$u" "$before")
+	ADV_SHA=
+	ADV_TICKET_SHA=
+	if [ -n "$ADV_ENTRY" ]; then
+		ADV_SHA=$(sha256sum <"$(adv_entry_doc "$uid" "$ADV_ENTRY")" | cut -d' ' -f1)
+		ADV_TICKET_SHA=$(it_tk "$(it_ticket "$uid" "$ADV_ENTRY")" document.sha256)
+	fi
+}
+
+# adv_check_kept CASE USER CLASS MESSAGE_REGEX: the last adv_scan was kept:
+# exit 2, a spool entry whose ErrorClass is CLASS and whose LastError
+# matches MESSAGE_REGEX, its document intact (the ticket's SHA-256).
+adv_check_kept() {
+	local c=$1 u=$2
+	assert_eq "$c: the scan is kept (exit 2)" 2 "$ADV_RC"
+	if [ -z "$ADV_ENTRY" ]; then
+		fail "$c: a spool entry holds the document" "$ADV_OUT"
+		return
+	fi
+	assert_eq "$c: classified $3" "$3" "$(adv_spool_prop "$u" "$ADV_ENTRY" ErrorClass)"
+	assert_match "$c: the user reads why" "$4" "$(adv_spool_prop "$u" "$ADV_ENTRY" LastError)"
+	assert_eq "$c: the spooled document is intact" "$ADV_TICKET_SHA" "$ADV_SHA"
+}
+
+# adv_store_has STORE SHA: a file under STORE has SHA-256 SHA.
+adv_store_has() {
+	find "$1" -type f -exec sha256sum {} + 2>/dev/null | grep -q "^$2 "
+}
+
+# adv_retry_delivered CASE USER ENTRY SHA STORE: Retry ENTRY; it leaves the
+# spool and its document arrives under STORE byte for byte.
+adv_retry_delivered() {
+	ctl "$2" spool retry "$3" >/dev/null 2>&1
+	check "$1: after the server recovers, Retry uploads it (the entry is gone)" \
+		it_wait_gone "$2" "$3"
+	check "$1: ... the document on the server is the scan, byte-exact" \
+		adv_store_has "$5" "$4"
+}
