@@ -64,11 +64,12 @@ adv_probe_stop() {
 	fi
 }
 
-# adv_spool_prop USER ENTRY_ID PROPERTY: a spool entry's property, bare.
+# adv_spool_prop USER ENTRY_ID PROPERTY: a spool entry's property, bare
+# (busctl's quoting and its escaped apostrophes and backslashes undone).
 adv_spool_prop() {
 	bctl "$1" get-property "$IT_DEST" "$IT_PATH/spool/$2" \
 		org.mfpscan.Daemon1.SpoolEntry "$3" 2>&1 |
-		sed 's/^[a-z] //; s/^"\(.*\)"$/\1/'
+		sed 's/^[a-z] //; s/^"\(.*\)"$/\1/' | sed "s/\\\\\\([\\\\']\\)/\\1/g"
 }
 
 # adv_http_start NAME [OPTIONS...]: tests/adversarial/hostile_http.py in
