@@ -22,7 +22,7 @@
 #   /r301/ /r302/    every request redirected (that status) to REDIRECT_TO
 #   /r307/ /r308/    PUT redirected (method and body kept) to REDIRECT_TO
 #   /drip/...        status and headers, then a body byte every 2 s
-#   /stall/...       reads the request, never answers
+#   /stall/...       PUT: reads the request, never answers
 #   /s3text/...      S3: 403 with a plain-text body
 #   /s3trunc/...     S3: 500 with a truncated XML error document
 #   /s3huge/...      S3: 400 with an 8 MiB error document
@@ -172,12 +172,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(207)
             self.send_header("Content-Length", "100000")
             self.end_headers()
-            for _ in range(60):
-                self.wfile.write(b" ")
-                self.wfile.flush()
-                time.sleep(2)
+            try:
+                for _ in range(60):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(2)
+            except OSError:
+                pass    # the client gave up: that is the point
+            self.close_connection = True
             return None
-        if mode == "stall":
+        if mode == "stall" and cmd == "PUT":
             time.sleep(120)
             self.close_connection = True
             return None

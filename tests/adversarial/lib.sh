@@ -128,7 +128,8 @@ adv_account() {
 		it_die "account $name refused" "$out"
 }
 
-# adv_scan USER ACCOUNT: one scan (a 75 dpi mono PNG); sets ADV_RC (0
+# adv_scan USER ACCOUNT: one scan (a 75 dpi mono PNG, on ADV_DEVICE if
+# set); sets ADV_RC (0
 # uploaded, 2 kept, 1 refused), ADV_OUT, ADV_ENTRY (the new spool entry or
 # empty), ADV_SHA (the spooled document's SHA-256, its ticket's
 # document.sha256 in ADV_TICKET_SHA).
@@ -136,7 +137,8 @@ adv_scan() {
 	local u=$1 before uid
 	uid=$(id -u "$u")
 	before=$(it_entries "$u")
-	ADV_OUT=$(ctl "$u" scan --to "$2" --format png --resolution 75 --mode mono 2>&1) &&
+	ADV_OUT=$(ctl "$u" scan --to "$2" --format png --resolution 75 --mode mono \
+		${ADV_DEVICE:+--device "$ADV_DEVICE"} 2>&1) &&
 		ADV_RC=0 || ADV_RC=$?
 	ADV_ENTRY=$(adv_new_entry "$u" "$before")
 	ADV_SHA=
@@ -167,12 +169,23 @@ adv_store_has() {
 	find "$1" -type f -exec sha256sum {} + 2>/dev/null | grep -q "^$2 "
 }
 
+# adv_retry_until_gone USER ENTRY: Retry ENTRY (again while an attempt
+# of it still runs, when Retry is refused) until it leaves the spool;
+# bounded (about a minute).
+adv_retry_until_gone() {
+	for _ in $(seq 1 60); do
+		ctl "$1" spool retry "$2" >/dev/null 2>&1
+		it_entries "$1" | grep -qx "$2" || return 0
+		sleep 1
+	done
+	return 1
+}
+
 # adv_retry_delivered CASE USER ENTRY SHA STORE: Retry ENTRY; it leaves the
 # spool and its document arrives under STORE byte for byte.
 adv_retry_delivered() {
-	ctl "$2" spool retry "$3" >/dev/null 2>&1
 	check "$1: after the server recovers, Retry uploads it (the entry is gone)" \
-		it_wait_gone "$2" "$3"
+		adv_retry_until_gone "$2" "$3"
 	check "$1: ... the document on the server is the scan, byte-exact" \
 		adv_store_has "$5" "$4"
 }
