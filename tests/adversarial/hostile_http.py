@@ -23,6 +23,7 @@
 #   /r307/ /r308/    PUT redirected (method and body kept) to REDIRECT_TO
 #   /drip/...        status and headers, then a body byte every 2 s
 #   /stall/...       PUT: reads the request, never answers
+#   /full/...        PUT -> 507 Insufficient Storage
 #   /s3text/...      S3: 403 with a plain-text body
 #   /s3trunc/...     S3: 500 with a truncated XML error document
 #   /s3huge/...      S3: 400 with an 8 MiB error document
@@ -32,7 +33,7 @@
 # request is logged to LOG as "METHOD PATH auth=yes|no"; TLS handshakes
 # that fail as "tls-fail REASON".
 #
-#   hostile_http.py PORT_FILE LOG STORE [--redirect-to URL]
+#   hostile_http.py PORT_FILE LOG STORE [--port N] [--redirect-to URL]
 #                   [--tls CERT KEY]
 import argparse
 import http.server
@@ -47,6 +48,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("port_file")
 ap.add_argument("log")
 ap.add_argument("store")
+ap.add_argument("--port", type=int, default=0)
 ap.add_argument("--redirect-to", default="http://127.0.0.1:1")
 ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
 args = ap.parse_args()
@@ -185,6 +187,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(120)
             self.close_connection = True
             return None
+        if mode == "full" and cmd == "PUT":
+            return self.send(507, "Insufficient Storage", "text/plain")
         if mode == "s3text":
             return self.send(403, "Access denied. Go away.\n", "text/plain")
         if mode == "s3trunc":
@@ -258,7 +262,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 os.makedirs(os.path.join(args.store, "files"), exist_ok=True)
-srv = Server(("127.0.0.1", 0), Handler)
+srv = Server(("127.0.0.1", args.port), Handler)
 if args.tls:
     srv.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     srv.ctx.load_cert_chain(args.tls[0], args.tls[1])

@@ -74,14 +74,17 @@ adv_spool_prop() {
 
 # adv_http_start NAME [OPTIONS...]: tests/adversarial/hostile_http.py in
 # $IT_DIR/NAME (its store; requests logged to $IT_DIR/NAME/requests.log),
-# stopped on exit; its port in ADV_PORT.
+# stopped on exit or by adv_http_stop NAME; its port in ADV_PORT.
+declare -A ADV_HTTP_PID
 adv_http_start() {
-	local dir=$IT_DIR/$1
+	local name=$1 dir=$IT_DIR/$1
 	shift
 	mkdir -p "$dir"
+	rm -f "$dir/port"
 	/usr/bin/python3 "$ADV_DIR/hostile_http.py" "$dir/port" "$dir/requests.log" \
 		"$dir" "$@" >"$dir/server.log" 2>&1 &
 	IT_BGPIDS+=("$!")
+	ADV_HTTP_PID[$name]=$!
 	for _ in $(seq 1 200); do
 		[ -s "$dir/port" ] && break
 		sleep 0.05
@@ -89,6 +92,13 @@ adv_http_start() {
 	[ -s "$dir/port" ] || it_die "hostile_http.py did not start" "$(cat "$dir/server.log")"
 	: >>"$dir/requests.log"
 	ADV_PORT=$(cat "$dir/port")
+}
+
+# adv_http_stop NAME: stop that server and wait until it is gone.
+adv_http_stop() {
+	kill "${ADV_HTTP_PID[$1]}" 2>/dev/null
+	wait "${ADV_HTTP_PID[$1]}" 2>/dev/null
+	return 0
 }
 
 # adv_new_entry USER BEFORE: the USER's spool entry that is not in the
