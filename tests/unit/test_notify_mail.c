@@ -110,7 +110,7 @@ static void test_compose_spooled_per_class(void **state)
 		{ ERR_NOT_FOUND, "folder does not exist", "Create the folder" },
 		{ ERR_NETWORK, "could not be reached", "If this lasts" },
 		{ ERR_SERVER, "reported an error", "what it said" },
-		{ ERR_TLS, "certificate is not trusted", "administrator" },
+		{ ERR_TLS, "certificate or SSH host key is not trusted", "administrator" },
 	};
 	struct notify_mail_msg m;
 	struct ticket t;

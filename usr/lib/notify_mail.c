@@ -377,7 +377,7 @@ static void notify_mail_advice(enum err_class cls, const char **why,
 		*fix = "If this lasts, tell the service's administrator what it said.";
 		break;
 	case ERR_TLS:
-		*why = "the storage service's certificate is not trusted";
+		*why = "the storage service's certificate or SSH host key is not trusted";
 		*fix = "Ask your administrator: the certificate may have changed or expired.";
 		break;
 	default:

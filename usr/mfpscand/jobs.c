@@ -929,7 +929,7 @@ const char *jobs_advice(enum err_class cls)
 	case ERR_NOT_FOUND:
 		return "Check the account's address and folder.";
 	case ERR_TLS:
-		return "The server's certificate is not trusted; check the account's CA setting.";
+		return "The server's certificate or SSH host key is not the trusted one; check the account's ca-file or host-key setting.";
 	case ERR_NETWORK:
 		return "Check the network and the server's address, then scan again.";
 	case ERR_SERVER:
@@ -953,7 +953,7 @@ const char *jobs_class_summary(enum err_class cls)
 	case ERR_SERVER:
 		return "the storage server reported an error";
 	case ERR_TLS:
-		return "the storage's certificate is not trusted";
+		return "the storage's certificate or host key is not trusted";
 	case ERR_DEVICE:
 		return "the scanner failed";
 	default:
