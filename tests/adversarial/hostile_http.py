@@ -24,7 +24,7 @@
 #   /drip/...        status and headers, then a body byte every 2 s
 #   /stall/...       PUT: reads the request, never answers
 #   /full/...        PUT -> 507 Insufficient Storage
-#   /s3text/...      S3: 403 with a plain-text body
+#   /s3text/...      S3: listing good, PUT -> 403 with a plain-text body
 #   /s3trunc/...     S3: 500 with a truncated XML error document
 #   /s3huge/...      S3: 400 with an 8 MiB error document
 #   /s3status/...    S3: listing good, HEAD 404, PUT -> 299 (no such status)
@@ -189,7 +189,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         if mode == "full" and cmd == "PUT":
             return self.send(507, "Insufficient Storage", "text/plain")
-        if mode == "s3text":
+        if mode == "s3text" and cmd == "PUT":
             return self.send(403, "Access denied. Go away.\n", "text/plain")
         if mode == "s3trunc":
             return self.send(500, '<?xml version="1.0"?><Error><Code>QuotaExc')

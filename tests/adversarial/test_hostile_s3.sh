@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_hostile_s3: S3 servers answering garbage (hostile_http.py), against
+# the real daemon and alice's real S3 accounts:
+#  - s3text:   PUT -> 403 with a plain-text body (no XML): class auth, the
+#              server's words shown;
+#  - s3trunc:  every request -> 500 with a truncated XML error document:
+#              class server, what could be read shown;
+#  - s3huge:   every request -> 400 with an 8 MiB error document: cut at
+#              64 KiB, class server;
+#  - s3status: PUT -> 299, a status nobody defines: class server, never
+#              taken for a success.
+# Each scan is kept in the spool, intact; the daemon's VmRSS grows by at
+# most 32 MiB (the 8 MiB body read whole would not fit the 64 KiB limit,
+# and each case is retried before the next scan); bob's GetCapabilities
+# is answered throughout; once the server recovers, Retry delivers every
+# document byte-exact.
+set -u
+. "$(dirname "$0")/lib.sh"
+it_init
+it_need_ctl
+it_start_bus
+it_write_config
+it_start_daemon
+A=$IT_ALICE
+adv_http_start s3
+STORE=$IT_DIR/s3
+URL=http://127.0.0.1:$ADV_PORT
+adv_rss_start
+adv_probe_start "$IT_BOB" "$IT_DIR/probe.log"
+
+declare -A ENTRY SHA
+run_case() {
+	local c=$1
+	adv_account "$A" "$c" s3 "$URL/$c/bucket" --access-key AKIDADVERSARIAL
+	adv_scan "$A" "$c"
+	adv_check_kept "$c" "$A" "$2" "$3"
+	ENTRY[$c]=$ADV_ENTRY
+	SHA[$c]=$ADV_SHA
+}
+run_case s3text auth '^s3: PUT: HTTP/1.1 403 Forbidden: Access denied. Go away.$'
+run_case s3trunc server '^s3: listing the bucket: HTTP/1.1 500 Internal Server Error'
+run_case s3huge server 'larger than 64 KiB'
+run_case s3status server '^s3: PUT: HTTP/1.1 299'
+check "the PUTs were signed (the credentials reached the right server)" \
+	grep -q '^PUT /s3status/bucket/.* auth=yes' "$STORE/requests.log"
+max=$(adv_rss_max)
+echo "VmRSS: $ADV_RSS0 KiB at start, at most $max KiB"
+check "the daemon's RSS grew by $((max - ADV_RSS0)) KiB (bound 32768)" \
+	test $((max - ADV_RSS0)) -le 32768
+adv_probe_stop "$IT_DIR/probe.log" "bob's GetCapabilities answered throughout"
+
+touch "$STORE/heal"
+for c in "${!ENTRY[@]}"; do
+	adv_retry_delivered "$c" "$A" "${ENTRY[$c]}" "${SHA[$c]}" "$STORE/files"
+done
+it_daemon_alive "the same daemon answers at the end"
+it_finish
