@@ -3,8 +3,9 @@
 #
 # test_hostile_xml: WebDAV servers whose XML is hostile
 # (hostile_http.py), against the real daemon and alice's real accounts:
-#  - "billion laughs" entity expansion in the PROPFIND quota: refused as
-#    not a multistatus (class server), never expanded;
+#  - "billion laughs" entity expansion in the PROPFIND quota (Apache and
+#    Nextcloud URL forms): refused as not a multistatus (class server),
+#    never expanded;
 #  - external entities (a local file holding a secret, a document and a
 #    DTD on the server) in the PROPFIND and in a 403's Sabre error: never
 #    read (the secret appears nowhere: error text, daemon log), never
@@ -46,6 +47,8 @@ run_case() {
 	SHA[$c]=$ADV_SHA
 }
 run_case laughs laughs/dav server 'PROPFIND.*not a valid WebDAV multistatus'
+run_case nclaughs laughs/remote.php/dav/files/alice server \
+	'PROPFIND.*not a valid WebDAV multistatus'
 run_case xxe xxe/dav auth '^webdav: PUT: HTTP/1.1 403 Forbidden'
 run_case xxepe xxepe/dav auth '^webdav: PUT: HTTP/1.1 403 Forbidden'
 run_case hugexml hugexml/dav server 'larger than 64 KiB'
