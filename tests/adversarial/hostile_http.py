@@ -28,6 +28,8 @@
 #   /s3trunc/...     S3: 500 with a truncated XML error document
 #   /s3huge/...      S3: 400 with an 8 MiB error document
 #   /s3status/...    S3: listing good, HEAD 404, PUT -> 299 (no such status)
+#   /s3mpu/...       S3: CreateMultipartUpload -> 200 whose UploadId is a
+#                    billion-laughs entity
 #
 # A file STORE/heal makes every path good (the server "recovers"). Every
 # request is logged to LOG as "METHOD PATH auth=yes|no"; TLS handshakes
@@ -198,6 +200,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              '</Code><Message>' + "x" * (8 << 20) + '</Message></Error>')
         if mode == "s3status" and cmd == "PUT":
             return self.send(299, "")
+        if mode == "s3mpu" and cmd == "POST" and "uploads" in self.path:
+            return self.send(200, LAUGHS.replace("d:multistatus", "InitiateMultipartUploadResult")
+                             + '<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>'
+                             '<UploadId>&lol9;</UploadId></InitiateMultipartUploadResult>')
         return self.good(mode, data)
 
     def xxe_prologue(self, mode):

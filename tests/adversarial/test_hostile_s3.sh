@@ -10,7 +10,10 @@
 #  - s3huge:   every request -> 400 with an 8 MiB error document: cut at
 #              64 KiB, class server;
 #  - s3status: PUT -> 299, a status nobody defines: class server, never
-#              taken for a success.
+#              taken for a success;
+#  - s3mpu:    (a second daemon, every document resumable) the answer to
+#              CreateMultipartUpload has a billion-laughs UploadId: class
+#              server, kept, nothing expanded.
 # Each scan is kept in the spool, intact; the daemon's VmRSS grows by at
 # most 32 MiB (the 8 MiB body read whole would not fit the 64 KiB limit,
 # and each case is retried before the next scan); bob's GetCapabilities
@@ -56,4 +59,24 @@ for c in "${!ENTRY[@]}"; do
 	adv_retry_delivered "$c" "$A" "${ENTRY[$c]}" "${SHA[$c]}" "$STORE/files"
 done
 it_daemon_alive "the same daemon answers at the end"
+
+# Multipart uploads (every document resumable): CreateMultipartUpload
+# answered with an UploadId that is a billion-laughs entity.
+it_stop_daemon
+sed -i '/^\[upload\]/,$d' "$IT_CONF"
+printf '[upload]\nresume_threshold_bytes = 1\n' >>"$IT_CONF"
+it_start_daemon
+adv_http_start mpu
+adv_rss_start
+adv_probe_start "$IT_BOB" "$IT_DIR/probe2.log"
+adv_account "$A" s3mpu s3 "http://127.0.0.1:$ADV_PORT/s3mpu/bucket" --access-key AKIDADVERSARIAL
+adv_scan "$A" s3mpu
+adv_check_kept "s3mpu" "$A" server 'CreateMultipartUpload has no usable UploadId'
+check "s3mpu: the multipart upload was started (the answer was read)" \
+	grep -q '^POST /s3mpu/bucket/.*uploads' "$IT_DIR/mpu/requests.log"
+max=$(adv_rss_max)
+check "s3mpu: the daemon's RSS grew by $((max - ADV_RSS0)) KiB (bound 32768)" \
+	test $((max - ADV_RSS0)) -le 32768
+adv_probe_stop "$IT_DIR/probe2.log" "s3mpu: bob's GetCapabilities answered throughout"
+it_daemon_alive "the daemon answers after the multipart case"
 it_finish
