@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test_dbus_signals: signals about a user's objects reach that user (and
-# root) only. Alice and Bob each run "mfpscanctl watch" and a greedy
+# root connections that called Manager.Subscribe) only. Root runs three
+# greedy listeners: one that never subscribes, one that subscribes, one
+# that subscribes and later unsubscribes (commands through a FIFO), and
+# "mfpscanctl watch" as root. Alice and Bob each run "mfpscanctl watch" and a greedy
 # listener (python3-dbus with a match on every signal, any sender). Alice
 # produces every kind of event: job state changes, UploadFailed (Apache
 # answering 507 from a full tmpfs), UploadRecovered (space freed, Retry),
@@ -35,10 +38,25 @@ bus.set_exit_on_disconnect(True)
 def on(*args, **kw):
     print(kw["path"], kw["member"], " ".join(str(a) for a in args), flush=True)
 bus.add_signal_receiver(on, path_keyword="path", member_keyword="member")
-if len(sys.argv) < 3 or sys.argv[2] != "passive":
-    # Introduce this connection to the daemon, as mfpscanctl watch does.
+def mgr(method):
     bus.call_blocking("org.mfpscan.Daemon1", "/org/mfpscan/Daemon1",
-                      "org.mfpscan.Daemon1.Manager", "ListJobs", "", [])
+                      "org.mfpscan.Daemon1.Manager", method, "", [])
+mode = sys.argv[2] if len(sys.argv) > 2 else ""
+if mode == "subscribe" or mode.startswith("/"):
+    mgr("Subscribe")
+elif mode != "passive":
+    # Introduce this connection to the daemon, as mfpscanctl watch does.
+    mgr("ListJobs")
+if mode.startswith("/"):
+    # a FIFO of Manager method names to call (Subscribe, Unsubscribe)
+    import os
+    fifo = os.open(mode, os.O_RDWR)
+    def on_cmd(src, cond):
+        for line in os.read(fifo, 4096).decode().split():
+            mgr(line)
+            print("did", line, flush=True)
+        return True
+    GLib.io_add_watch(fifo, GLib.IO_IN, on_cmd)
 print("listening", flush=True)
 GLib.MainLoop().run()
 PY
@@ -52,6 +70,20 @@ for u in "$A" "$B"; do
 done
 # A connection that only subscribes and never calls is still Alice's.
 listen "$A" "$IT_DIR/passive-$A.log" passive
+# Root: no Subscribe, Subscribe, Subscribe then Unsubscribe (the FIFO).
+listen root "$IT_DIR/root-plain.log" passive
+listen root "$IT_DIR/root-plain-call.log"
+listen root "$IT_DIR/root-sub.log" subscribe
+mkfifo "$IT_DIR/root-ctl.fifo"
+listen root "$IT_DIR/root-unsub.log" "$IT_DIR/root-ctl.fifo"
+it_bg env DBUS_SYSTEM_BUS_ADDRESS="$IT_BUS_ADDR" "$IT_CTL" watch \
+	>"$IT_DIR/watch-root.log" 2>&1
+for f in root-plain root-plain-call root-sub root-unsub; do
+	it_wait_for "$IT_DIR/$f.log" '^listening' ||
+		it_die "root listener $f did not start" "$(cat "$IT_DIR/$f.log")"
+done
+it_wait_for "$IT_DIR/watch-root.log" 'watching' ||
+	it_die "mfpscanctl watch did not start for root" "$(cat "$IT_DIR/watch-root.log")"
 for u in "$A" "$B"; do
 	it_wait_for "$IT_DIR/watch-$u.log" 'watching' ||
 		it_die "mfpscanctl watch did not start for $u" "$(cat "$IT_DIR/watch-$u.log")"
@@ -79,6 +111,15 @@ assert_eq "alice's upload to a full server is spooled" spooled \
 	"$(it_wait_job "$A" "$JOB2")"
 ENTRY=$(mgr "$A" ListSpool | grep -o '"/org[^"]*"' | head -n 1 | tr -d '"')
 EID=${ENTRY##*/}
+check "root's subscribed listener has alice's UploadFailed" \
+	it_wait_for "$IT_DIR/root-sub.log" "UploadFailed $ENTRY storage-full"
+check "root's listener that unsubscribes later has it too" \
+	it_wait_for "$IT_DIR/root-unsub.log" "UploadFailed $ENTRY storage-full"
+check "mfpscanctl watch as root (it subscribes) shows it" \
+	it_wait_for "$IT_DIR/watch-root.log" "^upload-failed $EID storage-full"
+echo Unsubscribe >"$IT_DIR/root-ctl.fifo"
+check "root's listener unsubscribed" \
+	it_wait_for "$IT_DIR/root-unsub.log" "^did Unsubscribe"
 check "alice's watch shows upload-failed storage-full" \
 	it_wait_for "$IT_DIR/watch-$A.log" "^upload-failed $EID storage-full"
 check "alice's listener has UploadFailed" \
@@ -139,6 +180,25 @@ check "bob's watch shows his own job" \
 	it_wait_for "$IT_DIR/watch-$B.log" "^job ${BJOB##*/} done"
 check "bob's listener has his own job's change" \
 	it_wait_for "$IT_DIR/listen-$B.log" "^$BJOB PropertiesChanged"
+
+check "root's subscribed listener has bob's job too" \
+	it_wait_for "$IT_DIR/root-sub.log" "^$BJOB PropertiesChanged"
+check "root's subscribed listener has alice's NeedsAttention" \
+	grep -q "NeedsAttention $ENTRY2" "$IT_DIR/root-sub.log"
+# Bob's job came after everything else: the root connections that did not
+# subscribe (or no longer are) had every chance to get something by now.
+for f in root-plain root-plain-call; do
+	n=$(grep -c '^/org/mfpscan' "$IT_DIR/$f.log")
+	assert_eq "root's $f listener (never subscribed) got no signal" 0 "$n"
+done
+# Everything below happened after the Unsubscribe reply.
+ul=$(cat "$IT_DIR/root-unsub.log")
+for p in "$JOB3" "$ENTRY2" "$BJOB" "$GONE" UploadRecovered NeedsAttention; do
+	assert_no_match "root's listener got no ${p##*/} after Unsubscribe" "$p\b" "$ul"
+done
+n=$(grep -c '^/org/mfpscan' "$IT_DIR/root-sub.log")
+[ "$n" -gt 10 ] && pass "root's subscribed listener got the daemon's signals ($n)" ||
+	fail "root's subscribed listener got signals" "$(cat "$IT_DIR/root-sub.log")"
 
 bw=$(cat "$IT_DIR/watch-$B.log")
 bl=$(cat "$IT_DIR/listen-$B.log")

@@ -127,7 +127,9 @@ static int subscribe(sd_bus *bus, struct scan_wait *w)
 				     "type='signal',sender='org.freedesktop.DBus',"
 				     "member='NameOwnerChanged',arg0='" CTL_DEST "'",
 				     on_owner_changed, w);
-	return r < 0 ? ctl_bus_report("subscribing to job changes", NULL, r) : 0;
+	if (r < 0)
+		return ctl_bus_report("subscribing to job changes", NULL, r);
+	return ctl_bus_subscribe(bus);
 }
 
 /* Manager.Scan; on success @w->job holds the job's path. */

@@ -7,10 +7,10 @@
  * own objects), so what watch prints is exactly what this user is told.
  * Lines are flushed one by one so that a pipe or log sees them at once.
  *
- * After adding the match, watch makes one call (ListJobs): it proves the
- * daemon is there, and older daemons learnt a connection's uid only from
- * its first call. "watching" is printed to stderr after that call: from
- * then on no event is missed.
+ * After adding the match, watch calls Manager.Subscribe: root receives no
+ * signal without it (other users get their own anyway), and the reply
+ * proves the daemon is there. "watching" is printed to stderr after that
+ * call: from then on no event is missed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -133,10 +133,9 @@ int cmd_watch(sd_bus *bus, int argc, char **argv)
 			     on_signal, NULL);
 	if (r < 0)
 		return ctl_bus_report("subscribing to the daemon's signals", NULL, r);
-	r = sd_bus_call_method(bus, CTL_DEST, CTL_PATH, CTL_IFACE_MANAGER,
-			       "ListJobs", NULL, NULL, "");
-	if (r < 0)
-		return ctl_bus_report("introducing this connection (ListJobs)", NULL, r);
+	/* also introduces this connection, so that its uid is known */
+	if (ctl_bus_subscribe(bus))
+		return CTL_EXIT_FAIL;
 	interrupt_install();
 	fputs("mfpscanctl: watching (Ctrl-C to stop)\n", stderr);
 	while (!interrupt_count()) {

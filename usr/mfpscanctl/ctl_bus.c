@@ -145,3 +145,15 @@ int ctl_bus_get_all(sd_bus *bus, const char *path, const char *iface,
 	}
 	return 0;
 }
+
+int ctl_bus_subscribe(sd_bus *bus)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r;
+
+	r = sd_bus_call_method(bus, CTL_DEST, CTL_PATH, CTL_IFACE_MANAGER,
+			       "Subscribe", &error, NULL, "");
+	r = r < 0 ? ctl_bus_report("subscribing to the daemon's signals", &error, r) : 0;
+	sd_bus_error_free(&error);
+	return r;
+}

@@ -48,4 +48,12 @@ const char *ctl_bus_short_id(const char *path);
 int ctl_bus_get_all(sd_bus *bus, const char *path, const char *iface,
 		    sd_bus_message **reply);
 
+/*
+ * Manager.Subscribe(): ask the daemon for its signals. An ordinary user
+ * gets signals about their own objects anyway; root gets none before it
+ * subscribes. Call after adding the match. Returns 0 or CTL_EXIT_FAIL
+ * after printing why.
+ */
+int ctl_bus_subscribe(sd_bus *bus);
+
 #endif

@@ -9,9 +9,14 @@
  * user's object simply does not exist for a caller. Signals are never
  * broadcast (sd_bus_emit_* would send them to every match): each one is
  * built once, sealed, and copied with a destination to every connection
- * of the owner (and of root). Connections are learnt when they appear on
- * the bus (NameOwnerChanged, and ListNames at start: their uid is asked
- * in the background) or when they first call, and forgotten when they go.
+ * of the owner, and to the root connections that called
+ * Manager.Subscribe() (as systemd's Manager does: PID 1, logind and other
+ * root services on the system bus get nothing they did not ask for).
+ * Connections are learnt when they appear on the bus (NameOwnerChanged,
+ * and ListNames at start: their uid is asked in the background) or when
+ * they first call, and forgotten, with their subscription, when they go.
+ * They are hashed by unique name (a caller's uid is one lookup per
+ * message) and by uid (a signal visits only its owner's and root's).
  *
  * The state is one per process (the daemon has one bus): bus_caller_uid()
  * takes no daemon pointer in the contract.
@@ -26,12 +31,21 @@
 #include "log.h"
 
 #define BUS_CONNS_MAX	65536	/* remembered connections (then: not cached) */
+#define BUS_CONN_BUCKETS 4096	/* hash buckets by name and by uid */
 #define BUS_TREES_MAX	16
 #define BUS_SLOTS_MAX	48
 
+/*
+ * A connection the daemon knows. It sits in two hash chains: by unique
+ * name (the uid of a caller, once per message) and by uid (the
+ * connections a signal about a user's object goes to).
+ */
 struct bus_conn {
 	char *name;		/* unique name ":1.42" */
 	uid_t uid;
+	bool subscribed;	/* Manager.Subscribe() called (root: gets signals) */
+	struct bus_conn *next_name;
+	struct bus_conn *next_uid;
 };
 
 struct bus_tree {
@@ -44,8 +58,9 @@ struct bus_tree {
 
 static struct bus_state {
 	struct daemon *d;
-	struct bus_conn *conns;
-	size_t n_conns, cap_conns;
+	struct bus_conn *by_name[BUS_CONN_BUCKETS];
+	struct bus_conn *by_uid[BUS_CONN_BUCKETS];
+	size_t n_conns;
 	struct bus_tree trees[BUS_TREES_MAX];
 	size_t n_trees;
 	sd_bus_slot *slots[BUS_SLOTS_MAX];
@@ -55,42 +70,89 @@ static struct bus_state {
 
 /* --- connections and callers --------------------------------------------- */
 
+/* FNV-1a of a unique name; the bucket of its connection. */
+static size_t name_bucket(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h % BUS_CONN_BUCKETS;
+}
+
+static size_t uid_bucket(uid_t uid)
+{
+	return (size_t)uid % BUS_CONN_BUCKETS;
+}
+
 static struct bus_conn *bus_conn_find(const char *name)
 {
-	for (size_t i = 0; i < bus_st.n_conns; i++)
-		if (strcmp(bus_st.conns[i].name, name) == 0)
-			return &bus_st.conns[i];
+	for (struct bus_conn *c = bus_st.by_name[name_bucket(name)]; c;
+	     c = c->next_name)
+		if (strcmp(c->name, name) == 0)
+			return c;
 	return NULL;
 }
 
-static void bus_conn_add(const char *name, uid_t uid)
+static struct bus_conn *bus_conn_add(const char *name, uid_t uid)
 {
-	if (bus_st.n_conns == bus_st.cap_conns) {
-		size_t cap = bus_st.cap_conns ? 2 * bus_st.cap_conns : 16;
-		struct bus_conn *c;
+	struct bus_conn *c;
+	size_t b;
 
-		if (cap > BUS_CONNS_MAX)
-			return;
-		c = reallocarray(bus_st.conns, cap, sizeof(*c));
-		if (!c)
-			return;
-		bus_st.conns = c;
-		bus_st.cap_conns = cap;
+	if (bus_st.n_conns >= BUS_CONNS_MAX)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->name = strdup(name);
+	if (!c->name) {
+		free(c);
+		return NULL;
 	}
-	bus_st.conns[bus_st.n_conns].name = strdup(name);
-	if (!bus_st.conns[bus_st.n_conns].name)
-		return;
-	bus_st.conns[bus_st.n_conns++].uid = uid;
+	c->uid = uid;
+	b = name_bucket(name);
+	c->next_name = bus_st.by_name[b];
+	bus_st.by_name[b] = c;
+	b = uid_bucket(uid);
+	c->next_uid = bus_st.by_uid[b];
+	bus_st.by_uid[b] = c;
+	bus_st.n_conns++;
+	return c;
 }
 
+static void bus_conn_free(struct bus_conn *c)
+{
+	free(c->name);
+	free(c);
+}
+
+/* Unlink @c from its uid chain (the name chain is the caller's). */
+static void bus_conn_unlink_uid(struct bus_conn *c)
+{
+	for (struct bus_conn **p = &bus_st.by_uid[uid_bucket(c->uid)]; *p;
+	     p = &(*p)->next_uid) {
+		if (*p == c) {
+			*p = c->next_uid;
+			return;
+		}
+	}
+}
+
+/* The peer left: its uid and its subscription go with it. */
 static void bus_conn_forget(const char *name)
 {
-	struct bus_conn *c = bus_conn_find(name);
+	for (struct bus_conn **p = &bus_st.by_name[name_bucket(name)]; *p;
+	     p = &(*p)->next_name) {
+		struct bus_conn *c = *p;
 
-	if (!c)
+		if (strcmp(c->name, name) != 0)
+			continue;
+		*p = c->next_name;
+		bus_conn_unlink_uid(c);
+		bus_conn_free(c);
+		bus_st.n_conns--;
 		return;
-	free(c->name);
-	*c = bus_st.conns[--bus_st.n_conns];
+	}
 }
 
 int bus_caller_uid(sd_bus_message *m, uid_t *uid)
@@ -122,6 +184,25 @@ int bus_caller_uid(sd_bus_message *m, uid_t *uid)
 	}
 	bus_conn_add(sender, u);
 	*uid = u;
+	return 0;
+}
+
+int bus_subscribe(sd_bus_message *m, bool on)
+{
+	const char *sender = sd_bus_message_get_sender(m);
+	struct bus_conn *c;
+	uid_t uid;
+	int r;
+
+	r = bus_caller_uid(m, &uid);
+	if (r < 0)
+		return r;
+	c = bus_conn_find(sender);
+	if (!c && on)
+		c = bus_conn_add(sender, uid);
+	if (!c)
+		return on ? -ENOMEM : 0;
+	c->subscribed = on;
 	return 0;
 }
 
@@ -374,6 +455,16 @@ static int bus_send_copy(struct daemon *d, sd_bus_message *sig,
 	return r;
 }
 
+static void bus_send_one(struct daemon *d, sd_bus_message *signal,
+			 const struct bus_conn *c)
+{
+	int r = bus_send_copy(d, signal, c->name);
+
+	if (r < 0)
+		log_errno(LOG_DEBUG, -r, "bus: signal %s to %s",
+			  sd_bus_message_get_member(signal), c->name);
+}
+
 int bus_send_to_uid(struct daemon *d, uid_t uid, sd_bus_message *signal)
 {
 	int r;
@@ -382,15 +473,15 @@ int bus_send_to_uid(struct daemon *d, uid_t uid, sd_bus_message *signal)
 	r = sd_bus_message_seal(signal, 1, 0);
 	if (r < 0 && r != -EPERM)
 		return r;
-	for (size_t i = 0; i < bus_st.n_conns; i++) {
-		if (bus_st.conns[i].uid != uid && bus_st.conns[i].uid != 0)
-			continue;
-		r = bus_send_copy(d, signal, bus_st.conns[i].name);
-		if (r < 0)
-			log_errno(LOG_DEBUG, -r, "bus: signal %s to %s",
-				  sd_bus_message_get_member(signal),
-				  bus_st.conns[i].name);
-	}
+	/* the owner's connections (root's only when subscribed, below) */
+	for (struct bus_conn *c = bus_st.by_uid[uid_bucket(uid)];
+	     uid != 0 && c; c = c->next_uid)
+		if (c->uid == uid)
+			bus_send_one(d, signal, c);
+	for (struct bus_conn *c = bus_st.by_uid[uid_bucket(0)]; c;
+	     c = c->next_uid)
+		if (c->uid == 0 && c->subscribed)
+			bus_send_one(d, signal, c);
 	return 0;
 }
 
@@ -712,8 +803,13 @@ void bus_done(struct daemon *d)
 		free(bus_st.trees[i].prefix);
 		free(bus_st.trees[i].iface);
 	}
-	for (size_t i = 0; i < bus_st.n_conns; i++)
-		free(bus_st.conns[i].name);
-	free(bus_st.conns);
+	for (size_t b = 0; b < BUS_CONN_BUCKETS; b++) {
+		while (bus_st.by_name[b]) {
+			struct bus_conn *c = bus_st.by_name[b];
+
+			bus_st.by_name[b] = c->next_name;
+			bus_conn_free(c);
+		}
+	}
 	memset(&bus_st, 0, sizeof(bus_st));
 }

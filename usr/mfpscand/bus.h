@@ -67,6 +67,14 @@ void bus_account_join_workers(struct daemon *d);
 int bus_method_uid(sd_bus_message *m, uid_t *uid);
 
 /*
+ * Manager.Subscribe() (@on) / Unsubscribe() for the sender of @m: a root
+ * connection gets the signals about every user's objects only while it is
+ * subscribed; other users always get their own. Forgotten when the
+ * connection leaves the bus. Returns 0 or a negative errno.
+ */
+int bus_subscribe(sd_bus_message *m, bool on);
+
+/*
  * The children a node enumerator lists: a NULL-terminated strv grown by
  * bus_nodes_add() and handed to sd-bus by bus_nodes_finish(). Start it
  * zeroed: struct bus_nodes nl = { 0 };

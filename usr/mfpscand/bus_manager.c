@@ -356,6 +356,21 @@ static int method_get_notify_address(sd_bus_message *m, void *userdata,
 	return sd_bus_reply_method_return(m, "s", addr);
 }
 
+static int method_subscribe(sd_bus_message *m, void *userdata,
+			    sd_bus_error *error)
+{
+	bool on = strcmp(sd_bus_message_get_member(m), "Subscribe") == 0;
+	int r = bus_subscribe(m, on);
+
+	if (r == -EACCES)
+		return sd_bus_reply_method_errorf(m, BUS_ERROR_ACCESS_DENIED,
+						  "The bus could not tell who is calling; try again.");
+	if (r < 0)
+		return bus_reply_errorf(m, "Local", "Cannot remember the subscription: %s.",
+					strerror(-r));
+	return sd_bus_reply_method_return(m, "");
+}
+
 static int manager_property_version(sd_bus *bus, const char *path,
 				    const char *iface, const char *property,
 				    sd_bus_message *reply, void *userdata,
@@ -391,6 +406,10 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("GetNotifyAddress", SD_BUS_NO_ARGS,
 				SD_BUS_RESULT("s", address),
 				method_get_notify_address, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Subscribe", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+				method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Unsubscribe", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+				method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("UploadFailed",
 				SD_BUS_ARGS("o", entry, "s", error_class, "s", message), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("UploadRecovered",
