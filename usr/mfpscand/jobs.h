@@ -315,9 +315,11 @@ void retry_runner_free(struct retry_runner *r);
 void retry_runner_schedule(struct retry_runner *r, struct sentry *s);
 void retry_runner_unschedule(struct retry_runner *r, struct sentry *s);
 /*
- * Start an attempt of @s on a worker now (Retry() or due). @reply (may be
- * NULL) is answered when it ends. Returns 0, or -EBUSY when an attempt is
- * already running, or another negative errno with @e.
+ * Queue an attempt of @s (Retry() or due); it starts on a worker as soon
+ * as an upload slot is free for its owner (retry_runner.c: at most two at
+ * once, one per user). @reply (may be NULL) is answered when it ends.
+ * Returns 0, or -EBUSY when an attempt is already running or queued, or
+ * another negative errno with @e.
  */
 int retry_runner_start(struct retry_runner *r, struct sentry *s,
 		       sd_bus_message *reply, struct err *e);

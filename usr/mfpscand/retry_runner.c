@@ -4,13 +4,22 @@
  * patent's S701-S811). Every waiting entry sits in a min-heap (scheduler.h)
  * keyed by its "Retry Next Time"; one sd-event CLOCK_REALTIME timer is
  * armed for the earliest. When it fires, due entries are popped and each
- * attempt runs on a worker thread (at most RUNNER_PARALLEL at once): free
+ * attempt runs on a worker thread: free
  * space first (S803-S804), then the upload with the ticket's fixed remote
  * name (idempotent, so a crash between "server accepted" and "entry
  * removed" never makes a second copy). The result is applied on the main
  * thread: success removes the entry (S807), failure decrements "Remain
  * Retry Counter" and pushes the next time out (S809-S811); at 0 the entry
  * is kept as needs-attention and its owner told once.
+ *
+ * Upload slots: due entries and Retry() calls alike join one FIFO of
+ * pending attempts; at most RUNNER_PARALLEL run at once, and at most
+ * RUNNER_PER_USER of one user. A slot that frees goes to the first pending
+ * attempt whose user is under the bound, so a user with a hundred entries
+ * (or a hundred Retry() calls) holds one slot and the next user's attempt
+ * waits at most for one running attempt to end. A pending attempt names
+ * its entry by (uid, id), never by pointer: the entry may be discarded
+ * while it waits.
  * Documentation/retry.rst describes the design.
  */
 #include <errno.h>
@@ -30,10 +39,20 @@
 #include "ticket_resume.h"
 
 #define RUNNER_PARALLEL 2	/* attempts running at once */
+#define RUNNER_PER_USER 1	/* of them, attempts of one user */
+
+/* An attempt waiting for a slot. */
+struct pending {
+	struct pending *next;
+	uid_t uid;
+	char id[SCHEDULER_ID_MAX];
+	sd_bus_message *reply;		/* Retry() waiting for the end, or NULL */
+};
 
 struct run {
 	struct run *next;
 	struct retry_runner *r;
+	uid_t uid;			/* the entry's owner (slot accounting) */
 	struct attempt_job a;
 	sd_bus_message *reply;		/* Retry() waiting for the end */
 	pthread_t thread;
@@ -46,9 +65,12 @@ struct retry_runner {
 	sd_event_source *timer;
 	struct run *runs;		/* attempts on worker threads */
 	unsigned int running;
+	struct pending *queue;		/* FIFO of attempts waiting for a slot */
+	struct pending **queue_tail;
 };
 
 static void runner_arm(struct retry_runner *r);
+static void runner_dispatch(struct retry_runner *r);
 
 /* --- one attempt (any thread) ----------------------------------------- */
 
@@ -352,6 +374,7 @@ static void run_done(struct daemon *d, void *arg)
 			bus_reply_err(run->reply, &run->a.res.e);
 	}
 	run_free(run);
+	runner_dispatch(r);
 	runner_arm(r);
 }
 
@@ -369,19 +392,18 @@ static void *run_worker(void *arg)
 	return NULL;
 }
 
-int retry_runner_start(struct retry_runner *r, struct sentry *s,
-		       sd_bus_message *reply, struct err *e)
+/* Start the attempt of @s on a worker now; @reply (may be NULL) is answered at the end. */
+static int run_start(struct retry_runner *r, struct sentry *s,
+		     sd_bus_message *reply, struct err *e)
 {
 	struct run *run;
 	int ret;
 
-	if (s->busy)
-		return err_set(e, ERR_INVALID, 0, EBUSY,
-			       "an upload of this document is already running");
 	run = calloc(1, sizeof(*run));
 	if (!run)
 		return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
 	run->r = r;
+	run->uid = s->sum.owner_uid;
 	run->reply = sd_bus_message_ref(reply);
 	retry_runner_unschedule(r, s);
 	/* A failed preparation is a failed attempt: the worker skips it. */
@@ -403,6 +425,104 @@ int retry_runner_start(struct retry_runner *r, struct sentry *s,
 	return 0;
 }
 
+static unsigned int user_running(const struct retry_runner *r, uid_t uid)
+{
+	unsigned int n = 0;
+
+	for (const struct run *run = r->runs; run; run = run->next)
+		n += run->uid == uid;
+	return n;
+}
+
+static struct pending *pending_find(struct retry_runner *r, uid_t uid,
+				    const char *id)
+{
+	for (struct pending *p = r->queue; p; p = p->next)
+		if (p->uid == uid && strcmp(p->id, id) == 0)
+			return p;
+	return NULL;
+}
+
+static void pending_free(struct pending *p)
+{
+	sd_bus_message_unref(p->reply);
+	free(p);
+}
+
+/* Why @s (found for @p, may be NULL) gets no attempt now; NULL: it does. */
+static const char *pending_refusal(const struct pending *p,
+				   const struct sentry *s, bool *tell)
+{
+	*tell = p->reply != NULL;
+	if (!s)
+		return "The document left the spool while its upload waited.";
+	if (s->busy)
+		return "An upload of this document is already running; wait for it to end.";
+	if (!p->reply && (s->sum.state != TICKET_WAITING ||
+			  s->sum.retries_left == 0))
+		return "";	/* no longer due: what changed it rescheduled it */
+	return NULL;
+}
+
+/* @p got its slot: start it if its entry still wants an attempt. */
+static void pending_start(struct retry_runner *r, struct pending *p)
+{
+	struct sentry *s = jobs_find_entry_id(r->j, p->uid, p->id);
+	struct err e = { 0 };
+	const char *why;
+	bool tell;
+
+	why = pending_refusal(p, s, &tell);
+	if (why && tell)
+		bus_reply_errorf(p->reply, s ? "Failed" : "NotFound", "%s", why);
+	if (!why && run_start(r, s, p->reply, &e) < 0) {
+		log_msg(LOG_ERR, "jobs: retry of %u/%s: %s",
+			(unsigned int)p->uid, p->id, e.msg);
+		if (p->reply)
+			bus_reply_err(p->reply, &e);
+	}
+	pending_free(p);
+}
+
+/* Give the free slots to the first pending attempts of users under the bound. */
+static void runner_dispatch(struct retry_runner *r)
+{
+	struct pending **pp = &r->queue;
+
+	while (*pp && r->running < RUNNER_PARALLEL) {
+		struct pending *p = *pp;
+
+		if (user_running(r, p->uid) >= RUNNER_PER_USER) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		if (r->queue_tail == &p->next)
+			r->queue_tail = pp;
+		pending_start(r, p);
+	}
+}
+
+int retry_runner_start(struct retry_runner *r, struct sentry *s,
+		       sd_bus_message *reply, struct err *e)
+{
+	struct pending *p;
+
+	if (s->busy || pending_find(r, s->sum.owner_uid, s->id))
+		return err_set(e, ERR_INVALID, 0, EBUSY,
+			       "an upload of this document is already running or waiting for its turn");
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
+	p->uid = s->sum.owner_uid;
+	snprintf(p->id, sizeof(p->id), "%s", s->id);
+	p->reply = sd_bus_message_ref(reply);
+	*r->queue_tail = p;
+	r->queue_tail = &p->next;
+	runner_dispatch(r);
+	return 0;
+}
+
 /* --- the heap and its timer -------------------------------------------- */
 
 static int runner_timer(sd_event_source *src, uint64_t usec, void *ud)
@@ -414,12 +534,14 @@ static int runner_timer(sd_event_source *src, uint64_t usec, void *ud)
 	struct sentry *s;
 	uid_t uid;
 
-	while (r->running < RUNNER_PARALLEL &&
-	       scheduler_pop_due(r->sched, now, &uid, id, NULL) == 1) {
+	/* Every due entry joins the queue; the slots decide who runs. */
+	while (scheduler_pop_due(r->sched, now, &uid, id, NULL) == 1) {
 		s = jobs_find_entry_id(r->j, uid, id);
 		if (!s || s->busy || s->sum.state != TICKET_WAITING ||
 		    s->sum.retries_left == 0 || s->sum.next_retry > now)
 			continue;	/* finishing it reschedules it */
+		if (pending_find(r, uid, id))
+			continue;
 		if (retry_runner_start(r, s, NULL, &e) < 0)
 			log_msg(LOG_ERR, "jobs: retry of %u/%s: %s",
 				(unsigned int)uid, id, e.msg);
@@ -480,6 +602,7 @@ int retry_runner_new(struct jobs *j, struct retry_runner **out,
 	if (!r)
 		return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
 	r->j = j;
+	r->queue_tail = &r->queue;
 	ret = scheduler_new(&r->sched, e);
 	if (ret < 0)
 		goto fail;
@@ -500,10 +623,18 @@ fail:
 
 void retry_runner_free(struct retry_runner *r)
 {
+	struct pending *p;
 	struct run *run;
 
 	if (!r)
 		return;
+	while ((p = r->queue)) {
+		r->queue = p->next;
+		if (p->reply)
+			bus_reply_errorf(p->reply, "Failed",
+					 "The scan service is stopping; the document stays in the spool.");
+		pending_free(p);
+	}
 	/* Attempts stop at their next progress call (shutting_down). */
 	while ((run = r->runs)) {
 		r->runs = run->next;
