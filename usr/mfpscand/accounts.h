@@ -5,7 +5,9 @@
  * under STATE_DIR/accounts: <id>.json (settings, counter; written durably:
  * temp file, fsync, rename, fsync of the directory) and <id>.secret (the
  * secrets JSON sealed by secrets.c with the id as AAD). Secrets are never
- * kept in memory: they are decrypted only by account_dest_get().
+ * kept in memory: they are decrypted only by account_dest_get(), for one
+ * use, and wiped by account_dest_release() when that use ends (a job
+ * drops its destination when it reaches its final state).
  *
  * Every value is validated here, whoever calls: the type is known, the URL
  * scheme fits the type, names and templates are sane, an email address

@@ -184,10 +184,16 @@ void job_ref(struct job *job)
 	job->refs++;
 }
 
-static void job_free(struct job *job)
+void job_forget_dest(struct job *job)
 {
 	if (job->have_dest)
 		account_dest_release(&job->dest);
+	job->have_dest = false;
+}
+
+static void job_free(struct job *job)
+{
+	job_forget_dest(job);
 	free(job);
 }
 
@@ -1027,6 +1033,8 @@ static void job_end(struct job *job, enum job_state state,
 	vsnprintf(job->error, sizeof(job->error), fmt, ap);
 	va_end(ap);
 	job->finished = time(NULL);
+	/* No worker uses the destination any more: wipe its secrets now. */
+	job_forget_dest(job);
 	/* The panel first: who sees the final State finds the panel set. */
 	job_show_outcome(job);
 	job_emit_changed(job, true);

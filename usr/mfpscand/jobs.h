@@ -192,6 +192,11 @@ void job_show_outcome(struct job *job);
 void jobs_prune(struct jobs *j, uid_t owner);
 void job_ref(struct job *job);
 void job_unref(struct job *job);
+/*
+ * Release @job's destination, wiping its secrets (account_dest_release()),
+ * once no worker uses it: when the job reaches its final state.
+ */
+void job_forget_dest(struct job *job);
 /* Emit PropertiesChanged of @job's changed properties (rate limited unless @force). */
 void job_emit_changed(struct job *job, bool force);
 

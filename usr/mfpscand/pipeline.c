@@ -215,6 +215,8 @@ static void on_event(struct daemon *d, void *arg)
 			job->thread_started = false;
 			atomic_fetch_sub(&j->workers, 1);
 		}
+		/* A finished job keeps no secret (it is kept for an hour). */
+		job_forget_dest(job);
 		owner = job->owner;
 		job_unref(job);		/* the worker's reference */
 		jobs_prune(j, owner);
