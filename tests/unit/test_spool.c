@@ -9,7 +9,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <limits.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,6 +169,79 @@ static void test_commit_recover_read(void **state)
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	spool_close(s);
+}
+
+/* A reader that lists the spool over and over, counting what it got done
+ * while a commit was running (between the committer's two flags). */
+struct lister {
+	struct spool *s;
+	atomic_bool committing, stop;
+	atomic_long during, total;
+};
+
+static void *lister_run(void *arg)
+{
+	struct lister *l = arg;
+
+	while (!atomic_load(&l->stop)) {
+		bool before = atomic_load(&l->committing);
+		struct spool_info *v = NULL;
+		size_t n = 0;
+
+		if (spool_list(l->s, UID_B, &v, &n, NULL) == 0)
+			free(v);
+		if (before && atomic_load(&l->committing))
+			atomic_fetch_add(&l->during, 1);
+		atomic_fetch_add(&l->total, 1);
+		/* not a hot loop: the committer must get the lock at once */
+		nanosleep(&(struct timespec){ 0, 100 * 1000 }, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * The commit's fsync and SHA-256 of a big document run outside the spool
+ * lock: another thread keeps listing the spool meanwhile. With the lock
+ * held for the whole commit the lister got at most one call done inside
+ * the commit (it waited for the lock); now hundreds or thousands.
+ */
+static void test_commit_does_not_hold_the_lock_while_hashing(void **state)
+{
+	enum { DOC = 32 << 20 };
+	struct lister l = { 0 };
+	char path[SPOOL_PATH_MAX], id[SPOOL_ID_MAX];
+	char *buf = calloc(1, 1 << 20);
+	struct ticket t;
+	struct err e;
+	pthread_t th;
+	int fd;
+
+	assert_non_null(buf);
+	l.s = open_spool(NULL);
+	assert_int_equal(spool_create_temp(l.s, UID_A, &fd, path, sizeof(path), &e), 0);
+	for (int i = 0; i < DOC >> 20; i++) {
+		memset(buf, i, 1 << 20);
+		assert_int_equal(write(fd, buf, 1 << 20), 1 << 20);
+	}
+	close(fd);
+	free(buf);
+	ticket_init(&t);
+	t.created = 1795000000;
+	snprintf(t.remote_name, sizeof(t.remote_name), "big.pdf");
+	assert_int_equal(pthread_create(&th, NULL, lister_run, &l), 0);
+	while (atomic_load(&l.total) < 10)
+		sched_yield();
+	atomic_store(&l.committing, true);
+	if (spool_commit(l.s, UID_A, path, &t, id, &e) < 0)
+		fail_msg("commit: %s", e.msg);
+	atomic_store(&l.committing, false);
+	atomic_store(&l.stop, true);
+	pthread_join(th, NULL);
+	print_message("listings done during a 32 MiB commit: %ld\n",
+		      atomic_load(&l.during));
+	assert_true(atomic_load(&l.during) >= 20);
+	assert_int_equal(t.size, DOC);
+	spool_close(l.s);
 }
 
 static void test_update_and_remove_are_durable(void **state)
@@ -1112,6 +1188,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_commit_recover_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_does_not_hold_the_lock_while_hashing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_and_remove_are_durable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_temp_files_kept_as_orphans_and_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_cut_after_doc_rename_rolls_forward, setup, teardown),

@@ -1231,51 +1231,67 @@ static int spool_seal_doc(struct spool *s, uid_t uid, const char *id,
 	return r;
 }
 
-static int spool_do_commit(struct spool *s, uid_t uid, const char *tmp_path,
-			   struct ticket *t, char *id_out, struct err *e)
+/*
+ * The short part of a commit, under the lock: the index slot, the
+ * document's rename into place, the ticket's (the commit point).
+ */
+static int spool_do_commit(struct spool *s, uid_t uid, const char *id,
+			   const struct ticket *nt, struct err *e)
 {
-	char id[SPOOL_ID_MAX], from[SPOOL_REL_MAX], to[SPOOL_REL_MAX];
+	char from[SPOOL_REL_MAX], to[SPOOL_REL_MAX];
+	bool moved = false;
+	int r;
+
+	spool_rel(from, uid, "tmp/", id, ".doc");
+	spool_rel(to, uid, "", id, ".doc");
+	if (spool_index_reserve(s, uid) < 0) {
+		r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "spool: out of memory");
+	} else if (renameat2(s->root_fd, from, s->root_fd, to, RENAME_NOREPLACE) < 0) {
+		r = err_set(e, ERR_LOCAL, errno, errno, "spool: moving %s into place: %s",
+			    from, strerror(errno));
+	} else {
+		moved = true;
+		r = spool_install_ticket(s, uid, id, e);
+	}
+	if (r < 0 && moved)
+		(void)renameat(s->root_fd, to, s->root_fd, from);
+	if (r < 0) {
+		spool_rel(from, uid, "tmp/", id, ".json");
+		(void)unlinkat(s->root_fd, from, 0);
+		return r;
+	}
+	spool_index_add(s, uid, id, nt);
+	return 0;
+}
+
+/*
+ * The long part of a commit (fsync and SHA-256 of the whole document, the
+ * ticket written and synced) touches only the caller's own temp files, so
+ * it runs without the lock: the main thread's lookups, listings, updates
+ * and removals never wait for a big document (spool.rst, "Locking").
+ */
+int spool_commit(struct spool *s, uid_t uid, const char *tmp_path,
+		 struct ticket *t, char *id_out, struct err *e)
+{
+	char id[SPOOL_ID_MAX];
 	struct ticket nt = *t;
 	int r;
 
 	r = spool_tmp_id(s, uid, tmp_path, id, e);
-	if (r == 0 && spool_index_reserve(s, uid) < 0)
-		r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "spool: out of memory");
 	if (r == 0)
 		r = spool_seal_doc(s, uid, id, &nt, e);
 	if (r == 0)
 		r = spool_write_ticket(s, uid, id, &nt, e);
 	if (r < 0)
 		return r;
-	spool_rel(from, uid, "tmp/", id, ".doc");
-	spool_rel(to, uid, "", id, ".doc");
-	if (renameat2(s->root_fd, from, s->root_fd, to, RENAME_NOREPLACE) < 0) {
-		r = err_set(e, ERR_LOCAL, errno, errno, "spool: moving %s into place: %s",
-			    from, strerror(errno));
-		spool_rel(from, uid, "tmp/", id, ".json");
-		(void)unlinkat(s->root_fd, from, 0);
+	pthread_mutex_lock(&s->lock);
+	r = spool_do_commit(s, uid, id, &nt, e);
+	pthread_mutex_unlock(&s->lock);
+	if (r < 0)
 		return r;
-	}
-	r = spool_install_ticket(s, uid, id, e);
-	if (r < 0) {
-		(void)renameat(s->root_fd, to, s->root_fd, from);
-		return r;
-	}
-	spool_index_add(s, uid, id, &nt);
 	*t = nt;
 	memcpy(id_out, id, SPOOL_ID_MAX);
 	return 0;
-}
-
-int spool_commit(struct spool *s, uid_t uid, const char *tmp_path,
-		 struct ticket *t, char *id_out, struct err *e)
-{
-	int r;
-
-	pthread_mutex_lock(&s->lock);
-	r = spool_do_commit(s, uid, tmp_path, t, id_out, e);
-	pthread_mutex_unlock(&s->lock);
-	return r;
 }
 
 /* Look up (@uid, @id) after checking the id; NULL with @e set. */
