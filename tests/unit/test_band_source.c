@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <zlib.h>
 
@@ -237,6 +242,55 @@ static void test_jam_mid_page(void **state)
 	assert_int_equal(e.cls, ERR_DEVICE);
 	assert_int_equal(e.code, MFPSCAN_ERR_JAM);
 	assert_string_equal(e.msg, "paper jam on page 2");
+}
+
+static atomic_int woken;
+
+static void *wake_later(void *arg)
+{
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);	/* next() is in the stall by then */
+	atomic_store(&woken, 1);
+	eventfd_write(*(int *)arg, 1);
+	return NULL;
+}
+
+/*
+ * stall=P:L: next() waits for good at that band; another thread's write
+ * to the wake descriptor ends the wait with -EINTR, and the job is not
+ * failed by it (abort, then a new job runs whole).
+ */
+static void test_stall_is_woken_by_the_wake_fd(void **state)
+{
+	struct mfpscan_params p = params(MFPSCAN_SOURCE_ADF, MFPSCAN_MODE_GRAY8, 3, 64);
+	struct band_source *s = open_ok("pattern:stall=1:100");
+	int fd = eventfd(0, EFD_CLOEXEC);
+	struct band_view v;
+	struct err e = { 0 };
+	uint32_t bands = 0;
+	pthread_t t;
+	int r;
+
+	assert_true(fd >= 0);
+	band_source_set_wake_fd(s, fd);
+	assert_int_equal(band_source_start(s, &p, &e), 0);
+	atomic_store(&woken, 0);
+	assert_int_equal(pthread_create(&t, NULL, wake_later, &fd), 0);
+	while ((r = band_source_next(s, &v, &e)) == 1)
+		bands++;
+	/* it returned only after the write: it really waited */
+	assert_int_equal(atomic_load(&woken), 1);
+	assert_int_equal(r, -EINTR);
+	assert_int_equal(e.code, EINTR);
+	/* page 0 (3 bands) and page 1's lines 0..63 came before the stall */
+	assert_int_equal(bands, 4);
+	pthread_join(t, NULL);
+	/* still woken: a second call does not wait */
+	assert_int_equal(band_source_next(s, &v, &e), -EINTR);
+	assert_int_equal(band_source_abort(s, &e), 0);
+	band_source_close(s);
+	close(fd);
 }
 
 static void test_faults_in_words(void **state)
@@ -500,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_jobs_are_numbered_and_restart),
 		cmocka_unit_test(test_invalid_params_start_nothing),
 		cmocka_unit_test(test_jam_mid_page),
+		cmocka_unit_test(test_stall_is_woken_by_the_wake_fd),
 		cmocka_unit_test(test_faults_in_words),
 		cmocka_unit_test(test_bad_specs),
 		cmocka_unit_test(test_kernel_backend_refuses_other_devices),

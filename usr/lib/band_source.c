@@ -7,6 +7,7 @@
  * silently wrong page.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ enum band_state { BAND_IDLE, BAND_RUNNING, BAND_DONE, BAND_FAILED };
 struct band_source {
 	const struct band_source_ops *ops;
 	void *priv;
+	int wake_fd;			/* the caller's; -1: none */
 	struct mfpscan_caps caps;
 	bool have_caps;
 	struct mfpscan_params params;
@@ -48,6 +50,7 @@ int band_source_new(const struct band_source_ops *ops, void *priv,
 			       "band source: out of memory");
 	s->ops = ops;
 	s->priv = priv;
+	s->wake_fd = -1;
 	*out = s;
 	return 0;
 }
@@ -310,6 +313,8 @@ static void band_advance(struct band_source *s, const struct mfpscan_band *h)
 		s->state = BAND_DONE;
 }
 
+static bool band_woken(const struct band_source *s);
+
 int band_source_next(struct band_source *s, struct band_view *out,
 		     struct err *e)
 {
@@ -332,6 +337,8 @@ int band_source_next(struct band_source *s, struct band_view *out,
 			       "band source: no scan started");
 	memset(&rec, 0, sizeof(rec));
 	r = s->ops->next_record(s->priv, &rec, e);
+	if (r == -EINTR && band_woken(s))
+		return r;	/* the caller was woken; the job goes on */
 	if (!r)
 		r = band_check(s, &rec, e);
 	if (r)
@@ -349,6 +356,22 @@ int band_source_abort(struct band_source *s, struct err *e)
 		return 0;
 	s->state = BAND_IDLE;
 	return s->ops->abort(s->priv, e);
+}
+
+/* Is the caller's wake-up descriptor readable (a wake-up is pending)? */
+static bool band_woken(const struct band_source *s)
+{
+	struct pollfd pfd = { .fd = s->wake_fd, .events = POLLIN };
+
+	return s->wake_fd >= 0 && poll(&pfd, 1, 0) == 1 &&
+	       (pfd.revents & POLLIN);
+}
+
+void band_source_set_wake_fd(struct band_source *s, int fd)
+{
+	s->wake_fd = fd;
+	if (s->ops->set_wake_fd)
+		s->ops->set_wake_fd(s->priv, fd);
 }
 
 int band_source_poll_fd(struct band_source *s)

@@ -23,6 +23,9 @@
  *   remove=P:L     the engine disappears at page P line L
  *   cover          the cover is open (the job fails at start)
  *   corrupt=P:B    band B of page P carries a wrong CRC (tests the checker)
+ *   stall=P:L      the engine stalls for good at page P line L (tests that
+ *                  Cancel and shutdown do not wait for it: only the wake
+ *                  descriptor ends the wait)
  *   image=FILE     page content from a PNG/PGM/PPM (page_image.h) instead of
  *                  the formula; up to 8, page P shows image P mod their number
  *   dpi=N          the images' resolution (default: a PNG's pHYs, else 300)
@@ -88,6 +91,16 @@ int band_source_next(struct band_source *s, struct band_view *out,
 /* Abort the running job (nothing happens if none). */
 int band_source_abort(struct band_source *s, struct err *e);
 
+/*
+ * Let another thread interrupt a next() that waits for the engine: @fd is
+ * the caller's (an eventfd, say; it stays the caller's and must outlive
+ * the source). Once @fd polls readable, a next() that waits, or would
+ * wait, returns -EINTR (ERR_DEVICE "interrupted") at once, without ending
+ * the job: the caller looks at why it was woken (a Cancel, a shutdown)
+ * and aborts. A stalled engine then cannot hold Cancel or SIGTERM.
+ */
+void band_source_set_wake_fd(struct band_source *s, int fd);
+
 /* A descriptor that polls readable when next() will not block, or -1 when
  * next() never blocks (the pattern engine). */
 int band_source_poll_fd(struct band_source *s);
@@ -122,6 +135,8 @@ struct band_source_ops {
 	/* Optional: the caller is done with the job's last record. */
 	void (*release)(void *priv);
 	int (*poll_fd)(void *priv);
+	/* Optional: where a wait must also listen (band_source_set_wake_fd). */
+	void (*set_wake_fd)(void *priv, int fd);
 	void (*close)(void *priv);
 };
 

@@ -27,6 +27,7 @@
 
 struct kernel_dev {
 	int fd;
+	int wake_fd;			/* the caller's (band_source_set_wake_fd) */
 	bool use_mmap;
 	char path[256];
 	struct mfpscan_params p;
@@ -200,13 +201,41 @@ static int kernel_start(void *priv, struct mfpscan_params *p, struct err *e)
  * read() returns as many whole records as fit in the buffer, without ring
  * padding; hand them out one at a time and read again when all are used.
  */
+/*
+ * read() mode: wait until read() will not block (the driver's poll says
+ * readable whenever read() returns: data, the end of the job, an error)
+ * or the caller's wake descriptor fires.
+ */
+static int kernel_wait_read(struct kernel_dev *d, struct err *e)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = d->fd, .events = POLLIN },
+		{ .fd = d->wake_fd, .events = POLLIN },
+	};
+
+	if (d->wake_fd < 0)
+		return 0;	/* read() itself waits */
+	while (poll(pfd, 2, -1) < 0) {
+		if (errno != EINTR)
+			return kernel_errno(d, errno, "waiting for a band", e);
+	}
+	if (pfd[1].revents & POLLIN)
+		return err_set(e, ERR_DEVICE, EINTR, EINTR,
+			       "%s: interrupted while waiting for a band", d->path);
+	return 0;
+}
+
 static int kernel_next_read(struct kernel_dev *d, struct band_record *rec,
 			    struct err *e)
 {
 	size_t left, payload;
 	ssize_t n;
+	int r;
 
 	if (d->buf_off >= d->buf_len) {
+		r = kernel_wait_read(d, e);
+		if (r)
+			return r;
 		do {
 			n = read(d->fd, d->buf, d->buf_size);
 		} while (n < 0 && errno == EINTR);
@@ -258,14 +287,20 @@ static int kernel_state_error(struct kernel_dev *d, uint32_t state,
 /* Sleep until the ring has a record; @state is what the status page said. */
 static int kernel_wait(struct kernel_dev *d, uint32_t state, struct err *e)
 {
-	struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = d->fd, .events = POLLIN },
+		{ .fd = d->wake_fd, .events = POLLIN },	/* -1: ignored */
+	};
 
 	if (state != MFPSCAN_STATE_SCANNING && state != MFPSCAN_STATE_STALLED)
 		return kernel_state_error(d, state, e);
-	if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+	if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 		return kernel_errno(d, errno, "waiting for a band", e);
-	if (pfd.revents & (POLLHUP | POLLNVAL))
+	if (pfd[0].revents & (POLLHUP | POLLNVAL))
 		return kernel_errno(d, ENODEV, "", e);
+	if (pfd[1].revents & POLLIN)
+		return err_set(e, ERR_DEVICE, EINTR, EINTR,
+			       "%s: interrupted while waiting for a band", d->path);
 	return 0;
 }
 
@@ -363,6 +398,11 @@ static int kernel_poll_fd(void *priv)
 	return ((struct kernel_dev *)priv)->fd;
 }
 
+static void kernel_set_wake_fd(void *priv, int fd)
+{
+	((struct kernel_dev *)priv)->wake_fd = fd;
+}
+
 static void kernel_close(void *priv)
 {
 	struct kernel_dev *d = priv;
@@ -387,6 +427,7 @@ static const struct band_source_ops kernel_ops = {
 	.abort = kernel_abort,
 	.release = kernel_release_last,
 	.poll_fd = kernel_poll_fd,
+	.set_wake_fd = kernel_set_wake_fd,
 	.close = kernel_close,
 };
 
@@ -401,6 +442,7 @@ int band_source_kernel_open(const char *path, bool use_mmap,
 			       "band source: out of memory");
 	snprintf(d->path, sizeof(d->path), "%s", path);
 	d->use_mmap = use_mmap;
+	d->wake_fd = -1;
 	d->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (d->fd < 0) {
 		r = errno == ENOENT ?

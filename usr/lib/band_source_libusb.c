@@ -18,9 +18,11 @@
  * reads its events; the arbiter hooks (band_source.h) make it let go for
  * the job and take the engine back afterwards.
  *
- * Limitation: next() blocks in libusb's event loop (poll_fd is -1).
+ * Limitation: next() blocks in libusb's event loop (poll_fd is -1); it
+ * looks at the caller's wake descriptor every LU_WAKE_SLICE_MS.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,8 @@
 #define LU_CTRL_TIMEOUT_MS	5000	/* USB_CTRL_GET_TIMEOUT, as the kernel */
 #define LU_DRAIN_TIMEOUT_MS	100
 #define LU_PROBE_TIMEOUT_MS	500	/* a device that answers is still there */
+
+#define LU_WAKE_SLICE_MS 200	/* how often a wait looks at the wake descriptor */
 
 struct lu_dev {
 	libusb_context *ctx;
@@ -70,6 +74,7 @@ struct lu_dev {
 	unsigned int n_inflight;
 	int xfer_status;		/* first failure, LIBUSB_TRANSFER_* */
 	unsigned int next_done;		/* transfers complete in order */
+	int wake_fd;			/* the caller's (band_source_set_wake_fd) */
 };
 
 /* Who else in this process may hold an engine (band_source.h). */
@@ -332,13 +337,46 @@ static bool lu_answers(struct lu_dev *d)
 				       LU_PROBE_TIMEOUT_MS) == USB_STATUS_BYTES;
 }
 
+/* Has the caller's wake descriptor fired? */
+static bool lu_woken(const struct lu_dev *d)
+{
+	struct pollfd pfd = { .fd = d->wake_fd, .events = POLLIN };
+
+	return d->wake_fd >= 0 && poll(&pfd, 1, 0) == 1 &&
+	       (pfd.revents & POLLIN);
+}
+
+/*
+ * libusb's events in slices of LU_WAKE_SLICE_MS, until a transfer ends or
+ * the caller's wake descriptor fires (libusb has no descriptor of ours in
+ * its own poll).
+ */
+static int lu_handle_events(struct lu_dev *d, struct err *e)
+{
+	unsigned int inflight = d->n_inflight;
+	int r;
+
+	for (;;) {
+		struct timeval tv = { 0, LU_WAKE_SLICE_MS * 1000 };
+
+		if (lu_woken(d))
+			return err_set(e, ERR_DEVICE, EINTR, EINTR,
+				       "%s: interrupted while waiting for bands", d->name);
+		r = libusb_handle_events_timeout_completed(d->ctx, &tv, NULL);
+		if (r < 0 || d->n_inflight != inflight || d->xfer_status)
+			return r;
+	}
+}
+
 static int lu_wait(struct lu_dev *d, struct err *e)
 {
 	int r = lu_submit(d, e);
 
 	if (r)
 		return r;
-	r = libusb_handle_events(d->ctx);
+	r = lu_handle_events(d, e);
+	if (r == -EINTR)
+		return r;
 	if (r < 0 && r != LIBUSB_ERROR_INTERRUPTED)
 		return lu_err(d, e, r, "waiting for bands");
 	if (d->xfer_status == LIBUSB_TRANSFER_NO_DEVICE ||
@@ -456,6 +494,11 @@ static void lu_close(void *priv)
 	free(d);
 }
 
+static void lu_set_wake_fd(void *priv, int fd)
+{
+	((struct lu_dev *)priv)->wake_fd = fd;
+}
+
 static const struct band_source_ops libusb_ops = {
 	.name = "libusb",
 	.caps = lu_caps,
@@ -463,6 +506,7 @@ static const struct band_source_ops libusb_ops = {
 	.next_record = lu_next_record,
 	.abort = lu_abort,
 	.poll_fd = NULL,
+	.set_wake_fd = lu_set_wake_fd,
 	.close = lu_close,
 };
 
@@ -542,6 +586,7 @@ int band_source_libusb_open(const char *spec, struct band_source **out,
 	if (!d)
 		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM,
 			       "libusb: out of memory");
+	d->wake_fd = -1;
 	if (usb_iface_parse_spec(spec, &vid, &pid)) {
 		free(d);
 		return err_set(e, ERR_INVALID, EINVAL, EINVAL,

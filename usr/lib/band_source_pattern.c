@@ -8,6 +8,7 @@
  * (like SANE's "test" backend). Options are documented in band_source.h.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +40,10 @@ struct pattern_engine {
 	bool corrupt;
 	uint32_t corrupt_page;
 	uint32_t corrupt_band;
+	bool stall;			/* stall=P:L: never deliver that band */
+	uint32_t stall_page;
+	uint32_t stall_line;
+	int wake_fd;			/* the caller's (band_source_set_wake_fd) */
 	/* page content: images cycled by page, or the formula when none */
 	const char *image_path[PATTERN_IMAGES_MAX];	/* into the parsed options */
 	struct page_image *image[PATTERN_IMAGES_MAX];
@@ -154,6 +159,10 @@ static int pattern_option(struct pattern_engine *pe, char *opt)
 		return pattern_parse_pair(val, &pe->corrupt_page,
 					  &pe->corrupt_band);
 	}
+	if (!strcmp(opt, "stall")) {
+		pe->stall = true;
+		return pattern_parse_pair(val, &pe->stall_page, &pe->stall_line);
+	}
 	return -EINVAL;
 }
 
@@ -192,7 +201,7 @@ static int pattern_parse(struct pattern_engine *pe, const char *options,
 		memcpy(shown, opt, strlen(opt) + 1);
 		if (pattern_option(pe, opt))
 			return err_set(e, ERR_INVALID, EINVAL, EINVAL,
-				       "pattern engine: bad option \"%s\" (use adf=N, jam=P:L, sensor=P:L, remove=P:L, cover, corrupt=P:B, image=FILE, dpi=N)",
+				       "pattern engine: bad option \"%s\" (use adf=N, jam=P:L, sensor=P:L, remove=P:L, cover, corrupt=P:B, stall=P:L, image=FILE, dpi=N)",
 				       shown);
 		if (!comma)
 			break;
@@ -319,6 +328,30 @@ static uint32_t pattern_flags(const struct pattern_engine *pe, uint32_t lines)
 	return flags;
 }
 
+/*
+ * A stalled engine (stall=P:L): the band holding line L of page P never
+ * comes. Only the caller's wake descriptor ends the wait, as it ends a
+ * kernel device's poll().
+ */
+static int pattern_stall(const struct pattern_engine *pe, uint32_t lines,
+			 struct err *e)
+{
+	struct pollfd pfd = { .fd = pe->wake_fd, .events = POLLIN };
+
+	if (!pe->stall || pe->page != pe->stall_page ||
+	    pe->line + lines <= pe->stall_line)
+		return 0;
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	return err_set(e, ERR_DEVICE, EINTR, EINTR,
+		       "pattern engine: interrupted while the engine stalls");
+}
+
+static void pattern_set_wake_fd(void *priv, int fd)
+{
+	((struct pattern_engine *)priv)->wake_fd = fd;
+}
+
 static int pattern_next_record(void *priv, struct band_record *rec,
 			       struct err *e)
 {
@@ -334,6 +367,8 @@ static int pattern_next_record(void *priv, struct band_record *rec,
 	lines = pattern_band_lines(pe);
 	if (lines == 0)
 		return pattern_error_band(pe, rec);
+	if (pattern_stall(pe, lines, e) < 0)
+		return -EINTR;
 	for (uint32_t i = 0; i < lines; i++)
 		pattern_line(pe, pe->buf + (size_t)i * bpl, pe->line + i);
 	pattern_header(pe, &rec->hdr, lines, pattern_flags(pe, lines));
@@ -380,6 +415,7 @@ static const struct band_source_ops pattern_ops = {
 	.next_record = pattern_next_record,
 	.abort = pattern_abort,
 	.poll_fd = NULL,
+	.set_wake_fd = pattern_set_wake_fd,
 	.close = pattern_close,
 };
 
@@ -394,6 +430,7 @@ int band_source_pattern_open(const char *options, struct band_source **out,
 		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM,
 			       "pattern engine: out of memory");
 	pe->adf_loaded = PATTERN_ADF_DEFAULT;
+	pe->wake_fd = -1;
 	r = pattern_parse(pe, options, buf, e);
 	if (!r)
 		r = pattern_load_images(pe, e);

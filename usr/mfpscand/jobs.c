@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "bus.h"
 #include "config.h"
@@ -194,6 +195,8 @@ void job_forget_dest(struct job *job)
 static void job_free(struct job *job)
 {
 	job_forget_dest(job);
+	if (job->wake_fd >= 0)
+		close(job->wake_fd);
 	free(job);
 }
 
@@ -1238,6 +1241,10 @@ static struct job *job_new(struct jobs *j, uid_t caller, struct account *acc)
 		return NULL;
 	job->jobs = j;
 	job->refs = 1;
+	/* Cancel and shutdown wake a worker waiting for a stalled engine. */
+	job->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (job->wake_fd < 0)
+		log_errno(LOG_WARNING, errno, "jobs: no wake-up descriptor: Cancel waits for the engine");
 	job->id = j->next_job_id++;
 	snprintf(job->path, sizeof(job->path), "%s/%" PRIu64, JOBS_JOB_PREFIX,
 		 job->id);

@@ -105,6 +105,7 @@ struct job {
 	atomic_int w_state;		/* worker's view of State */
 	atomic_bool progress_posted;	/* a progress callback is queued */
 	atomic_int cancel;		/* JOB_CANCEL_* */
+	int wake_fd;			/* eventfd: written with cancel (band_source_set_wake_fd) */
 
 	/* Worker input (read-only once started). */
 	struct scan_options opts;

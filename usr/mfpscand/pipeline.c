@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "assemble.h"
 #include "band_source.h"
@@ -586,6 +587,7 @@ static int scan_open(struct pipe *p, struct band_source **out, struct err *e)
 	r = band_source_open(job->device->spec, &src, e);
 	if (r < 0)
 		return r;
+	band_source_set_wake_fd(src, job->wake_fd);
 	r = band_source_caps(src, &p->caps, e);
 	if (r == 0)
 		r = scan_params_from_options(&p->caps,
@@ -637,6 +639,8 @@ static int scan_read(struct pipe *p, struct band_source *src, struct err *e)
 				       "the scan was cancelled");
 		}
 		r = band_source_next(src, &v, e);
+		if (r == -EINTR)
+			continue;	/* woken: the check above says why */
 		if (r <= 0)
 			return r;
 		r = page_lines(p, &v, e);
@@ -1136,4 +1140,9 @@ void pipeline_cancel(struct job *job, int why)
 
 	/* The worker sees it before its next band or upload progress call. */
 	atomic_compare_exchange_strong(&job->cancel, &none, why);
+	/* ...and at once when it waits for an engine that stalls. */
+	if (job->wake_fd >= 0 &&
+	    eventfd_write(job->wake_fd, 1) < 0 && errno != EAGAIN)
+		log_errno(LOG_WARNING, errno, "jobs: %s: cannot wake the worker",
+			  job->path);
 }
