@@ -150,6 +150,7 @@ struct sentry {
 	char path[JOBS_PATH_MAX];
 	struct entry_sum sum;
 	bool busy;			/* an upload attempt is running */
+	bool queued;			/* an attempt waits for an upload slot */
 };
 
 struct scan_req;

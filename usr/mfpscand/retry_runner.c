@@ -434,15 +434,6 @@ static unsigned int user_running(const struct retry_runner *r, uid_t uid)
 	return n;
 }
 
-static struct pending *pending_find(struct retry_runner *r, uid_t uid,
-				    const char *id)
-{
-	for (struct pending *p = r->queue; p; p = p->next)
-		if (p->uid == uid && strcmp(p->id, id) == 0)
-			return p;
-	return NULL;
-}
-
 static void pending_free(struct pending *p)
 {
 	sd_bus_message_unref(p->reply);
@@ -472,6 +463,8 @@ static void pending_start(struct retry_runner *r, struct pending *p)
 	const char *why;
 	bool tell;
 
+	if (s)
+		s->queued = false;
 	why = pending_refusal(p, s, &tell);
 	if (why && tell)
 		bus_reply_errorf(p->reply, s ? "Failed" : "NotFound", "%s", why);
@@ -508,7 +501,7 @@ int retry_runner_start(struct retry_runner *r, struct sentry *s,
 {
 	struct pending *p;
 
-	if (s->busy || pending_find(r, s->sum.owner_uid, s->id))
+	if (s->busy || s->queued)
 		return err_set(e, ERR_INVALID, 0, EBUSY,
 			       "an upload of this document is already running or waiting for its turn");
 	p = calloc(1, sizeof(*p));
@@ -517,6 +510,7 @@ int retry_runner_start(struct retry_runner *r, struct sentry *s,
 	p->uid = s->sum.owner_uid;
 	snprintf(p->id, sizeof(p->id), "%s", s->id);
 	p->reply = sd_bus_message_ref(reply);
+	s->queued = true;
 	*r->queue_tail = p;
 	r->queue_tail = &p->next;
 	runner_dispatch(r);
@@ -540,7 +534,7 @@ static int runner_timer(sd_event_source *src, uint64_t usec, void *ud)
 		if (!s || s->busy || s->sum.state != TICKET_WAITING ||
 		    s->sum.retries_left == 0 || s->sum.next_retry > now)
 			continue;	/* finishing it reschedules it */
-		if (pending_find(r, uid, id))
+		if (s->queued)
 			continue;
 		if (retry_runner_start(r, s, NULL, &e) < 0)
 			log_msg(LOG_ERR, "jobs: retry of %u/%s: %s",
