@@ -14,11 +14,18 @@
  * at N. K real durable commits (fsync and all) are timed on the side. The
  * scheduler is measured on heaps of 1,000 to 10 x N entries with 10 %
  * due. Prints one "key=value" line per figure, for `make bench`.
+ *
+ * --lock-probe MB: what the daemon's main thread would wait for while a
+ * worker commits a document of MB MiB (fsync, SHA-256, ticket): a thread
+ * commits it while this one calls spool_list() every millisecond and
+ * records how long each call took (p50, p99, max in ms).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,7 +42,7 @@
 #include "ticket.h"
 
 struct bench {
-	unsigned long entries, users, doc_bytes, commits;
+	unsigned long entries, users, doc_bytes, commits, probe_mb;
 	bool keep;
 	char dir[PATH_MAX];	/* the spool root we create */
 	char *doc;		/* the content of every document */
@@ -194,6 +201,99 @@ static int measure_commits(struct bench *b)
 	return r;
 }
 
+struct probe_commit {
+	struct spool *s;
+	char path[SPOOL_PATH_MAX];
+	atomic_bool done;
+	int r;
+};
+
+static void *probe_committer(void *arg)
+{
+	struct probe_commit *pc = arg;
+	char id[SPOOL_ID_MAX];
+	struct ticket t;
+	struct err e;
+
+	ticket_init(&t);
+	t.created = 1;
+	pc->r = spool_commit(pc->s, 99998, pc->path, &t, id, &e);
+	atomic_store(&pc->done, true);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A temp document of @mb MiB for user 99998 (not synced: the commit does). */
+static int probe_fill(struct spool *s, unsigned long mb, char *path)
+{
+	char *buf = malloc(1 << 20);
+	int fd = -1, r;
+
+	if (!buf)
+		return -ENOMEM;
+	r = spool_create_temp(s, 99998, &fd, path, SPOOL_PATH_MAX, NULL);
+	for (unsigned long i = 0; r == 0 && i < mb; i++) {
+		memset(buf, (int)i, 1 << 20);
+		if (write(fd, buf, 1 << 20) != 1 << 20)
+			r = -EIO;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return r;
+}
+
+/* spool_list() latencies while a big document commits (see the top). */
+static int measure_lock_probe(struct bench *b)
+{
+	struct probe_commit pc = { 0 };
+	struct spool_limits l;
+	size_t n = 0, cap = 1 << 16;
+	double *lat = malloc(cap * sizeof(*lat)), t0;
+	pthread_t th;
+	int r;
+
+	spool_limits_default(&l);
+	l.min_free_bytes = 0;
+	l.max_bytes_per_user = UINT64_MAX;
+	if (!lat || spool_open(b->dir, &l, &pc.s, NULL, NULL) < 0) {
+		free(lat);
+		return -1;
+	}
+	r = probe_fill(pc.s, b->probe_mb, pc.path);
+	if (r == 0)
+		r = -pthread_create(&th, NULL, probe_committer, &pc);
+	while (r == 0 && !atomic_load(&pc.done)) {
+		struct spool_info *v = NULL;
+		size_t k = 0;
+
+		t0 = now_s();
+		(void)spool_list(pc.s, 1, &v, &k, NULL);
+		free(v);
+		if (n < cap)
+			lat[n++] = (now_s() - t0) * 1e3;
+		nanosleep(&(struct timespec){ 0, 1000 * 1000 }, NULL);
+	}
+	if (r == 0) {
+		pthread_join(th, NULL);
+		r = pc.r;
+	}
+	if (r == 0 && n > 0) {
+		qsort(lat, n, sizeof(*lat), cmp_double);
+		printf("lock_probe_mb=%lu lock_probe_calls=%zu lock_probe_p50_ms=%.3f lock_probe_p99_ms=%.3f lock_probe_max_ms=%.3f\n",
+		       b->probe_mb, n, lat[n / 2], lat[n * 99 / 100], lat[n - 1]);
+	}
+	free(lat);
+	spool_close(pc.s);
+	return r;
+}
+
 /* Pop the due tenth of a heap of @n and put it back, until 200k pops. */
 static int measure_scheduler(struct bench *b, unsigned long n)
 {
@@ -277,14 +377,16 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		{ "doc-bytes", required_argument, NULL, 'b' },
 		{ "commits", required_argument, NULL, 'c' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "lock-probe", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long *v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:u:b:c:k", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:u:b:c:kp:", opts, NULL)) != -1) {
 		v = c == 'n' ? &b->entries : c == 'u' ? &b->users :
-		    c == 'b' ? &b->doc_bytes : c == 'c' ? &b->commits : NULL;
+		    c == 'b' ? &b->doc_bytes : c == 'c' ? &b->commits :
+		    c == 'p' ? &b->probe_mb : NULL;
 		if (c == 'k')
 			b->keep = true;
 		else if (!v || !parse_ulong(optarg, v))
@@ -301,6 +403,9 @@ static int run(struct bench *b)
 {
 	unsigned long steps[2] = { b->entries / 10, b->entries };
 	int r = 0;
+
+	if (b->probe_mb)
+		return measure_lock_probe(b);
 
 	for (int i = 0; r == 0 && i < 2; i++) {
 		if (steps[i] == 0 || (i == 1 && steps[1] == steps[0]))
@@ -323,7 +428,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (parse_args(&b, argc, argv) < 0) {
-		fprintf(stderr, "usage: %s [--entries N] [--users M] [--doc-bytes B] [--commits K] [--keep] DIR\n",
+		fprintf(stderr, "usage: %s [--entries N] [--users M] [--doc-bytes B] [--commits K] [--lock-probe MB] [--keep] DIR\n",
 			argv[0]);
 		return 2;
 	}
