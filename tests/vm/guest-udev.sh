@@ -12,6 +12,11 @@
 #     mfpscanctl; `echo 2 > .../button` makes the daemon's udev monitor start
 #     the job as alice and the document lands in her folder; a button with
 #     an unassigned profile is logged, starts nothing, the daemon lives on;
+#   - the panel (S107, S409): a button scan to a full folder is kept and the
+#     engine's panel_message and amber lamp say so; a press while it waits
+#     is refused ("Refused: earlier scans waiting"); space freed, the next
+#     press uploads the kept document byte-exact, then "Sent to <account>",
+#     green on, amber off;
 #   - hotplug: an engine that appears and one that is removed are logged;
 #     an engine removed mid-job ends that job as failed, clearly, with the
 #     completed pages kept in the owner's spool.
@@ -141,6 +146,66 @@ check "an unassigned profile is logged" \
 sleep 1
 assert_eq "an unassigned profile starts nothing" "$njobs" "$(mgr "$A" ListJobs)"
 it_daemon_alive "the daemon is alive after the unassigned profile"
+
+# --- the panel after a button scan to full storage (S107, S409) -------------
+# Alice's profile 3 goes to a local folder on a tmpfs that is full
+# (statvfs reports it). The scan is read and kept (full_policy = keep):
+# the engine's panel says so and the amber lamp is lit. Her next press,
+# still full, is refused (pending_policy = block): the panel says why.
+# Space freed, the next press first uploads the kept document (byte-exact),
+# then scans: "Sent to full", green on, amber off.
+PANEL=/sys/class/mfpscan/mfpscan0
+GREEN=/sys/class/leds/mfpscan0:green:status/brightness
+AMBER=/sys/class/leds/mfpscan0:amber:attention/brightness
+full=$IT_DIR/full
+mkdir -p "$full"
+mount -t tmpfs -o size=256k,mode=0700 tmpfs "$full" || it_die "tmpfs on $full"
+IT_MOUNTS+=("$full")
+chown "$A:" "$full"
+it_create_local "$A" full "$full" >/dev/null || it_die "alice's full account"
+check "alice assigns panel profile 3 to the small disk" \
+	ctl "$A" profile set 3 --to full --format pdf --mode gray --resolution 75
+dd if=/dev/zero of="$full/filler" bs=4k >/dev/null 2>&1
+# press_wait PROFILE: press the button, print the new job's final state.
+press_wait() {
+	local before job
+	before=$(grep -c "panel profile $1 on panel: job" "$LOG")
+	echo "$1" >"$DBG/mfpscan0/button" || { echo "no-button"; return; }
+	for _ in $(seq 1 400); do
+		[ "$(grep -c "panel profile $1 on panel: job" "$LOG")" -gt "$before" ] && break
+		sleep 0.1
+	done
+	job=$(grep -Eo "panel profile $1 on panel: job /org/mfpscan/Daemon1/job/[0-9]+" \
+		"$LOG" | tail -n 1 | grep -o '/org/.*')
+	[ "$(grep -c "panel profile $1 on panel: job" "$LOG")" -gt "$before" ] || job=
+	it_wait_job "$A" "$job"
+}
+assert_eq "a button scan to full storage is read and kept" spooled "$(press_wait 3)"
+assert_eq "the panel says it was kept" "Kept: storage full — will retry" \
+	"$(cat "$PANEL/panel_message" 2>&1)"
+assert_eq "the amber lamp is on" 1 "$(cat "$AMBER" 2>&1)"
+assert_eq "the green lamp is off" 0 "$(cat "$GREEN" 2>&1)"
+kept=$(it_entries "$A")
+assert_eq "one kept document in alice's spool" 1 "$(printf '%s\n' "$kept" | grep -c .)"
+ksum=$(ctl "$A" spool export "$kept" - | sha256sum | cut -d' ' -f1)
+
+assert_eq "a second press, still full, is refused" failed "$(press_wait 3)"
+assert_eq "the panel says earlier scans are waiting" "Refused: earlier scans waiting" \
+	"$(cat "$PANEL/panel_message" 2>&1)"
+assert_eq "the amber lamp stays on" 1 "$(cat "$AMBER" 2>&1)"
+assert_eq "the refused scan kept nothing new" "$kept" "$(it_entries "$A")"
+
+rm -f "$full/filler"
+assert_eq "space freed, the next press is delivered" done "$(press_wait 3)"
+assert_eq "the panel says where it went" "Sent to full" \
+	"$(cat "$PANEL/panel_message" 2>&1)"
+assert_eq "the green lamp is on" 1 "$(cat "$GREEN" 2>&1)"
+assert_eq "the amber lamp is off" 0 "$(cat "$AMBER" 2>&1)"
+check "the kept document left the spool" it_wait_gone "$A" "$kept"
+assert_eq "two documents are in the folder" 2 \
+	"$(find "$full" -type f -name '*.pdf' | wc -l)"
+check "the kept document arrived byte-exact" \
+	bash -c 'sha256sum "$1"/*.pdf | grep -q "^$2 "' _ "$full" "$ksum"
 
 # --- hotplug ----------------------------------------------------------------------------
 dev2=$(sim_new hotplug SIM-HOT) || fail "cannot create a third sim engine"
