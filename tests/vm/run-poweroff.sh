@@ -12,6 +12,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cuts=${1:-${POWEROFF_CUTS:-2}}
 img=$top/build/vm/poweroff.img
+mkdir -p "$top/build/vm"
 rm -rf "$top/build/vm/share/poweroff" "$img"
 truncate -s 256M "$img"
 mkfs.ext4 -q -F "$img"
