@@ -86,12 +86,38 @@ gui_a11y_address() {
 		sed -n 's/^ *string "\(.*\)"$/\1/p'
 }
 
-# gui_stop_sessions: stop the session buses and what they activated
-# (the AT-SPI bus launcher and its registry).
+# gui_session_procs: the pids of every process left of this test's
+# sessions: the users' processes whose environment carries a runtime dir
+# under this test's directory (the session buses, what they activated and
+# what those started in turn: at-spi-bus-launcher, the AT-SPI bus's own
+# dbus-daemon, at-spi2-registryd, the apps). Other tests' sessions of the
+# same users have other directories and are not listed.
+gui_session_procs() {
+	local d pid uid
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
+		uid=$(stat -c %u "$d" 2>/dev/null) || continue
+		[ "$uid" = "$IT_ALICE_UID" ] || [ "$uid" = "$IT_BOB_UID" ] || continue
+		tr '\0' '\n' 2>/dev/null <"$d/environ" |
+			grep -qxF -e "XDG_RUNTIME_DIR=$IT_DIR/run/$IT_ALICE" \
+			-e "XDG_RUNTIME_DIR=$IT_DIR/run/$IT_BOB" && printf '%s\n' "$pid"
+	done
+}
+
+# gui_stop_sessions: stop the session buses and everything they
+# activated, also what was reparented to init once its launcher went (the
+# AT-SPI bus's dbus-daemon and registry outlive at-spi-bus-launcher):
+# TERM, a bounded wait, then KILL, all by pid.
 gui_stop_sessions() {
-	local p
+	local p left
 	for p in "${GUI_SESSION_PIDS[@]}"; do
-		pkill -TERM -P "$p" 2>/dev/null || true
 		kill "$p" 2>/dev/null || true
 	done
+	for p in $(gui_session_procs); do kill -TERM "$p" 2>/dev/null || true; done
+	for _ in $(seq 1 50); do
+		left=$(gui_session_procs)
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	for p in $left; do kill -KILL "$p" 2>/dev/null || true; done
 }

@@ -152,4 +152,22 @@ assert_match "the user unit starts the installed agent" \
 	"$(grep ExecStart "$dest/usr/lib/systemd/user/mfpscan-notify.service")"
 check "the man pages render" sh -c "man -l '$dest/usr/share/man/man1/mfpscan-panel.1' \
 	'$dest/usr/share/man/man1/mfpscan-notify.1' >/dev/null"
+
+# The sessions end: nothing of them may be left behind (the AT-SPI bus and
+# registry were once left running after every run).
+regs=$(for p in $(gui_session_procs); do cat "/proc/$p/comm" 2>/dev/null; done)
+assert_match "the sessions had an AT-SPI registry running" 'at-spi2-registr' "$regs"
+gui_stop_sessions
+for p in "${IT_BGPIDS[@]}"; do
+	pkill -TERM -P "$p" 2>/dev/null || true
+	kill "$p" 2>/dev/null || true
+done
+left=
+for _ in $(seq 1 50); do
+	left=$(gui_session_procs)
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+assert_eq "no process of the test users' sessions is left" "" \
+	"$(for p in $left; do ps -o pid=,user=,args= -p "$p"; done)"
 it_finish
