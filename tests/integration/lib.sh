@@ -331,7 +331,8 @@ it_start_daemon() {
 	"$IT_DAEMON" --config "$IT_CONF" --log-stderr \
 		>>"$IT_DIR/daemon.log" 2>&1 &
 	IT_DAEMON_PID=$!
-	for _ in $(seq 1 600); do
+	# IT_START_TRIES: a start that recovers cut scans (with OCR) is longer.
+	for _ in $(seq 1 "${IT_START_TRIES:-600}"); do
 		it_bus_has_daemon && return 0
 		kill -0 "$IT_DAEMON_PID" 2>/dev/null || break
 		sleep 0.05

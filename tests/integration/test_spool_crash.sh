@@ -329,7 +329,7 @@ for uid in sorted(os.listdir(root)):
         n += 1
         try:
             t = json.load(open(p))
-            assert t["version"] in (1, 2)
+            assert t["version"] in (1, 2, 3)
             assert t["document"]["owner"] == int(uid)
             dp = os.path.join(d, stem + ".doc")
             if not os.path.exists(dp):

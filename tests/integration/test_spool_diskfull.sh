@@ -85,7 +85,7 @@ assert_eq "... the entry is still listed" "$E1" "$(entries "$A")"
 t1=$(printf '%s' "$s1" | grep '\.doc$')
 assert_eq "... its document is intact" "$t1" "$(state "$IT_ALICE_UID" | grep '\.doc$')"
 check "... its ticket still parses" python3 -c \
-	'import json,sys; t=json.load(open(sys.argv[1])); assert t["version"] in (1, 2)' \
+	'import json,sys; t=json.load(open(sys.argv[1])); assert t["version"] in (1, 2, 3)' \
 	"$SPOOL/$IT_ALICE_UID/${E1#*_}.json"
 assert_eq "... nothing left in tmp/" 0 "$(tmpfiles)"
 it_daemon_alive "the daemon answers with its spool disk full"

@@ -53,10 +53,10 @@ for kv in sys.argv[2:]:
 print("\n".join(bad) or "ok")
 PY
 }
-common=(version=2 reading.source=adf reading.color-mode=gray reading.resolution=300
+common=(version=3 reading.source=adf reading.color-mode=gray reading.resolution=300
 	reading.width-mm=200 reading.height-mm=280 reading.pages=0 reading.format=pdf
 	model.device=default model.model=mfpscan-pattern model.mechanisms=flatbed,adf,adf-duplex
-	processing.codec=jpeg processing.quality=85 processing.compression=0
+	processing.codec=jpeg processing.quality=85 processing.compression=0 processing.ocr=
 	destination.account-name=down destination.type=webdav
 	destination.folder=Scans/2026 document.owner="$IT_ALICE_UID")
 assert_eq "the ticket made before reading holds 702-705" ok \

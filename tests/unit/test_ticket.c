@@ -36,6 +36,7 @@ static void fill_ticket(struct ticket *t)
 	snprintf(t->codec, sizeof(t->codec), "jpeg");
 	t->quality = 85;
 	t->compression = 6;
+	snprintf(t->ocr, sizeof(t->ocr), "eng+deu");
 	snprintf(t->account, sizeof(t->account), "/org/mfpscan/Daemon1/account/3");
 	snprintf(t->account_name, sizeof(t->account_name), "Nextcloud at work");
 	snprintf(t->dest_type, sizeof(t->dest_type), "webdav");
@@ -234,7 +235,7 @@ static struct json_object *mk_double(void) { return json_object_new_double(300.5
 static struct json_object *mk_big(void) { return json_object_new_int64(1LL << 40); }
 static struct json_object *mk_bad_sha(void) { return json_object_new_string("zz"); }
 static struct json_object *mk_bad_state(void) { return json_object_new_string("done"); }
-static struct json_object *mk_v3(void) { return json_object_new_int(3); }
+static struct json_object *mk_v4(void) { return json_object_new_int(4); }
 static struct json_object *mk_true(void) { return json_object_new_boolean(1); }
 static struct json_object *mk_null(void) { return json_object_new_null(); }
 static struct json_object *mk_array(void) { return json_object_new_array(); }
@@ -302,7 +303,7 @@ static const struct {
 	{ { "retry", "log", mk_bad_log_entry }, "\"retry.log.class\" has an unknown value \"gremlins\"" },
 	{ { "retry", "log", mk_int }, "\"retry.log\" must be an array" },
 	{ { "retry", "remaining", NULL }, "\"retry.remaining\" is missing" },
-	{ { NULL, "version", mk_v3 }, "unsupported version 3" },
+	{ { NULL, "version", mk_v4 }, "unsupported version 4" },
 	{ { "document", "partial", mk_int }, "\"document.partial\" must be true or false" },
 	{ { "document", "partial", NULL }, "\"document.partial\" is missing" },
 	{ { "processing", "codec", NULL }, "\"processing.codec\" is missing" },
@@ -346,9 +347,42 @@ static void test_version1_still_loads(void **state)
 	/* ... and every version-1 field is read. */
 	memset(want.mechanisms, 0, sizeof(want.mechanisms));
 	memset(want.codec, 0, sizeof(want.codec));
+	memset(want.ocr, 0, sizeof(want.ocr));
 	want.quality = want.compression = 0;
 	want.partial = false;
 	assert_memory_equal(&want, &got, sizeof(got));
+	free(j);
+}
+
+/* Version 2 (before processing.ocr) as it was written. */
+static void edit_to_v2(struct json_object *root, const void *arg)
+{
+	struct json_object *grp;
+
+	json_object_object_add(root, "version", json_object_new_int(2));
+	assert_true(json_object_object_get_ex(root, "processing", &grp));
+	if (!arg)
+		json_object_object_del(grp, "ocr");
+}
+
+static void test_version2_still_loads(void **state)
+{
+	struct ticket want, got;
+	struct err e;
+	char *j = edited(edit_to_v2, NULL);
+
+	fill_ticket(&want);
+	memset(&got, 0x5a, sizeof(got));
+	err_clear(&e);
+	if (ticket_from_json(j, strlen(j), &got, &e) < 0)
+		fail_msg("a version-2 ticket refused: %s", e.msg);
+	assert_string_equal(got.ocr, "");	/* no OCR asked */
+	memset(want.ocr, 0, sizeof(want.ocr));
+	assert_memory_equal(&want, &got, sizeof(got));
+	free(j);
+	/* processing.ocr is a version-3 field: refused in a version 2 */
+	j = edited(edit_to_v2, "keep");
+	expect_reject(j, strlen(j), "unknown field \"processing.ocr\"");
 	free(j);
 }
 
@@ -520,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_version1_still_loads),
 		cmocka_unit_test(test_version1_refuses_version2_fields),
 		cmocka_unit_test(test_version1_with_upload_loads),
+		cmocka_unit_test(test_version2_still_loads),
 		cmocka_unit_test(test_truncated_at_every_byte),
 		cmocka_unit_test(test_truncated_says_so),
 		cmocka_unit_test(test_wrong_fields_named),

@@ -249,7 +249,7 @@ want = {
     ("model", "device"): "default", ("model", "model"): "MFP-SIM",
     ("model", "mechanisms"): "flatbed,adf,adf-duplex",
     ("processing", "codec"): "jpeg", ("processing", "quality"): 85,
-    ("processing", "compression"): 0,
+    ("processing", "compression"): 0, ("processing", "ocr"): "",
     ("destination", "account-name"): "cloud", ("destination", "type"): "webdav",
     ("destination", "folder"): "alice",
     ("destination", "file-name"): "cut%s.%s" % (i, "pdf" if fmt == "pdf" else "jpg"),
@@ -258,7 +258,7 @@ want = {
 }
 bad = ["%s.%s = %r, want %r" % (g, k, t[g][k], v)
        for (g, k), v in want.items() if t[g][k] != v]
-if t["version"] != 2:
+if t["version"] != 3:
     bad.append("version %r" % t["version"])
 if not t["destination"]["account"].startswith("/org/mfpscan/Daemon1/account/"):
     bad.append("destination.account %r" % t["destination"]["account"])

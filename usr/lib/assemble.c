@@ -71,48 +71,61 @@ static bool frag_page(struct frag *fr, uint32_t dpi, struct encoder_page *pg)
 	       png_get_rowbytes(fr->png, fr->info) == pg->bytes_per_line;
 }
 
+/*
+ * Open fragment @fd (taken over) for reading into @fr, its page into @pg.
+ * Its setjmp() covers only the header: the caller sets its own before
+ * reading rows (the frame of this one is gone when it returns).
+ */
+static int frag_open(struct frag *fr, int fd, uint32_t page, uint32_t dpi,
+		     struct encoder_page *pg, struct err *e)
+{
+	fr->f = fdopen(fd, "rb");
+	if (!fr->f) {
+		close(fd);
+		return err_set(e, ERR_LOCAL, errno, errno,
+			       "assemble: page %u: %s", page, strerror(errno));
+	}
+	fr->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, fr, frag_error,
+					 frag_warning);
+	if (fr->png)
+		fr->info = png_create_info_struct(fr->png);
+	if (!fr->png || !fr->info)
+		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "assemble: out of memory");
+	if (setjmp(png_jmpbuf(fr->png)))
+		return err_set(e, ERR_LOCAL, EIO, EIO,
+			       "assemble: page %u is damaged: %s", page, fr->msg);
+	png_init_io(fr->png, fr->f);
+	png_read_info(fr->png, fr->info);
+	if (!frag_page(fr, dpi, pg))
+		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
+			       "assemble: page %u is not a page fragment of this program", page);
+	return 0;
+}
+
 /* Feed one fragment, open at @fd (taken over), to @enc as its next page. */
 static int assemble_page(struct encoder *enc, int fd, uint32_t page,
 			 uint32_t dpi, struct err *e)
 {
 	struct frag fr = { 0 };
 	struct encoder_page pg;
-	volatile int r = 0;		/* set after setjmp() */
+	volatile int r;			/* set after setjmp() */
 
-	fr.f = fdopen(fd, "rb");
-	if (!fr.f) {
-		close(fd);
-		return err_set(e, ERR_LOCAL, errno, errno,
-			       "assemble: page %u: %s", page, strerror(errno));
-	}
-	fr.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &fr, frag_error,
-					frag_warning);
-	if (fr.png)
-		fr.info = png_create_info_struct(fr.png);
-	if (!fr.png || !fr.info) {
-		frag_free(&fr);
-		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "assemble: out of memory");
-	}
-	if (setjmp(png_jmpbuf(fr.png))) {
+	r = frag_open(&fr, fd, page, dpi, &pg, e);
+	if (r == 0 && setjmp(png_jmpbuf(fr.png))) {
 		frag_free(&fr);
 		return err_set(e, ERR_LOCAL, EIO, EIO,
 			       "assemble: page %u is damaged: %s", page, fr.msg);
 	}
-	png_init_io(fr.png, fr.f);
-	png_read_info(fr.png, fr.info);
-	if (!frag_page(&fr, dpi, &pg)) {
-		frag_free(&fr);
-		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
-			       "assemble: page %u is not a page fragment of this program", page);
-	}
 	/* The engine's 1 is black, PNG's 0: as encoder_png wrote it. */
-	if (pg.color_mode == MFPSCAN_MODE_MONO1)
+	if (r == 0 && pg.color_mode == MFPSCAN_MODE_MONO1)
 		png_set_invert_mono(fr.png);
 	/* libpng leaves the bits past a mono row's last pixel alone: they
 	 * start as 0, so the document does not depend on the heap. */
-	fr.row = calloc(1, pg.bytes_per_line);
-	if (!fr.row)
-		r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "assemble: out of memory");
+	if (r == 0) {
+		fr.row = calloc(1, pg.bytes_per_line);
+		if (!fr.row)
+			r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "assemble: out of memory");
+	}
 	if (r == 0)
 		r = encoder_page_begin(enc, &pg, e);
 	for (uint32_t y = 0; r == 0 && y < pg.height_px; y++) {
@@ -123,6 +136,43 @@ static int assemble_page(struct encoder *enc, int fd, uint32_t page,
 		r = encoder_page_end(enc, e);
 	frag_free(&fr);
 	return r;
+}
+
+int assemble_page_gray(int fd, uint32_t page, uint8_t **gray, uint32_t *w,
+		       uint32_t *h, struct err *e)
+{
+	struct frag fr = { 0 };
+	struct encoder_page pg;
+	uint8_t *volatile img = NULL;	/* freed after a longjmp */
+	volatile int r;
+
+	*gray = NULL;
+	r = frag_open(&fr, fd, page, 0, &pg, e);
+	if (r == 0 && setjmp(png_jmpbuf(fr.png)))
+		r = err_set(e, ERR_LOCAL, EIO, EIO,
+			    "assemble: page %u is damaged: %s", page, fr.msg);
+	if (r == 0) {
+		/* PNG's gray 0 is black (the fragment was written so). */
+		if (pg.color_mode == MFPSCAN_MODE_MONO1)
+			png_set_expand_gray_1_2_4_to_8(fr.png);
+		else if (pg.color_mode == MFPSCAN_MODE_RGB24)
+			png_set_rgb_to_gray_fixed(fr.png, 1, -1, -1);
+		png_read_update_info(fr.png, fr.info);
+		img = malloc((size_t)pg.width_px * pg.height_px);
+		if (!img)
+			r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "assemble: out of memory");
+	}
+	for (uint32_t y = 0; r == 0 && y < pg.height_px; y++)
+		png_read_row(fr.png, img + (size_t)y * pg.width_px, NULL);
+	frag_free(&fr);
+	if (r < 0) {
+		free(img);
+		return r;
+	}
+	*gray = img;
+	*w = pg.width_px;
+	*h = pg.height_px;
+	return 0;
 }
 
 int assemble_document(enum doc_format fmt, const struct encoder_options *opt,

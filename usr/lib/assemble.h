@@ -43,6 +43,14 @@ int assemble_document(enum doc_format fmt, const struct encoder_options *opt,
 		      assemble_open_fn open_page, void *ud,
 		      uint32_t *text_slots, struct err *e);
 
+/*
+ * Fragment @fd (taken over) as an 8-bit gray image for OCR (255 = white):
+ * *@gray (malloc'd, @*w x @*h, rows of @*w bytes). Returns 0 or a negative
+ * errno with @e, as assemble_document() for a fragment that is not ours.
+ */
+int assemble_page_gray(int fd, uint32_t page, uint8_t **gray, uint32_t *w,
+		       uint32_t *h, struct err *e);
+
 /* Names page @page of a one-page-format scan into @out (@len bytes). */
 typedef void (*assemble_name_fn)(void *ud, uint32_t page, char *out,
 				 size_t len);

@@ -48,6 +48,7 @@ static const struct ticket_field ticket_fields[] = {
 	TFV("processing", "codec", F_STR, codec, 2),
 	TFV("processing", "quality", F_U32, quality, 2),
 	TFV("processing", "compression", F_U32, compression, 2),
+	TFV("processing", "ocr", F_STR, ocr, 3),
 	TF("destination", "account", F_STR, account),
 	TF("destination", "account-name", F_STR, account_name),
 	TF("destination", "type", F_STR, dest_type),

@@ -20,12 +20,13 @@
 
 /* Version 2 added model.mechanisms, processing.* and document.partial;
  * version 1 tickets still load (those fields keep ticket_init()'s values). */
-#define TICKET_VERSION		2
+#define TICKET_VERSION		3
 #define TICKET_LOG_MAX		20	/* attempts kept, oldest dropped */
 #define TICKET_JSON_MAX		(256 * 1024) /* larger files are refused */
 
 /* Field sizes include the terminating NUL. */
 #define TICKET_WORD_MAX		32	/* source, color-mode, format, type */
+#define TICKET_OCR_MAX		64	/* = OCR_LANGUAGES_MAX: "eng+deu" */
 #define TICKET_NAME_MAX		256	/* model, account name, file name */
 #define TICKET_PATH_MAX		1024	/* device, account path, folder */
 #define TICKET_SHA256_LEN	64	/* lowercase hex digits */
@@ -65,6 +66,7 @@ struct ticket {
 	char codec[TICKET_WORD_MAX];	/* jpeg, flate, deflate, ccitt-g4 */
 	uint32_t quality;		/* JPEG quality 1..100; 0: lossless */
 	uint32_t compression;		/* deflate level 1..9; 0: none used */
+	char ocr[TICKET_OCR_MAX];	/* v3: OCR languages asked; "": none */
 
 	/* Destination (705), without secrets. */
 	char account[TICKET_PATH_MAX];	/* D-Bus object path of the account */

@@ -367,6 +367,8 @@ static void ticket_fill(struct pipe *p, struct ticket *t)
 	encoder_describe(p->fmt, p->params.color_mode, &p->eopt, &codec,
 			 &t->quality, &t->compression);
 	snprintf(t->codec, sizeof(t->codec), "%s", codec);
+	/* A scan cut before assembly gets its text layer at recovery. */
+	snprintf(t->ocr, sizeof(t->ocr), "%s", p->ocr_langs ? p->ocr_langs : "");
 	snprintf(t->account, sizeof(t->account), "%s", job->account);
 	snprintf(t->account_name, sizeof(t->account_name), "%s",
 		 job->account_name);

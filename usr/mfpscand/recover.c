@@ -10,7 +10,8 @@
  * partial ("NAME-partial-N-pages.pdf", "NAME-partial-007.jpg"), is due at
  * once, and its owner is told once (PartialDocumentKept and a mail); a
  * scan whose reading had ended is the whole document under its own name.
- * Files recovery moved to orphans/ are reported to their owners.
+ * Files recovery moved to orphans/ are reported to their owners. A PDF
+ * scan that asked for OCR gets its text layer here (recover_ocr.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,11 +23,14 @@
 #include "config.h"
 #include "jobs.h"
 #include "log.h"
+#include "recover_ocr.h"
 #include "retry.h"
 
 struct recovery {
 	struct jobs *j;
 	struct ticket base;		/* the scan's ticket, pages set */
+	const char *scan_id;
+	uint32_t *slots;		/* PDF with OCR: each page's text stream */
 	bool told;			/* the owner has been told */
 };
 
@@ -46,13 +50,37 @@ static void recovered_name(void *ud, uint32_t page, char *out, size_t len)
 			 dot && dot != name ? dot : "");
 }
 
+/* The assembled PDF @id (ticket @t) with OCR's text, if it asked for it:
+ * @id and @t are then the searchable entry's. */
+static void recovered_text(struct recovery *rc, const char **id,
+			   struct ticket *t, char *id2)
+{
+	struct err e = { 0 };
+	long words;
+
+	words = recover_ocr(rc->j->d->spool, t->owner_uid, rc->scan_id, *id,
+			    rc->slots, rc->j->d->config->ocr_timeout_s, t, id2, &e);
+	if (words < 0) {
+		log_msg(LOG_WARNING, "recover: user %u: scan %s: no text layer: %s; the image-only PDF is kept and uploaded",
+			(unsigned int)t->owner_uid, rc->scan_id, e.msg);
+		return;
+	}
+	log_msg(LOG_INFO, "recover: user %u: scan %s: text layer of %ld words added (%s)",
+		(unsigned int)t->owner_uid, rc->scan_id, words, t->ocr);
+	*id = id2;
+}
+
 static void recovered_entry(void *ud, uint32_t page, const char *id,
-			    const struct ticket *t)
+			    const struct ticket *stored)
 {
 	struct recovery *rc = ud;
-	struct sentry *s = jobs_entry_add(rc->j, id, t, true);
+	struct ticket tt = *stored, *t = &tt;
+	char id2[SPOOL_ID_MAX];
+	struct sentry *s;
 
-	(void)page;
+	if (page == 0 && rc->slots)
+		recovered_text(rc, &id, t, id2);
+	s = jobs_entry_add(rc->j, id, t, true);
 	if (!s) {
 		log_msg(LOG_ERR, "recover: entry %u/%s: out of memory, loaded at the next start",
 			(unsigned int)t->owner_uid, id);
@@ -110,12 +138,20 @@ static void recover_one(struct jobs *j, const struct spool_scan_info *si)
 		return;
 	}
 	recovered_ticket(&rc, &scan, pages, &j->d->config->retry);
+	rc.scan_id = si->id;
+	/* The text streams OCR fills: as a normal job's (pipeline.c). */
+	if (scan.ocr[0] && doc_format_from_name(scan.format) == DOC_PDF) {
+		rc.slots = calloc(pages, sizeof(*rc.slots));
+		opt.text_layer = rc.slots != NULL;
+	}
 	if (assemble_scan(sp, si->uid, si->id, pages, &rc.base, &opt,
-			  recovered_name, recovered_entry, &rc, NULL, &e) < 0) {
+			  recovered_name, recovered_entry, &rc, rc.slots, &e) < 0) {
 		log_msg(LOG_ERR, "recover: user %u: scan %s: %s; its %u pages stay in the spool for the next start",
 			(unsigned int)si->uid, si->id, e.msg, pages);
+		free(rc.slots);
 		return;
 	}
+	free(rc.slots);
 	log_msg(LOG_WARNING, "recover: user %u: scan %s: %s document of %u page%s kept as \"%s\"",
 		(unsigned int)si->uid, si->id, scan.partial ? "partial" : "whole",
 		pages, pages == 1 ? "" : "s", rc.base.remote_name);

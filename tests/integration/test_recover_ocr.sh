@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_recover_ocr: a PDF scan with OCR, cut while it was read (the daemon
+# frozen and killed while page 2 is being written, as a power cut would),
+# gets its text layer when the restarted daemon recovers it. The pattern
+# engine scans the project's test letter (A4, 300 dpi, gray, 3 pages from
+# the ADF); after the restart the real Apache WebDAV server gets
+# "...-partial-1-pages.pdf": it passes qpdf --check, has one page, and
+# pdftotext finds >= 95 % of the letter's expected words. The same cut with
+# an OCR that cannot run (a language that is not installed): the
+# image-only partial PDF is uploaded all the same, and the log says why.
+set -u
+. "$(dirname "$0")/lib.sh"
+it_init
+it_need_ctl
+pages=$IT_TOP/build/testpages
+[ -f "$pages/letter.png" ] && [ -f "$pages/letter.words" ] ||
+	it_die "test pages missing" "run make testpages"
+it_have_dav || it_die "no WebDAV test server" "apache2 is not installed"
+IT_DEVICES="[device.default]\npath = pattern:image=$pages/letter.png\ndriver = kernel"
+it_write_config "[ocr]\nlanguages = eng\ntimeout = 300"
+it_start_bus
+it_start_daemon
+it_start_dav
+IT_START_TRIES=6000	# recovery recognizes the page before the bus name
+
+A=$IT_ALICE
+B=$IT_BOB
+LOG=$IT_DIR/daemon.log
+SPOOL=$IT_DIR/spool
+A4=(--mode gray --resolution 300 --width-mm 210 --height-mm 297 --format pdf
+	--source adf --pages 3)
+
+# found PDF: "N M" = the letter's M expected words, N of them in PDF's text.
+found() {
+	pdftotext -enc UTF-8 "$1" - 2>/dev/null | tr -s '[:space:]' '\n' |
+		sed -e 's/^[[:punct:]]*//' -e 's/[[:punct:]]*$//' | grep -v '^$' |
+		awk -v words="$pages/letter.words" '{ have[$0] = 1 }
+		     END { while ((getline w <words) > 0) { n++; if (w in have) f++ }
+			   print f + 0, n + 0 }'
+}
+
+# cut USER NAME [SCAN_ARGS...]: start the scan, freeze the daemon once page 1 is committed
+# and page 2 is being written, kill it; prints the pages kept (0 if the
+# cut missed: the scan ended first).
+cut() {
+	local u=$1 uid dir end job seen
+	uid=$(id -u "$u")
+	job=$(ctl "$u" scan --to dav "${A4[@]}" --name "$2" "${@:3}" --no-wait 2>&1)
+	[[ $job == /org/* ]] || { echo "no-job: $job"; return; }
+	# Builtins only: a page is written in a fraction of a second.
+	end=$((${EPOCHREALTIME/./} + 120000000))
+	seen=0
+	while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
+		if compgen -G "$SPOOL/$uid/*.scan/0002.part" >/dev/null; then
+			kill -STOP "$IT_DAEMON_PID"
+			compgen -G "$SPOOL/$uid/*.scan/0002.part" >/dev/null && break
+			kill -CONT "$IT_DAEMON_PID"
+		fi
+		if compgen -G "$SPOOL/$uid/*.scan" >/dev/null; then seen=1
+		elif [ "$seen" = 1 ]; then break; fi	# the scan ended first
+	done
+	echo "cut: scan seen $seen, page 2 being written:" \
+		"$(compgen -G "$SPOOL/$uid/*.scan/0002.part" || echo no)" >&2
+	kill -KILL "$IT_DAEMON_PID"
+	wait "$IT_DAEMON_PID" 2>/dev/null
+	IT_DAEMON_PID=
+	dir=$(compgen -G "$SPOOL/$uid/*.scan" | head -n 1)
+	if [ -n "$dir" ]; then
+		find "$dir" -name '[0-9][0-9][0-9][0-9].page' | wc -l
+	else
+		echo 0
+	fi
+}
+
+# uploaded NAME USER: bounded wait until NAME-partial-1-pages.pdf is on the
+# server and USER's spool is empty; prints its path.
+uploaded() {
+	local doc
+	for _ in $(seq 1 3000); do
+		doc=$(find "$DAV_ROOT" -name "$1-partial-1-pages.pdf" | head -n 1)
+		if [ -n "$doc" ] &&
+			[ -z "$(find "$SPOOL/$(id -u "$2")" -maxdepth 1 -name '*.json')" ]; then
+			printf '%s\n' "$doc"
+			return 0
+		fi
+		sleep 0.1
+	done
+}
+
+for u in "$A" "$B"; do
+	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$u" accounts add dav --type webdav \
+		--url "$DAV_URL" --username "$DAV_USER" --password-stdin \
+		--name-template '{name}' 2>&1)
+	assert_match "$u adds a WebDAV account" created "$out"
+done
+
+# --- OCR on: the recovered partial PDF is searchable ---------------------
+assert_eq "alice's OCR scan is cut after page 1" 1 "$(cut "$A" letter --ocr on)"
+tk=$(find "$SPOOL/$IT_ALICE_UID" -path '*.scan/ticket.json' | head -n 1)
+assert_eq "the scan's ticket records the OCR languages" eng \
+	"$(it_tk "$tk" processing.ocr)"
+it_start_daemon
+DOC=$(uploaded letter "$A")
+check "after the restart the partial PDF is uploaded" test -s "$DOC"
+check "it passes qpdf --check" qpdf --check "$DOC"
+assert_eq "it has the one page finished before the cut" 1 \
+	"$(pdfinfo "$DOC" 2>/dev/null | sed -n 's/^Pages: *//p')"
+read -r f n <<<"$(found "$DOC")"
+assert_match "pdftotext finds >= 95 % of the letter's $n words ($f found)" yes \
+	"$([ "$n" -gt 200 ] && [ $((f * 100)) -ge $((n * 95)) ] && echo yes)"
+assert_match "the log says the text layer was added" \
+	"recover: user $IT_ALICE_UID: scan [0-9a-f]+: text layer of [0-9]+ words added \(eng\)" \
+	"$(cat "$LOG")"
+assert_eq "the image-only PDF did not reach the server besides" 1 \
+	"$(find "$DAV_ROOT" -name 'letter*' | wc -l)"
+
+# --- OCR that cannot run: the image-only partial PDF goes all the same ----
+assert_eq "bob's scan with a missing language is cut after page 1" 1 \
+	"$(cut "$B" memo --ocr zzz)"
+it_start_daemon
+DOC=$(uploaded memo "$B")
+check "after the restart his partial PDF is uploaded" test -s "$DOC"
+check "it passes qpdf --check" qpdf --check "$DOC"
+read -r f n <<<"$(found "$DOC")"
+assert_eq "it is the image-only PDF (no words)" 0 "$f"
+assert_match "the log says why it has no text layer" \
+	"recover: user $IT_BOB_UID: scan [0-9a-f]+: no text layer: .*zzz.*; the image-only PDF is kept and uploaded" \
+	"$(cat "$LOG")"
+it_daemon_alive "the daemon is alive"
+it_finish
