@@ -547,6 +547,40 @@ for k in sys.argv[2].split("."): v = v[k]
 print(v)' "$1" "$2" 2>/dev/null
 }
 
+# it_cut_scan USER SCAN_ARGS...: start `mfpscanctl scan SCAN_ARGS --no-wait`
+# as USER (a scan of 2 pages or more), freeze the daemon once page 1 is
+# committed and page 2 is being written, and kill it there, as a power cut
+# would. Prints the pages the cut scan kept (0 when the scan ended first).
+# Run it in $(...), then set IT_DAEMON_PID= and start the daemon again.
+it_cut_scan() {
+	local u=$1 uid dir end job seen=0
+	shift
+	uid=$(id -u "$u")
+	job=$(ctl "$u" scan "$@" --no-wait 2>&1)
+	[[ $job == /org/* ]] || { echo "no-job: $job"; return; }
+	# Builtins only: a page is written in a fraction of a second.
+	end=$((${EPOCHREALTIME/./} + 120000000))
+	while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
+		if compgen -G "$IT_DIR/spool/$uid/*.scan/0002.part" >/dev/null; then
+			kill -STOP "$IT_DAEMON_PID"
+			compgen -G "$IT_DIR/spool/$uid/*.scan/0002.part" >/dev/null && break
+			kill -CONT "$IT_DAEMON_PID"
+		fi
+		if compgen -G "$IT_DIR/spool/$uid/*.scan" >/dev/null; then seen=1
+		elif [ "$seen" = 1 ]; then break; fi	# the scan ended first
+	done
+	echo "cut: scan seen $seen, page 2 being written:" \
+		"$(compgen -G "$IT_DIR/spool/$uid/*.scan/0002.part" || echo no)" >&2
+	kill -KILL "$IT_DAEMON_PID"
+	wait "$IT_DAEMON_PID" 2>/dev/null
+	dir=$(compgen -G "$IT_DIR/spool/$uid/*.scan" | head -n 1)
+	if [ -n "$dir" ]; then
+		find "$dir" -name '[0-9][0-9][0-9][0-9].page' | wc -l
+	else
+		echo 0
+	fi
+}
+
 # it_wait_gone USER ID: bounded wait until ID is no longer in USER's spool.
 it_wait_gone() {
 	for _ in $(seq 1 300); do

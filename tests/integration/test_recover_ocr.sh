@@ -41,37 +41,9 @@ found() {
 			   print f + 0, n + 0 }'
 }
 
-# cut USER NAME [SCAN_ARGS...]: start the scan, freeze the daemon once page 1 is committed
-# and page 2 is being written, kill it; prints the pages kept (0 if the
-# cut missed: the scan ended first).
+# cut USER NAME [SCAN_ARGS...]: it_cut_scan of the letter to dav as NAME.
 cut() {
-	local u=$1 uid dir end job seen
-	uid=$(id -u "$u")
-	job=$(ctl "$u" scan --to dav "${A4[@]}" --name "$2" "${@:3}" --no-wait 2>&1)
-	[[ $job == /org/* ]] || { echo "no-job: $job"; return; }
-	# Builtins only: a page is written in a fraction of a second.
-	end=$((${EPOCHREALTIME/./} + 120000000))
-	seen=0
-	while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
-		if compgen -G "$SPOOL/$uid/*.scan/0002.part" >/dev/null; then
-			kill -STOP "$IT_DAEMON_PID"
-			compgen -G "$SPOOL/$uid/*.scan/0002.part" >/dev/null && break
-			kill -CONT "$IT_DAEMON_PID"
-		fi
-		if compgen -G "$SPOOL/$uid/*.scan" >/dev/null; then seen=1
-		elif [ "$seen" = 1 ]; then break; fi	# the scan ended first
-	done
-	echo "cut: scan seen $seen, page 2 being written:" \
-		"$(compgen -G "$SPOOL/$uid/*.scan/0002.part" || echo no)" >&2
-	kill -KILL "$IT_DAEMON_PID"
-	wait "$IT_DAEMON_PID" 2>/dev/null
-	IT_DAEMON_PID=
-	dir=$(compgen -G "$SPOOL/$uid/*.scan" | head -n 1)
-	if [ -n "$dir" ]; then
-		find "$dir" -name '[0-9][0-9][0-9][0-9].page' | wc -l
-	else
-		echo 0
-	fi
+	it_cut_scan "$1" --to dav "${A4[@]}" --name "$2" "${@:3}"
 }
 
 # uploaded NAME USER: bounded wait until NAME-partial-1-pages.pdf is on the
@@ -98,6 +70,7 @@ done
 
 # --- OCR on: the recovered partial PDF is searchable ---------------------
 assert_eq "alice's OCR scan is cut after page 1" 1 "$(cut "$A" letter --ocr on)"
+IT_DAEMON_PID=
 tk=$(find "$SPOOL/$IT_ALICE_UID" -path '*.scan/ticket.json' | head -n 1)
 assert_eq "the scan's ticket records the OCR languages" eng \
 	"$(it_tk "$tk" processing.ocr)"
@@ -119,6 +92,7 @@ assert_eq "the image-only PDF did not reach the server besides" 1 \
 # --- OCR that cannot run: the image-only partial PDF goes all the same ----
 assert_eq "bob's scan with a missing language is cut after page 1" 1 \
 	"$(cut "$B" memo --ocr zzz)"
+IT_DAEMON_PID=
 it_start_daemon
 DOC=$(uploaded memo "$B")
 check "after the restart his partial PDF is uploaded" test -s "$DOC"
