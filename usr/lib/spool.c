@@ -847,6 +847,8 @@ static void spool_recover_name(struct spool *s, uid_t uid, const char *name,
 		return;
 	if (!strcmp(name, "outbox"))	/* the owner's mails: outbox.h */
 		return;
+	if (!strcmp(name, "notices"))	/* kept until seen: notices.h */
+		return;
 	if (!ext) {
 		log_msg(LOG_WARNING, "spool: user %u: unknown file %s left alone",
 			(unsigned int)uid, name);

@@ -15,6 +15,7 @@
 #include "accounts.h"
 #include "band_source.h"
 #include "bus.h"
+#include "bus_notices.h"
 #include "config.h"
 #include "log.h"
 #include "notify_addr.h"
@@ -410,6 +411,7 @@ static const sd_bus_vtable manager_vtable[] = {
 				method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Unsubscribe", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
 				method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
+	BUS_NOTICES_METHODS,
 	SD_BUS_SIGNAL_WITH_ARGS("UploadFailed",
 				SD_BUS_ARGS("o", entry, "s", error_class, "s", message), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("UploadRecovered",

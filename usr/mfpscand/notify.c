@@ -5,7 +5,9 @@
  * owner's outbox in the spool (outbox.h); one thread sends the outbox,
  * retrying a failed send with a growing delay until the SMTP server takes
  * it, across restarts. To: the account's NotifyEmail, else the owner's
- * default address (Manager.SetNotifyAddress).
+ * default address (Manager.SetNotifyAddress). The notices a user could
+ * miss (raised at start or while nobody listens) are also kept in their
+ * spool until acknowledged (notices.h, bus_notices.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,12 +17,14 @@
 #include <string.h>
 
 #include "bus.h"
+#include "bus_notices.h"
 #include "config.h"
 #include "log.h"
 #include "notify.h"
 
 #include "notify_addr.h"
 #include "notify_mail.h"
+#include "notices.h"
 #include "outbox.h"
 #include "retry.h"
 
@@ -30,6 +34,7 @@ struct notify {
 	struct mail_config mail;
 	char *password;			/* from password_file */
 	struct outbox *outbox;
+	struct notices *notices;	/* kept until seen: notices.h */
 	struct retry_policy backoff;	/* between failed sends of one mail */
 	pthread_t thread;
 	bool started;
@@ -171,6 +176,40 @@ static void mail_queue(struct jobs *j, enum notify_mail_kind kind,
 	pthread_mutex_unlock(&n->lock);
 }
 
+/* --- notices kept until seen ----------------------------------------------- */
+
+struct notices *notify_notices(const struct notify *n)
+{
+	return n ? n->notices : NULL;
+}
+
+/* Keep notice @kind for @owner; a failure is logged (the signal and the
+ * mail still go). */
+static void keep_notice(struct jobs *j, uid_t owner, const char *kind,
+			const char *fmt, ...)
+{
+	struct notices *ns = notify_notices(j->notify);
+	struct err e = { 0 };
+	char *text = NULL;
+	va_list ap;
+	int r;
+
+	if (!ns)
+		return;
+	va_start(ap, fmt);
+	r = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		log_msg(LOG_ERR, "notify: out of memory keeping a %s notice for uid %u",
+			kind, (unsigned int)owner);
+		return;
+	}
+	if (notices_add(ns, owner, kind, text, time(NULL), &e) < 0)
+		log_msg(LOG_ERR, "notify: %s notice for uid %u not kept: %s",
+			kind, (unsigned int)owner, e.msg);
+	free(text);
+}
+
 /* --- the three events ---------------------------------------------------- */
 
 void notify_upload_failed(struct jobs *j, const struct sentry *s,
@@ -204,6 +243,10 @@ void notify_partial_kept(struct jobs *j, const struct sentry *s,
 {
 	send_signal(j, t->owner_uid, "PartialDocumentKept", "ous", s->path,
 		    t->pages, t->last_error);
+	keep_notice(j, t->owner_uid, "partial-kept",
+		    "A partial document of %u page%s was kept as \"%s\" for %s: %s. It is uploaded like any kept document (%s).",
+		    t->pages, t->pages == 1 ? "" : "s", t->remote_name,
+		    t->account_name, t->last_error, s->path);
 	mail_queue(j, NOTIFY_MAIL_PARTIAL_KEPT, t, s->path, s->id, NULL);
 }
 
@@ -212,7 +255,28 @@ void notify_discarded(struct jobs *j, const struct sentry *s,
 {
 	send_signal(j, t->owner_uid, "EntryDiscarded", "ou", s->path,
 		    (uint32_t)by);
+	keep_notice(j, t->owner_uid, "discarded",
+		    "Your kept document \"%s\" for %s was discarded by %s (uid %u).",
+		    t->remote_name, t->account_name,
+		    by == 0 ? "the administrator" : "another user", (unsigned int)by);
 	mail_queue(j, NOTIFY_MAIL_DISCARDED, t, s->path, s->id, NULL);
+}
+
+/* The names of @n orphaned files, "a, b, c", at most ~4 KiB of them. */
+static void keep_orphans_notice(struct jobs *j, uid_t owner,
+				const char *const *names, size_t n)
+{
+	char list[4096];
+	size_t used = 0, shown = 0;
+
+	list[0] = '\0';
+	for (; shown < n && used + strlen(names[shown]) + 3 < sizeof(list); shown++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+					 shown ? ", " : "", names[shown]);
+	keep_notice(j, owner, "orphans-kept",
+		    "%zu file%s left over from scans or uploads cut short %s kept in the spool's orphans folder, not deleted: %s%s. Ask the administrator to give them to you or to delete them.",
+		    n, n == 1 ? "" : "s", n == 1 ? "was" : "were", list,
+		    shown < n ? ", ..." : "");
 }
 
 void notify_orphans_kept(struct jobs *j, uid_t owner, const char *const *names,
@@ -235,6 +299,7 @@ void notify_orphans_kept(struct jobs *j, uid_t owner, const char *const *names,
 		log_errno(LOG_WARNING, -r, "notify: cannot send OrphansKept to uid %u",
 			  (unsigned int)owner);
 	sd_bus_message_unref(m);
+	keep_orphans_notice(j, owner, names, n);
 }
 
 /* --- life cycle ------------------------------------------------------------ */
@@ -304,6 +369,11 @@ int notify_new(struct jobs *j, struct notify **out, struct err *e)
 	if (!n)
 		return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
 	n->j = j;
+	r = notices_open(j->d->config->spool_dir, 0, &n->notices, e);
+	if (r < 0) {
+		free(n);
+		return r;
+	}
 	mail_setup(n);
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cond, NULL);
@@ -333,6 +403,7 @@ void notify_free(struct notify *n)
 		pthread_join(n->thread, NULL);
 	/* What was not sent stays in the outbox for the next start. */
 	n->outbox = outbox_close(n->outbox);
+	n->notices = notices_close(n->notices);
 	pthread_mutex_destroy(&n->lock);
 	pthread_cond_destroy(&n->cond);
 	if (n->password) {
