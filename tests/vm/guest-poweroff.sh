@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# guest-poweroff STEP CUTS: one boot of the power-cut suite. The guest's
-# power is cut (sysrq 'o': no sync, no unmount, like pulling the plug) at a
+# guest-poweroff STEP CUTS [FORMATS]: one boot of the power-cut suite. The
+# guest's power is cut (sysrq 'o': no sync, no unmount, like pulling the plug) at a
 # random page of a 50-sheet ADF job, and the next boot, from the same disk
 # (/dev/vda), checks what survived. tests/vm/run-poweroff.sh chains the
 # boots: boot 1 is STEP "first", boots 2 .. CUTS are "next" (check the
 # previous cut, make a new one), the last is "last" (check only). Cut i is
-# a PDF job when i is odd, a JPEG job when it is even; results travel in
+# a PDF job when i is odd, a JPEG job when it is even (FORMATS "both", the
+# default), or every cut is in FORMATS ("pdf", "jpeg"); results travel in
 # build/vm/share/poweroff.
 #
 # first: alice's storage server is down: four scans are spooled and each
@@ -30,6 +31,7 @@
 set -u
 step=$1
 cuts=$2
+formats=${3:-both}
 . "$(dirname "$0")/../integration/lib.sh"
 IT_TEST=poweroff-$step
 it_init
@@ -195,7 +197,10 @@ fi
 
 # --- the cut -----------------------------------------------------------------
 
-fmt=$([ $((i % 2)) -eq 1 ] && echo pdf || echo jpeg)
+case $formats in
+pdf | jpeg) fmt=$formats ;;
+*) fmt=$([ $((i % 2)) -eq 1 ] && echo pdf || echo jpeg) ;;
+esac
 k=$((RANDOM % 49 + 1))
 part=$(printf '%04d.part' $((k + 1)))
 ctl "$A" scan --no-wait --to cloud --source adf --pages 0 --format "$fmt" \
