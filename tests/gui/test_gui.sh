@@ -42,6 +42,12 @@ it_start_bus
 # shellcheck disable=SC2034 # read by it_write_config
 IT_RETRY_INITIAL=3600	# only "Retry Now" may upload during the test
 it_write_config ""
+# A leftover of an interrupted scan in alice's spool: the daemon keeps it
+# in orphans/ at start and keeps a notice for her while no session of
+# hers exists (the daemon gives the tree to its user at start).
+mkdir -p "$IT_DIR/spool/$IT_ALICE_UID/tmp"
+chmod 0700 "$IT_DIR/spool/$IT_ALICE_UID" "$IT_DIR/spool/$IT_ALICE_UID/tmp"
+printf 'half a page\n' >"$IT_DIR/spool/$IT_ALICE_UID/tmp/leftover.doc"
 it_start_daemon
 it_start_dav 256
 FULL=$DAV_ROOT/full
@@ -73,6 +79,32 @@ it_bg gui_as "$A" "$GUI_DISPLAY_desk" "$NOTIFY" --panel "$PANEL" \
 	>"$IT_DIR/notify.log" 2>&1
 it_bg gui_as "$A" "$GUI_DISPLAY_desk" "$PANEL" >"$IT_DIR/panel.log" 2>&1
 PANEL_BG=${IT_BGPIDS[-1]}
+
+# The notice kept while she was away is on her desktop when the agent
+# starts; a click on it acknowledges it.
+notice_shown() {
+	gui_as "$A" "$GUI_DISPLAY_desk" dunstctl history 2>/dev/null |
+		grep -q 'Files of your scans were kept after an interruption'
+}
+# (Nothing else notifies her yet: the one displayed is the agent's.)
+shown=no
+for _ in $(seq 1 300); do
+	if gui_as "$A" "$GUI_DISPLAY_desk" dunstctl count displayed 2>/dev/null |
+		grep -q '^1$'; then shown=yes; break; fi
+	sleep 0.1
+done
+assert_eq "the agent shows alice a notification at its start" yes "$shown"
+assert_match "it names the file kept in orphans/" "leftover.doc" \
+	"$(mgr "$A" ListNotices 2>&1)"
+gui_as "$A" "$GUI_DISPLAY_desk" dunstctl action 0 >/dev/null 2>&1
+acked=no
+for _ in $(seq 1 100); do
+	[ "$(mgr "$A" ListNotices 2>&1)" = "a(tsxsu) 0" ] && { acked=yes; break; }
+	sleep 0.1
+done
+assert_eq "clicking it acknowledges it (ListNotices is empty)" yes "$acked"
+gui_as "$A" "$GUI_DISPLAY_desk" dunstctl close-all >/dev/null 2>&1
+check "it was the notice kept while she was away (dunst's history)" notice_shown
 
 A11Y=$(gui_a11y_address "$A")
 [ -n "$A11Y" ] || it_die "no AT-SPI bus in alice's session"

@@ -12,14 +12,19 @@
 #include "agent.h"
 #include "entries.h"
 #include "job_text.h"
+#include "notice_view.h"
 
 extern char **environ;
+
+#define NOTICES_RETRY_MS 2000	/* notices not shown: try again after */
 
 struct agent {
 	const char *panel;
 	struct daemon_link *link;
 	struct desktop *desk;
 	struct entries entries;
+	struct notice_view notices;
+	int notices_retry_ms;		/* > 0: some could not be shown yet */
 };
 
 struct agent *agent_new(const char *panel)
@@ -117,9 +122,54 @@ static void on_attention(const char *path, void *data)
 	e->notification = desktop_notify(a->desk, &n);
 }
 
+/* The daemon is there: show what it kept for the person and was not
+ * shown yet (notices raised at its start reached no session). A click
+ * acknowledges one; a notice closed unseen comes again next session. */
+static void on_daemon_up(void *data)
+{
+	const char *const actions[] = { "default", _("OK"), NULL };
+	struct agent *a = data;
+	struct daemon_notice *v = NULL;
+	size_t n = 0;
+
+	a->notices_retry_ms = 0;
+	if (daemon_link_notices(a->link, &v, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct desktop_note note = {
+			.summary = notice_view_summary(v[i].kind),
+			.body = v[i].text,
+			.actions = actions,
+			.urgency = DESKTOP_NORMAL,
+		};
+		uint32_t id;
+
+		if (notice_view_shown(&a->notices, v[i].id))
+			continue;
+		id = desktop_notify(a->desk, &note);
+		if (id)
+			notice_view_add(&a->notices, v[i].id, id);
+		else	/* no notification server yet (the session starting) */
+			a->notices_retry_ms = 1;
+	}
+	daemon_notices_free(v, n);
+}
+
+int agent_timeout_ms(struct agent *a)
+{
+	return a->notices_retry_ms ? NOTICES_RETRY_MS : -1;
+}
+
+void agent_tick(struct agent *a)
+{
+	if (a->notices_retry_ms)
+		on_daemon_up(a);
+}
+
 struct daemon_link_events agent_events(struct agent *a)
 {
-	struct daemon_link_events ev = { on_failed, on_recovered, on_attention, a };
+	struct daemon_link_events ev = { on_failed, on_recovered, on_attention,
+					 on_daemon_up, a };
 
 	return ev;
 }
@@ -140,8 +190,16 @@ void agent_on_action(uint32_t id, const char *action, void *data)
 {
 	struct agent *a = data;
 	struct entry *e = entries_by_notification(&a->entries, id);
+	uint64_t notice = notice_view_take(&a->notices, id);
 	int rc;
 
+	if (notice) {
+		rc = daemon_link_ack_notice(a->link, notice);
+		if (rc)
+			fprintf(stderr, "mfpscan-notify: acknowledging notice %llu: %s\n",
+				(unsigned long long)notice, strerror(-rc));
+		return;
+	}
 	if (!e)
 		return;	/* another application's notification */
 	if (strcmp(action, "retry") == 0) {

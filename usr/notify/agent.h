@@ -8,7 +8,9 @@
  *   UploadRecovered  -> "“doc” was uploaded", replacing the failure;
  *   NeedsAttention   -> "“doc” needs your attention" (critical);
  *   Retry Now        -> SpoolEntry.Retry; Save a Copy… and Open Panel ->
- *                       mfpscan-panel --save ENTRY / --page waiting.
+ *                       mfpscan-panel --save ENTRY / --page waiting;
+ *   the daemon there -> its notices not yet acknowledged (ListNotices),
+ *                       each once; a click on one -> AckNotices.
  */
 #ifndef MFPSCAN_NOTIFY_AGENT_H
 #define MFPSCAN_NOTIFY_AGENT_H
@@ -29,6 +31,14 @@ struct daemon_link_events agent_events(struct agent *a);
 
 /* agent_attach: the two connections the agent acts through. */
 void agent_attach(struct agent *a, struct daemon_link *link, struct desktop *desk);
+
+/*
+ * agent_timeout_ms: how long the main loop may sleep (-1: until an event);
+ * then it calls agent_tick, which shows again the daemon's notices that
+ * could not be shown (no notification server yet when the session starts).
+ */
+int agent_timeout_ms(struct agent *a);
+void agent_tick(struct agent *a);
 
 /* agent_on_action: the desktop_action_fn to give desktop_open. */
 void agent_on_action(uint32_t id, const char *action, void *data);

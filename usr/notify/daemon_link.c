@@ -7,7 +7,9 @@
  * us, and one filter parses them. After connecting, and whenever the
  * daemon's name gets a new owner, the agent makes one cheap call
  * (ListJobs): that proves the daemon is there and makes sure it has seen
- * this connection before it has anything to tell.
+ * this connection before it has anything to tell. Then the agent reads
+ * the notices the daemon kept (ListNotices): those raised at its start
+ * reached no connection as signals.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -104,6 +106,8 @@ static void on_owner_changed(struct daemon_link *l, DBusMessage *m)
 	    strcmp(name, DAEMON_NAME) == 0 && *new_owner) {
 		fprintf(stderr, "mfpscan-notify: the scan service (re)started\n");
 		introduce(l);
+		if (l->ev.daemon_up)
+			l->ev.daemon_up(l->ev.data);
 	}
 }
 
@@ -138,6 +142,8 @@ int daemon_link_reconnect(struct daemon_link *l, DBusError *err)
 		return -EIO;
 	}
 	introduce(l);
+	if (l->ev.daemon_up)
+		l->ev.daemon_up(l->ev.data);
 	return 0;
 }
 
@@ -218,6 +224,146 @@ int daemon_link_retry(struct daemon_link *l, const char *entry)
 	else
 		dbus_pending_call_set_notify(call, on_retry_reply, NULL, NULL);
 	dbus_message_unref(m);
+	dbus_connection_flush(l->bus);
+	return ret;
+}
+
+void daemon_notices_free(struct daemon_notice *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].kind);
+		free(v[i].text);
+	}
+	free(v);
+}
+
+/* One (tsxsu) of the reply into @nt; false if malformed. */
+static bool notice_read(DBusMessageIter *st, struct daemon_notice *nt)
+{
+	const char *kind = NULL, *text = NULL;
+	dbus_uint64_t id = 0;
+	dbus_int64_t when = 0;
+	dbus_uint32_t count = 0;
+	DBusMessageIter f;
+
+	dbus_message_iter_recurse(st, &f);
+	if (dbus_message_iter_get_arg_type(&f) != DBUS_TYPE_UINT64)
+		return false;
+	dbus_message_iter_get_basic(&f, &id);
+	if (!dbus_message_iter_next(&f) ||
+	    dbus_message_iter_get_arg_type(&f) != DBUS_TYPE_STRING)
+		return false;
+	dbus_message_iter_get_basic(&f, &kind);
+	if (!dbus_message_iter_next(&f) ||
+	    dbus_message_iter_get_arg_type(&f) != DBUS_TYPE_INT64)
+		return false;
+	dbus_message_iter_get_basic(&f, &when);
+	if (!dbus_message_iter_next(&f) ||
+	    dbus_message_iter_get_arg_type(&f) != DBUS_TYPE_STRING)
+		return false;
+	dbus_message_iter_get_basic(&f, &text);
+	if (!dbus_message_iter_next(&f) ||
+	    dbus_message_iter_get_arg_type(&f) != DBUS_TYPE_UINT32)
+		return false;
+	dbus_message_iter_get_basic(&f, &count);
+	nt->id = id;
+	nt->count = count;
+	nt->kind = strdup(kind);
+	nt->text = strdup(text);
+	return nt->kind && nt->text;
+}
+
+/* The notices of reply @r into *@out, *@n. */
+static int notices_parse(DBusMessage *r, struct daemon_notice **out, size_t *n)
+{
+	DBusMessageIter it, arr;
+	struct daemon_notice *v = NULL, *bigger;
+
+	if (!dbus_message_iter_init(r, &it) ||
+	    dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_ARRAY)
+		return -EIO;
+	dbus_message_iter_recurse(&it, &arr);
+	while (dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
+		bigger = realloc(v, (*n + 1) * sizeof(*v));
+		if (!bigger)
+			break;
+		v = bigger;
+		memset(&v[*n], 0, sizeof(v[*n]));
+		if (!notice_read(&arr, &v[*n])) {
+			daemon_notices_free(v, *n + 1);
+			*n = 0;
+			return -EIO;
+		}
+		(*n)++;
+		dbus_message_iter_next(&arr);
+	}
+	*out = v;
+	return 0;
+}
+
+int daemon_link_notices(struct daemon_link *l, struct daemon_notice **out,
+			size_t *n)
+{
+	DBusError err = DBUS_ERROR_INIT;
+	DBusMessage *m, *r;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	if (!l->bus)
+		return -ENOTCONN;
+	m = dbus_message_new_method_call(DAEMON_NAME, DAEMON_PATH, MANAGER_IFACE,
+					 "ListNotices");
+	if (!m)
+		return -ENOMEM;
+	r = dbus_connection_send_with_reply_and_block(l->bus, m, CALL_TIMEOUT_MS, &err);
+	dbus_message_unref(m);
+	if (!r) {
+		fprintf(stderr, "mfpscan-notify: ListNotices: %s\n",
+			err.message ? err.message : "no reply");
+		dbus_error_free(&err);
+		return -EIO;
+	}
+	ret = notices_parse(r, out, n);
+	dbus_message_unref(r);
+	return ret;
+}
+
+/* An acknowledgement that failed is logged: the notice comes again. */
+static void on_ack_reply(DBusPendingCall *call, void *data)
+{
+	DBusMessage *r = dbus_pending_call_steal_reply(call);
+
+	if (r && dbus_message_get_type(r) == DBUS_MESSAGE_TYPE_ERROR)
+		fprintf(stderr, "mfpscan-notify: AckNotices refused: %s\n",
+			dbus_message_get_error_name(r));
+	if (r)
+		dbus_message_unref(r);
+	dbus_pending_call_unref(call);
+}
+
+int daemon_link_ack_notice(struct daemon_link *l, uint64_t id)
+{
+	const dbus_uint64_t ids[1] = { id };
+	const dbus_uint64_t *p = ids;
+	DBusPendingCall *call = NULL;
+	DBusMessage *m;
+	int ret = 0;
+
+	if (!l->bus)
+		return -ENOTCONN;
+	m = dbus_message_new_method_call(DAEMON_NAME, DAEMON_PATH, MANAGER_IFACE,
+					 "AckNotices");
+	if (!m || !dbus_message_append_args(m, DBUS_TYPE_ARRAY, DBUS_TYPE_UINT64,
+					    &p, 1, DBUS_TYPE_INVALID))
+		ret = -ENOMEM;
+	else if (!dbus_connection_send_with_reply(l->bus, m, &call, CALL_TIMEOUT_MS) ||
+		 !call)
+		ret = -ENOMEM;
+	else
+		dbus_pending_call_set_notify(call, on_ack_reply, NULL, NULL);
+	if (m)
+		dbus_message_unref(m);
 	dbus_connection_flush(l->bus);
 	return ret;
 }

@@ -10,6 +10,8 @@
 #define MFPSCAN_NOTIFY_DAEMON_LINK_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <dbus/dbus.h>
 
@@ -18,7 +20,17 @@ struct daemon_link_events {
 			      const char *message, void *data);
 	void (*upload_recovered)(const char *entry, const char *url, void *data);
 	void (*needs_attention)(const char *entry, void *data);
+	/* Connected, or the daemon (re)started: what it kept may be read. */
+	void (*daemon_up)(void *data);
 	void *data;
+};
+
+/* One notice the daemon kept for the user (Manager.ListNotices). */
+struct daemon_notice {
+	uint64_t id;
+	char *kind;		/* malloc'd, as the strings below */
+	char *text;
+	uint32_t count;
 };
 
 struct daemon_link;
@@ -52,5 +64,19 @@ void daemon_link_entry_name(struct daemon_link *l, const char *entry,
 /* daemon_link_retry: ask for an upload attempt now; the outcome comes
  * back as a signal. Returns 0 or -ENOTCONN / -ENOMEM. */
 int daemon_link_retry(struct daemon_link *l, const char *entry);
+
+/*
+ * daemon_link_notices: the user's notices not yet acknowledged, oldest
+ * first (*out, *n; free with daemon_notices_free). Returns 0, or -ENOTCONN
+ * / -EIO (no daemon, an error reply) with *n 0.
+ */
+int daemon_link_notices(struct daemon_link *l, struct daemon_notice **out,
+			size_t *n);
+
+void daemon_notices_free(struct daemon_notice *v, size_t n);
+
+/* daemon_link_ack_notice: the person has seen notice @id (AckNotices, not
+ * waited for). Returns 0 or -ENOTCONN / -ENOMEM. */
+int daemon_link_ack_notice(struct daemon_link *l, uint64_t id);
 
 #endif

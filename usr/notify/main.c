@@ -76,7 +76,8 @@ static bool link_up(struct daemon_link *link, bool *said)
  * call (Notify, Get) reads the socket and may queue signals behind its
  * reply, which poll() would then never report.
  */
-static int run(struct daemon_link *link, struct desktop *desk)
+static int run(struct daemon_link *link, struct desktop *desk,
+	       struct agent *agent)
 {
 	int delay = RECONNECT_FIRST_MS;
 	bool up = false, said = false;
@@ -97,10 +98,13 @@ static int run(struct daemon_link *link, struct desktop *desk)
 			continue;
 		}
 		fds[1].fd = up ? daemon_link_fd(link) : -1;
-		if (poll(fds, 2, up ? -1 : delay) < 0 && errno != EINTR)
+		if (poll(fds, 2, up ? agent_timeout_ms(agent) : delay) < 0 &&
+		    errno != EINTR)
 			return 1;
 		if (!up)
 			delay = next_delay(delay);
+		else
+			agent_tick(agent);
 	}
 	return 0;
 }
@@ -167,7 +171,7 @@ int main(int argc, char **argv)
 	ev = agent_events(agent);
 	link = daemon_link_new(&ev);
 	agent_attach(agent, link, desk);
-	code = link ? run(link, desk) : 1;
+	code = link ? run(link, desk, agent) : 1;
 	daemon_link_free(link);
 	desktop_close(desk);
 	agent_free(agent);
