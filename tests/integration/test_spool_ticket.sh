@@ -27,7 +27,7 @@ assert_match "alice adds an account on a server that is down" created "$out"
 ctl "$A" scan --no-wait --to down --source adf --pages 0 --format pdf \
 	--mode gray --resolution 300 --width-mm 200 --height-mm 280 --name t1 >/dev/null 2>&1
 sd=
-for _ in $(seq 1 400); do
+for _ in $(seq 1 6000); do
 	sd=$(find "$SPOOL" -maxdepth 1 -name '*.scan' 2>/dev/null | head -n 1)
 	[ -n "$sd" ] && [ -e "$sd/0001.part" ] && break
 	sleep 0.01
