@@ -134,6 +134,7 @@ bench: deps all testpages
 	$(MAKE) bench-usb
 	bash tests/bench/run-bench.sh
 	bash tests/bench/bench-resume.sh
+	bash tests/bench/bench-bus-latency.sh
 
 demo: deps all
 	bash tests/vm/demo.sh
