@@ -458,7 +458,69 @@ static int config_set_full(struct config_parse *p, const char *key,
 	return 1;
 }
 
+static int config_set_user(struct config_parse *p, const char *key,
+			   const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 32 || v[0] == '-' ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+		return config_fail(p, "daemon", key,
+				   "must be a user name (lower-case letters, digits, '_', '-'), got \"%s\"",
+				   v);
+	if (config_strdup(&p->c->user, v))
+		return config_fail(p, "daemon", key, "%s", "out of memory");
+	return 1;
+}
+
+static int config_set_privhelper(struct config_parse *p, const char *key,
+				 const char *v)
+{
+	return config_set_path(p, "daemon", key, v, &p->c->privhelper, true);
+}
+
+static int config_set_privhelper_socket(struct config_parse *p,
+					const char *key, const char *v)
+{
+	return config_set_path(p, "daemon", key, v, &p->c->privhelper_socket, false);
+}
+
+/* "dir:dir...": each absolute; the helper applies them (privsep.rst). */
+static int config_set_allowed_roots(struct config_parse *p, const char *key,
+				    const char *v)
+{
+	for (const char *s = v; *s; ) {
+		size_t n = strcspn(s, ":");
+
+		if (s[0] != '/' || n >= CONFIG_PATH_MAX)
+			return config_fail(p, "local", key, "%s",
+					   "must be absolute directories separated by ':'");
+		s += n;
+		s += *s == ':';
+	}
+	if (config_has_control(v) || config_strdup(&p->c->local_allowed_roots, v))
+		return config_fail(p, "local", key, "%s", "invalid or out of memory");
+	return 1;
+}
+
+static int config_set_min_uid(struct config_parse *p, const char *key,
+			      const char *v)
+{
+	uint64_t u;
+
+	if (config_parse_u64(v, 1, 60000, &u))
+		return config_fail(p, "local", key,
+				   "must be a uid from 1 to 60000, got \"%s\"", v);
+	p->c->local_min_uid = (uint32_t)u;
+	return 1;
+}
+
 static const struct config_key config_keys[] = {
+	{ "daemon", "user", config_set_user },
+	{ "daemon", "privhelper", config_set_privhelper },
+	{ "daemon", "privhelper_socket", config_set_privhelper_socket },
+	{ "local", "allowed_roots", config_set_allowed_roots },
+	{ "local", "min_uid", config_set_min_uid },
 	{ "daemon", "state_dir", config_set_state_dir },
 	{ "daemon", "spool_dir", config_set_spool_dir },
 	{ "daemon", "default_device", config_set_default_device },
@@ -620,7 +682,7 @@ static int config_handler(void *user, const char *section, const char *key,
 	}
 	if (!known_section)
 		return config_fail(p, section, NULL, "%s",
-				   "unknown section (known: daemon, device.NAME, spool, retry, mail)");
+				   "unknown section (known: daemon, device.NAME, spool, retry, mail, upload, ocr, local)");
 	return config_fail(p, section, key, "%s", "unknown key");
 }
 
@@ -793,9 +855,13 @@ int config_new_defaults(struct config **out, struct err *e)
 	c->spool_dir = strdup("/var/spool/mfpscan");
 	c->default_device = strdup("default");
 	c->mail_from = strdup("mfpscan@localhost");
+	c->user = strdup(CONFIG_USER_DEFAULT);
+	c->privhelper_socket = strdup(CONFIG_PRIVHELPER_SOCKET);
+	c->local_allowed_roots = strdup(CONFIG_LOCAL_ROOTS_DEFAULT);
 	c->devices[0].path = strdup("/dev/mfpscan");
 	if (!c->state_dir || !c->sysfs_dir || !c->spool_dir || !c->default_device ||
-	    !c->mail_from || !c->devices[0].path)
+	    !c->mail_from || !c->devices[0].path || !c->user ||
+	    !c->privhelper_socket || !c->local_allowed_roots)
 		goto fail;
 	memcpy(c->devices[0].name, "default", sizeof("default"));
 	c->n_devices = 1;
@@ -872,6 +938,10 @@ struct config *config_free(struct config *c)
 	free(c->mail_username);
 	free(c->mail_password_file);
 	free(c->mail_ca_file);
+	free(c->user);
+	free(c->privhelper);
+	free(c->privhelper_socket);
+	free(c->local_allowed_roots);
 	free(c);
 	return NULL;
 }

@@ -86,7 +86,18 @@ struct config {
 	/* [ocr] */
 	char ocr_languages[OCR_LANGUAGES_MAX];	/* what ocr "on" means; "eng" */
 	unsigned int ocr_timeout_s;	/* wait for OCR after the scan; 60 */
+
+	/* Privilege separation (Documentation/privsep.rst) */
+	char *user;		/* [daemon] user: who mfpscand runs as; "mfpscan" */
+	char *privhelper;	/* [daemon] privhelper: the helper program; NULL: built-in */
+	char *privhelper_socket; /* [daemon] privhelper_socket: when not root */
+	char *local_allowed_roots; /* [local] allowed_roots: "dir:dir..." */
+	uint32_t local_min_uid;	/* [local] min_uid; 0: UID_MIN of login.defs */
 };
+
+#define CONFIG_USER_DEFAULT		"mfpscan"
+#define CONFIG_PRIVHELPER_SOCKET	"/run/mfpscan/privhelper.sock"
+#define CONFIG_LOCAL_ROOTS_DEFAULT	"/home:/srv:/media"
 
 /*
  * A config with every default (one device "default" at /dev/mfpscan).

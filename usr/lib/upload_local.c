@@ -1,101 +1,121 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * upload_local: a directory on the appliance (a USB disk, an NFS mount).
- * put writes ".NAME.XXXXXX" (O_EXCL, 0600, handed to the dest's owner
- * when one is set) in the folder, fsyncs it, links
- * it to NAME with linkat(), which fails instead of replacing an existing
- * file, unlinks the temporary name and fsyncs the folder: after a crash the
- * folder holds either the complete document under NAME or nothing under
- * NAME (a stale ".NAME.XXXXXX" at worst, removed by the next attempt for
- * NAME). A file of that name, size and bytes is ours already there; the
- * same size with other bytes is somebody else's. check makes the folder (mkdir -p,
- * 0750) and reports statvfs free space. ENOSPC/EDQUOT are storage-full.
+ * Every file-system step goes through ph_call() (ph_client.h): in the
+ * daemon the privilege helper does it as the account's owner, never
+ * through a symbolic link (Documentation/privsep.rst); in tools it runs
+ * in-process. put asks for a temporary ".NAME.XXXXXX" (O_EXCL, 0600, the
+ * owner's from creation), writes and fsyncs it through the descriptor it
+ * gets back, and commits: a link to NAME that fails instead of replacing
+ * an existing file, the temporary name unlinked, the folder fsynced.
+ * After a crash the folder holds either the complete document under NAME
+ * or nothing under NAME (a stale ".NAME.XXXXXX" at worst, removed by the
+ * next attempt for NAME). A file of that name, size and bytes is ours
+ * already there; the same size with other bytes is somebody else's.
+ * check makes the folder (mkdir -p, 0750) and reports free space.
+ * ENOSPC/EDQUOT are storage-full; EROFS is the destination's own problem
+ * (a read-only mount, a sandbox), never a refused login.
  * Cleanup style: goto out, each descriptor closed once.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "ph_client.h"
+#include "ph_proto.h"
 #include "upload_backend.h"
 #include "upload_path.h"
 
 #define COPY_CHUNK (128 * 1024)
 
+static enum err_class local_class(int errnum)
+{
+	if (errnum == ENOSPC || errnum == EDQUOT || errnum == EFBIG)
+		return ERR_STORAGE_FULL;
+	if (errnum == EACCES || errnum == EPERM)
+		return ERR_AUTH;	/* the owner may not write there */
+	if (errnum == ENOENT || errnum == ENOTDIR)
+		return ERR_NOT_FOUND;
+	return ERR_LOCAL;	/* EROFS, EIO...: this appliance's disk or setup */
+}
+
+static const char *local_hint(int errnum)
+{
+	return errnum == EROFS ?
+	       " (a read-only file system: a mount or service setting to fix, not the account)" : "";
+}
+
 static int local_errno(int errnum, const char *what, const char *path,
 		       struct err *e)
 {
-	enum err_class cls = ERR_LOCAL;
-
-	if (errnum == ENOSPC || errnum == EDQUOT || errnum == EFBIG)
-		cls = ERR_STORAGE_FULL;
-	else if (errnum == EACCES || errnum == EPERM || errnum == EROFS)
-		cls = ERR_AUTH;
-	else if (errnum == ENOENT || errnum == ENOTDIR)
-		cls = ERR_NOT_FOUND;
-	return err_set(e, cls, errnum, errnum, "local: %s %s: %s", what, path,
-		       strerror(errnum));
+	return err_set(e, local_class(errnum), errnum, errnum, "local: %s %s: %s%s",
+		       what, path, strerror(errnum), local_hint(errnum));
 }
 
-/* mkdir -p of @dir (absolute, validated by upload.c). */
-static int local_mkdirs(const char *dir, struct err *e)
+/*
+ * One helper operation in @d's folder; 0 with @rep filled, or -errno with
+ * @e filled: a refusal by the helper's rules is a configuration problem
+ * (class invalid), anything else is classed by its errno.
+ */
+static int local_op(const struct dest *d, enum ph_op op, const char *name,
+		    const char *temp, struct ph_reply *rep, int *fd,
+		    struct err *e)
 {
-	char path[UPLOAD_FOLDER_MAX + 1];
-	size_t len = strlen(dir);
+	struct ph_request req;
+	int r;
 
-	if (len >= sizeof(path))
-		return err_set(e, ERR_INVALID, ENAMETOOLONG, ENAMETOOLONG,
-			       "local: the folder path is too long");
-	memcpy(path, dir, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0750) < 0 && errno != EEXIST)
-			return local_errno(errno, "cannot create the folder", path, e);
-		path[i] = dir[i];
-	}
-	return 0;
+	*fd = -1;
+	r = ph_request_init(&req, op, d->owner_uid, d->folder, name, temp);
+	if (r < 0)
+		return err_set(e, ERR_INVALID, -r, -r,
+			       "local: the folder or name cannot be used: %s", d->folder);
+	r = ph_call(&req, rep, fd, e);
+	if (r < 0 || rep->error == 0)
+		return r;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	if (rep->flags & PH_REPLY_REFUSED)
+		return err_set(e, ERR_INVALID, rep->error, rep->error,
+			       "local: %s: %s", d->folder, rep->msg);
+	return err_set(e, local_class(rep->error), rep->error, rep->error,
+		       "local: %s: %s%s", d->folder, rep->msg, local_hint(rep->error));
 }
 
 static int local_check(const struct dest *d, struct upload_space *space,
 		       struct err *e)
 {
-	struct statvfs sv;
-	int r = local_mkdirs(d->folder, e);
+	struct ph_reply rep;
+	int fd, r = local_op(d, PH_OP_PREPARE, NULL, NULL, &rep, &fd, e);
 
 	if (r)
 		return r;
-	if (statvfs(d->folder, &sv) < 0)
-		return local_errno(errno, "cannot read the free space of", d->folder, e);
 	space->known = true;
-	space->free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
-	space->used_bytes = (uint64_t)(sv.f_blocks - sv.f_bfree) * sv.f_frsize;
+	space->free_bytes = rep.free_bytes;
+	space->used_bytes = rep.used_bytes;
 	return 0;
 }
 
-/* Is @name in @dfd ours (same size), absent, or a different file? */
-static int local_same(int dfd, const char *dir, const char *name,
-		      uint64_t size, bool *same, struct err *e)
+/* Is @name in the folder ours (same size), absent, or a different file? */
+static int local_same(const struct dest *d, const char *name, uint64_t size,
+		      bool *same, struct err *e)
 {
-	struct stat st;
+	struct ph_reply rep;
+	int fd, r = local_op(d, PH_OP_STAT, name, NULL, &rep, &fd, e);
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			return local_errno(errno, "cannot look at a file in", dir, e);
+	if (r)
+		return r;
+	if (!(rep.flags & PH_REPLY_EXISTS)) {
 		*same = false;
 		return 0;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != size)
+	if (!(rep.flags & PH_REPLY_REGULAR) || rep.size != size)
 		return err_set(e, ERR_SERVER, EEXIST, EEXIST,
-			       "local: a different file named %s exists in %s (%lld bytes, ours has %" PRIu64 "); it was not replaced",
-			       name, dir, (long long)st.st_size, size);
+			       "local: a different file named %s exists in %s (%" PRIu64 " bytes, ours has %" PRIu64 "); it was not replaced",
+			       name, d->folder, rep.size, size);
 	*same = true;
 	return 0;
 }
@@ -123,20 +143,19 @@ static int pread_full(int fd, char *buf, size_t len, uint64_t off)
  * same size (the counter wrapped, a template without {counter}) must not
  * count as uploaded, or the new scan would be dropped.
  */
-static int local_same_bytes(int dfd, const char *dir, const char *name,
+static int local_same_bytes(const struct dest *d, const char *name,
 			    const struct upload_req *req, bool *same,
 			    struct err *e)
 {
 	char *a = malloc(2 * (size_t)COPY_CHUNK), *b = a + COPY_CHUNK;
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct ph_reply rep;
 	uint64_t off = 0;
-	int r = 0;
+	int fd = -1, r;
 
-	if (!a || fd < 0) {
-		r = !a ? err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "local: out of memory") :
-			 local_errno(errno, "cannot read a file in", dir, e);
+	r = !a ? err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "local: out of memory") :
+		 local_op(d, PH_OP_OPEN_READ, name, NULL, &rep, &fd, e);
+	if (r)
 		goto out;
-	}
 	*same = true;
 	while (*same && off < req->size) {
 		size_t want = req->size - off < COPY_CHUNK ? (size_t)(req->size - off) : COPY_CHUNK;
@@ -154,7 +173,7 @@ static int local_same_bytes(int dfd, const char *dir, const char *name,
 	if (!*same)
 		r = err_set(e, ERR_SERVER, EEXIST, EEXIST,
 			    "local: a different file named %s exists in %s (same size, other content); it was not replaced",
-			    name, dir);
+			    name, d->folder);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -210,75 +229,33 @@ static int local_copy(const struct upload_req *req, int out, const char *dir,
 	return r;
 }
 
-/* Is @entry "." NAME "." and six hex digits: one of our temporary names? */
-static bool local_is_temp(const char *entry, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (entry[0] != '.' || strncmp(entry + 1, name, n) != 0 ||
-	    entry[n + 1] != '.' || strlen(entry + n + 2) != 6)
-		return false;
-	return strspn(entry + n + 2, "0123456789abcdef") == 6;
-}
-
-/* Remove temporary files a crash left for @name (before a new attempt). */
-static void local_purge(int dfd, const char *name)
-{
-	int fd = dup(dfd);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(dir)))
-		if (local_is_temp(de->d_name, name))
-			unlinkat(dfd, de->d_name, 0);
-	closedir(dir);
-}
-
-/* Hand the new document to the account's owner (see struct dest). */
-static int local_chown(const struct dest *d, int fd, const char *dir,
+/*
+ * Write the document into a new temporary file and commit it under its
+ * name: 0, 1 when the name was taken meanwhile, or -errno. The temporary
+ * file is removed whatever happens.
+ */
+static int local_store(const struct dest *d, const struct upload_req *req,
 		       struct err *e)
 {
-	if (d->owner_uid == 0 || d->owner_uid == (uid_t)-1)
-		return 0;
-	if (fchown(fd, d->owner_uid, d->owner_gid) < 0)
-		return local_errno(errno, "cannot give the document to its owner in",
-				   dir, e);
-	return 0;
-}
+	struct ph_reply rep, rrep;
+	char temp[PH_NAME_MAX];
+	int fd, none, r;
 
-/* Write, fsync and link the temporary file to the final name. */
-static int local_store(const struct dest *d, int dfd, const char *dir,
-		       const struct upload_req *req, struct err *e)
-{
-	char tmp[UPLOAD_NAME_MAX + 16];
-	int fd = -1, r;
-
-	for (int i = 0; fd < 0 && i < 100; i++) {
-		snprintf(tmp, sizeof(tmp), ".%s.%06x", req->name,
-			 (unsigned int)((getpid() ^ (i * 7919) ^ rand()) & 0xffffff));
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != EEXIST)
-			return local_errno(errno, "cannot create a file in", dir, e);
-	}
-	if (fd < 0)
-		return local_errno(EEXIST, "cannot create a temporary file in", dir, e);
-	r = local_chown(d, fd, dir, e);
-	if (!r)
-		r = local_copy(req, fd, dir, e);
+	r = local_op(d, PH_OP_CREATE_TEMP, req->name, NULL, &rep, &fd, e);
+	if (r)
+		return r;
+	memcpy(temp, rep.temp, sizeof(temp));
+	r = local_copy(req, fd, d->folder, e);
 	if (!r && fsync(fd) < 0)
-		r = local_errno(errno, "cannot flush the document to", dir, e);
+		r = local_errno(errno, "cannot flush the document to", d->folder, e);
 	if (close(fd) < 0 && !r)
-		r = local_errno(errno, "cannot write into", dir, e);
-	if (!r && linkat(dfd, tmp, dfd, req->name, 0) < 0)
-		r = errno == EEXIST ? 1 : local_errno(errno, "cannot name the document in", dir, e);
-	unlinkat(dfd, tmp, 0);
-	if (r >= 0 && fsync(dfd) < 0)
-		r = local_errno(errno, "cannot flush the folder", dir, e);
+		r = local_errno(errno, "cannot write into", d->folder, e);
+	if (!r) {
+		/* commit unlinks the temporary name itself, linked or not */
+		r = local_op(d, PH_OP_COMMIT, req->name, temp, &rep, &none, e);
+		return r == -EEXIST ? 1 : r;
+	}
+	local_op(d, PH_OP_UNLINK_TEMP, NULL, temp, &rrep, &none, NULL);
 	return r;
 }
 
@@ -286,28 +263,23 @@ static int local_put(const struct dest *d, const struct upload_req *req,
 		     struct err *e)
 {
 	char url[UPLOAD_URL_MAX];
+	struct upload_space space;
 	bool same = false;
-	int dfd, r;
+	int r;
 
-	r = local_mkdirs(d->folder, e);
-	if (r)
-		return r;
-	dfd = open(d->folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return local_errno(errno, "cannot open the folder", d->folder, e);
-	r = local_same(dfd, d->folder, req->name, req->size, &same, e);
+	r = local_check(d, &space, e);	/* mkdir -p */
+	if (!r)
+		r = local_same(d, req->name, req->size, &same, e);
 	if (!r && same)
-		r = local_same_bytes(dfd, d->folder, req->name, req, &same, e);
+		r = local_same_bytes(d, req->name, req, &same, e);
 	if (r || same)
 		goto out;
-	local_purge(dfd, req->name);
-	r = local_store(d, dfd, d->folder, req, e);
+	r = local_store(d, req, e);
 	if (r == 1)	/* the name was taken meanwhile: by the same document? */
-		r = local_same(dfd, d->folder, req->name, req->size, &same, e);
+		r = local_same(d, req->name, req->size, &same, e);
 	if (!r && same)
-		r = local_same_bytes(dfd, d->folder, req->name, req, &same, e);
+		r = local_same_bytes(d, req->name, req, &same, e);
 out:
-	close(dfd);
 	if (r == 0)
 		snprintf(url, sizeof(url), "file://%s%s%s", d->folder,
 			 d->folder[strlen(d->folder) - 1] == '/' ? "" : "/", req->name);
@@ -317,21 +289,23 @@ out:
 static int local_exists(const struct dest *d, const char *name, uint64_t size,
 			bool *exists, struct err *e)
 {
+	struct err le;
 	bool same = false;
-	int dfd, r;
+	int r;
 
-	dfd = open(d->folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 && errno == ENOENT) {
+	err_clear(&le);
+	r = local_same(d, name, size, &same, &le);
+	if (r == -ENOENT) {	/* no folder: nothing there */
 		*exists = false;
 		return 0;
 	}
-	if (dfd < 0)
-		return local_errno(errno, "cannot open the folder", d->folder, e);
-	r = local_same(dfd, d->folder, name, size, &same, e);
-	close(dfd);
-	if (!r)
-		*exists = same;
-	return r;
+	if (r) {
+		if (e)
+			*e = le;
+		return r;
+	}
+	*exists = same;
+	return 0;
 }
 
 const struct upload_backend upload_local_backend = {

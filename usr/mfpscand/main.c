@@ -24,12 +24,14 @@
 #include "bus.h"
 #include "config.h"
 #include "log.h"
+#include "privsep.h"
 #include "profiles.h"
 #include "resume_abort.h"
 #include "upload.h"
 
 struct options {
 	const char *config;
+	const char *user;	/* --user: overrides [daemon] user */
 	bool config_given;
 	bool log_stderr;
 	bool check_config;	/* --check-config: parse, report, exit */
@@ -115,6 +117,8 @@ static void usage(FILE *f)
 		"  -f, --foreground   accepted for compatibility: mfpscand never forks\n"
 		"  -s, --log-stderr   log to stderr instead of syslog/journal\n"
 		"  -t, --check-config parse and check the configuration, then exit\n"
+		"  -u, --user USER    started as root, run as USER (default: [daemon] user,\n"
+		"                     mfpscan); root keeps root (privsep.rst)\n"
 		"  -h, --help         show this help\n"
 		"  -V, --version      show the version\n\n"
 		"The bus is the system bus, or DBUS_SYSTEM_BUS_ADDRESS when set.\n");
@@ -128,6 +132,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "log-stderr", no_argument, NULL, 's' },
 		{ "check-config", no_argument, NULL, 't' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -135,12 +140,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	o->config = CONFIG_DEFAULT_PATH;
-	while ((c = getopt_long(argc, argv, "c:fsthV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fstu:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; o->config_given = true; break;
 		case 'f': break;
 		case 's': o->log_stderr = true; break;
 		case 't': o->check_config = true; break;
+		case 'u': o->user = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("mfpscand %s\n", DAEMON_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -274,7 +280,7 @@ static int request_name(struct daemon *d, struct err *e)
 			       DAEMON_BUS_NAME);
 	if (r < 0)
 		return err_set(e, ERR_LOCAL, -r, -r,
-			       "cannot own %s: %s (mfpscand must run as root and the bus policy file org.mfpscan.Daemon1.conf must be installed)",
+			       "cannot own %s: %s (the bus policy file org.mfpscan.Daemon1.conf must be installed and let mfpscand's user own the name)",
 			       DAEMON_BUS_NAME, strerror(-r));
 	return 0;
 }
@@ -311,7 +317,23 @@ static void daemon_teardown(struct daemon *d)
 	sd_event_unref(d->event);
 	if (d->post_fd >= 0)
 		close(d->post_fd);
+	privsep_teardown();
 	config_free(d->config);
+}
+
+/* --user USER replaces the configuration's [daemon] user. */
+static int apply_user_option(struct config *c, const char *user, struct err *e)
+{
+	char *dup;
+
+	if (!user)
+		return 0;
+	dup = strdup(user);
+	if (!dup)
+		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "out of memory");
+	free(c->user);
+	c->user = dup;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -342,7 +364,11 @@ int main(int argc, char **argv)
 	log_open("mfpscand", !o.log_stderr &&
 		 (!isatty(STDERR_FILENO) || getenv("INVOCATION_ID")),
 		 d.config->log_level);
-	r = daemon_setup(&d, &e);
+	r = apply_user_option(d.config, o.user, &e);
+	if (r == 0)
+		r = privsep_setup(d.config, o.config, o.log_stderr, &e);
+	if (r == 0)
+		r = daemon_setup(&d, &e);
 	if (r == 0) {
 		log_msg(LOG_INFO, "mfpscand %s ready on the bus as %s", DAEMON_VERSION,
 			DAEMON_BUS_NAME);
