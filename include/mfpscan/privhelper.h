@@ -29,6 +29,7 @@ enum ph_op {
 	PH_OP_COMMIT,		/* link @temp to @name (never replaces: EEXIST),
 				 * unlink @temp, fsync the folder */
 	PH_OP_UNLINK_TEMP,	/* remove @temp (one of our temporary names) */
+	PH_OP_CHECK_FOLDER,	/* the folder exists, is the user's, no links */
 	PH_OP_COUNT
 };
 

@@ -129,3 +129,45 @@ int ph_call(const struct ph_request *req, struct ph_reply *rep, int *fd,
 	}
 	return 0;
 }
+
+/* The sentence an account's owner reads for a folder the helper refused. */
+static const char *ph_folder_why(const struct ph_reply *rep)
+{
+	if (rep->error == ENOENT || rep->error == ENOTDIR)
+		return "a local folder must be an existing directory";
+	if (rep->error == ELOOP || rep->error == EXDEV)
+		return "a local folder must be named by its canonical path (no symbolic links)";
+	if (strstr(rep->msg, "owned by uid"))
+		return "a local folder must be a directory you own";
+	if (strstr(rep->msg, "allowed root"))
+		return "a local folder must be inside a folder the administrator allows ([local] allowed_roots)";
+	if (strstr(rep->msg, "uid "))
+		return "local folders are not available to root and system users";
+	return NULL;
+}
+
+int ph_check_folder(const char *folder, uid_t uid, char *why, size_t why_len)
+{
+	struct ph_request req;
+	struct ph_reply rep;
+	struct err e;
+	const char *s;
+	int fd, r;
+
+	if (ph_request_init(&req, PH_OP_CHECK_FOLDER, uid, folder, NULL, NULL) < 0) {
+		snprintf(why, why_len, "a local folder must be an absolute path without \".\", \"..\" or \"//\" components");
+		return -EINVAL;
+	}
+	r = ph_call(&req, &rep, &fd, &e);
+	if (r < 0) {
+		snprintf(why, why_len, "%s", e.msg);
+		return r;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rep.error == 0)
+		return 0;
+	s = ph_folder_why(&rep);
+	snprintf(why, why_len, "%s (%s)", s ? s : "the folder cannot be used", rep.msg);
+	return -rep.error;
+}

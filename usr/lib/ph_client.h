@@ -10,6 +10,8 @@
 #define MFPSCAN_PH_CLIENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 #include <mfpscan/privhelper.h>
 
@@ -35,5 +37,12 @@ bool ph_client_active(void);
  */
 int ph_call(const struct ph_request *req, struct ph_reply *rep, int *fd,
 	    struct err *e);
+
+/*
+ * Is @folder an existing directory of @uid's, inside the allowed roots,
+ * reached without symbolic links (as the helper will see it at upload)?
+ * 0, or -errno with a sentence for the account's owner in @why.
+ */
+int ph_check_folder(const char *folder, uid_t uid, char *why, size_t why_len);
 
 #endif

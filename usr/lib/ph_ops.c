@@ -255,6 +255,8 @@ void ph_ops_run(const struct ph_request *req, const struct ph_target *t,
 	case PH_OP_COMMIT:
 		ph_commit(dfd, req, rep);
 		break;
+	case PH_OP_CHECK_FOLDER:	/* opening it was the check */
+		break;
 	case PH_OP_UNLINK_TEMP:
 		if (unlinkat(dfd, req->temp, 0) < 0 && errno != ENOENT)
 			ph_fail(rep, errno, "cannot remove %s", req->temp);

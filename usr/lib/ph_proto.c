@@ -24,6 +24,7 @@ static const char *const ph_op_names[PH_OP_COUNT] = {
 	[PH_OP_CREATE_TEMP] = "create-temp",
 	[PH_OP_COMMIT] = "commit",
 	[PH_OP_UNLINK_TEMP] = "unlink-temp",
+	[PH_OP_CHECK_FOLDER] = "check-folder",
 };
 
 const char *ph_op_name(unsigned int op)
@@ -86,7 +87,8 @@ static int ph_why(char *why, size_t why_len, int r, const char *what)
 /* The operation's own rules on name and temp. */
 static int ph_check_names(const struct ph_request *q, char *why, size_t why_len)
 {
-	bool need_name = q->op != PH_OP_PREPARE && q->op != PH_OP_UNLINK_TEMP;
+	bool need_name = q->op != PH_OP_PREPARE && q->op != PH_OP_UNLINK_TEMP &&
+			 q->op != PH_OP_CHECK_FOLDER;
 	bool need_temp = q->op == PH_OP_COMMIT || q->op == PH_OP_UNLINK_TEMP;
 
 	if (need_name ? !ph_name_valid(q->name) : q->name[0] != '\0')

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "log.h"
 #include "name_template.h"
+#include "ph_client.h"
 #include "scan_options.h"
 #include "secrets.h"
 #include "upload.h"
@@ -177,21 +178,16 @@ static int check_text(const char *v, enum account_field f, size_t max,
 }
 
 /* Ordinary users may only name a local folder that is theirs. */
+/*
+ * The privilege helper checks the folder as its owner will be checked at
+ * upload (privsep.rst): the daemon itself may not even see inside it.
+ */
 static int check_local_dir(const char *v, uid_t owner, struct err *e)
 {
-	struct stat st;
-	char *real;
-	bool same;
+	char why[ERR_MSG_MAX - 64];
 
-	if (owner == 0)
-		return 0;
-	real = realpath(v, NULL);
-	same = real && strcmp(real, v) == 0;
-	free(real);
-	if (!same || lstat(v, &st) < 0 || !S_ISDIR(st.st_mode))
-		return bad(e, ACCOUNT_FOLDER, "a local folder must be an existing directory, named by its canonical path (no symbolic links)");
-	if (st.st_uid != owner)
-		return bad(e, ACCOUNT_FOLDER, "a local folder must be a directory you own");
+	if (ph_check_folder(v, owner, why, sizeof(why)) < 0)
+		return bad(e, ACCOUNT_FOLDER, why);
 	return 0;
 }
 
