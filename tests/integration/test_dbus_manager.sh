@@ -15,14 +15,14 @@ it_start_daemon
 A=$IT_ALICE
 B=$IT_BOB
 
-# Bus policy: the name belongs to root; users cannot take it.
+# Bus policy: the name belongs to the service user; users cannot take it.
 check_error "alice cannot own $IT_DEST" 'AccessDenied' \
 	dsend "$A" --dest=org.freedesktop.DBus /org/freedesktop/DBus \
 	org.freedesktop.DBus.RequestName string:"$IT_DEST" uint32:0
 owner=$(dsend "$A" --dest=org.freedesktop.DBus /org/freedesktop/DBus \
 	org.freedesktop.DBus.GetConnectionUnixUser string:"$IT_DEST" |
 	awk '/uint32/ {print $2}')
-assert_eq "the daemon's connection is root's" 0 "$owner"
+assert_eq "the daemon's connection is the service user mfpscan's" "$(id -u mfpscan)" "$owner"
 
 # Interfaces the policy does not open are refused by the bus itself.
 check_error "policy refuses a foreign interface" 'AccessDenied' \

@@ -5,7 +5,7 @@
 # CreateAccount, SetSecrets and mfpscanctl never come back: not in any
 # property, GetManagedObjects, introspection or error message (for their
 # owner, the other user or root), not in the daemon's log, not in plain
-# text in the state or spool directories (whose files are root's, 0600).
+# text in the state or spool directories (whose files are the service user mfpscan's, 0600).
 # With the Apache WebDAV server, Check() logs in with the stored password,
 # also after a restart (so it is really kept, encrypted).
 set -u
@@ -88,7 +88,7 @@ check_error "Get of a Password property fails" 'UnknownProperty|InvalidArgs' \
 	string:$ACC_IF string:Password
 assert_no_match "Check's message has no secret" "$PW_A2" "$check_out"
 
-# Files and log: ciphertext only, root-only.
+# Files and log: ciphertext only, mfpscan-only.
 for s in $SECRETS $AK; do
 	assert_file_lacks "state dir has no plain ${s%%-$tok}" "$s" "$IT_DIR/state"
 	assert_file_lacks "spool dir has no plain ${s%%-$tok}" "$s" "$IT_DIR/spool"
@@ -99,8 +99,8 @@ nfiles=$(find "$IT_DIR/state" -type f | wc -l)
 	fail "the state dir holds files" "none in $IT_DIR/state"
 bad=$(find "$IT_DIR/state" "$IT_DIR/spool" \
 	\( -type f \( ! -perm 0600 -a ! -perm 0400 \) -o -type d ! -perm 0700 \
-	-o ! -user root \) -printf '%m %u %p\n')
-assert_eq "state and spool files are root's, 0600 (dirs, the two top ones too, 0700)" "" "$bad"
+	-o ! -user mfpscan \) -printf '%m %u %p\n')
+assert_eq "state and spool files are mfpscan's, 0600 (dirs, the two top ones too, 0700)" "" "$bad"
 check_error "alice cannot list the state dir" 'Permission denied' \
 	as "$A" ls "$IT_DIR/state"
 check_error "alice cannot list the spool dir" 'Permission denied' \

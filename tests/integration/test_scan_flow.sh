@@ -44,11 +44,15 @@ cleanup_flow() {
 }
 trap cleanup_flow EXIT
 
-# The panel files as mfpscan.ko makes them (Documentation/uapi.rst).
+# The panel files as mfpscan.ko makes them (Documentation/uapi.rst) and
+# udev/70-mfpscan.rules hands them over (group scanner, 0664): the daemon
+# writes them as the user mfpscan.
 mkdir -p "$PANEL/leds/mfpscan0:green:status" "$PANEL/leds/mfpscan0:amber:attention"
 : >"$PANEL/panel_message"
 echo 0 >"$PANEL/leds/mfpscan0:green:status/brightness"
 echo 0 >"$PANEL/leds/mfpscan0:amber:attention/brightness"
+chgrp scanner "$PANEL/panel_message" "$PANEL"/leds/*/brightness
+chmod 0664 "$PANEL/panel_message" "$PANEL"/leds/*/brightness
 panel_text() { cat "$PANEL/panel_message"; }
 lamp() { cat "$PANEL/leds/mfpscan0:$1/brightness"; }
 
