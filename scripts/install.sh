@@ -24,6 +24,12 @@ install -m 0644 "$top/include/uapi/linux/mfpscan.h" "$src/include/uapi/linux/"
 install -D -m 0644 "$top/include/uapi/linux/mfpscan.h" "$destdir$prefix/include/linux/mfpscan.h"
 
 install -D -m 0644 "$top/systemd/mfpscand.service" "$destdir/lib/systemd/system/mfpscand.service"
+# Privilege separation (Documentation/privsep.rst): the helper's socket and
+# service, the service user and its directories.
+install -D -m 0644 "$top/systemd/mfpscan-privhelper.socket" "$destdir/lib/systemd/system/mfpscan-privhelper.socket"
+install -D -m 0644 "$top/systemd/mfpscan-privhelper@.service" "$destdir/lib/systemd/system/mfpscan-privhelper@.service"
+install -D -m 0644 "$top/systemd/mfpscan.sysusers.conf" "$destdir$prefix/lib/sysusers.d/mfpscan.conf"
+install -D -m 0644 "$top/systemd/mfpscan.tmpfiles.conf" "$destdir$prefix/lib/tmpfiles.d/mfpscan.conf"
 install -D -m 0644 "$top/dbus/org.mfpscan.Daemon1.conf" "$destdir$prefix/share/dbus-1/system.d/org.mfpscan.Daemon1.conf"
 install -D -m 0644 "$top/dbus/org.mfpscan.Daemon1.service" "$destdir$prefix/share/dbus-1/system-services/org.mfpscan.Daemon1.service"
 install -D -m 0644 "$top/dbus/org.mfpscan.Daemon1.xml" "$destdir$prefix/share/dbus-1/interfaces/org.mfpscan.Daemon1.xml"
@@ -50,6 +56,12 @@ install -d "$destdir$prefix/lib/systemd/user"
 sed "s|@BINDIR@|$prefix/bin|" "$top/data/mfpscan-notify.service" \
 	>"$destdir$prefix/lib/systemd/user/mfpscan-notify.service"
 chmod 0644 "$destdir$prefix/lib/systemd/user/mfpscan-notify.service"
+
+# On a real install: the service user and directories now, not at boot.
+if [ -z "$destdir" ] && command -v systemd-sysusers >/dev/null; then
+	systemd-sysusers "$prefix/lib/sysusers.d/mfpscan.conf"
+	systemd-tmpfiles --create "$prefix/lib/tmpfiles.d/mfpscan.conf"
+fi
 
 # Register with DKMS only on a real install (no DESTDIR) where dkms exists.
 if [ -z "$destdir" ] && command -v dkms >/dev/null; then
