@@ -258,6 +258,35 @@ static char *slurp(const char *path)
 }
 
 /* Every "key = value" of the sample is a ``key`` in the admin guide. */
+/* Privilege separation: [daemon] user and the helper, [local] rules. */
+static void test_privsep_keys(void **state)
+{
+	struct config *c = NULL;
+	struct err e;
+
+	assert_int_equal(config_load_string("", "t", &c, &e), 0);
+	assert_string_equal(c->user, "mfpscan");
+	assert_string_equal(c->privhelper_socket, "/run/mfpscan/privhelper.sock");
+	assert_null(c->privhelper);
+	assert_string_equal(c->local_allowed_roots, "/home:/srv:/media");
+	assert_int_equal(c->local_min_uid, 0);
+	config_free(c);
+	assert_int_equal(config_load_string(
+		"[daemon]\nuser = scan-svc\nprivhelper = /opt/ph\nprivhelper_socket = /run/x.sock\n"
+		"[local]\nallowed_roots = /srv/scans:/home\nmin_uid = 500\n", "t", &c, &e), 0);
+	assert_string_equal(c->user, "scan-svc");
+	assert_string_equal(c->privhelper, "/opt/ph");
+	assert_string_equal(c->local_allowed_roots, "/srv/scans:/home");
+	assert_int_equal(c->local_min_uid, 500);
+	config_free(c);
+	expect_error("[daemon]\nuser = Root;rm\n", "must be a user name");
+	expect_error("[daemon]\nprivhelper_socket = run/x\n", "absolute path");
+	expect_error("[local]\nallowed_roots = /srv:scans\n", "absolute directories");
+	expect_error("[local]\nmin_uid = 0\n", "uid from 1");
+	expect_error("[local]\nmin_uid = 70000\n", "uid from 1");
+	expect_error("[local]\nroots = /srv\n", "unknown key");
+}
+
 static void test_admin_guide_documents_every_key(void **state)
 {
 	const char *top = getenv("MFPSCAN_TOP");
@@ -295,6 +324,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_upload_section),
+		cmocka_unit_test(test_privsep_keys),
 		cmocka_unit_test(test_sample_file),
 		cmocka_unit_test(test_admin_guide_documents_every_key),
 		cmocka_unit_test(test_full_file),
