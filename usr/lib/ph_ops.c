@@ -3,7 +3,8 @@
  * ph_ops: a local destination's file operations without following any
  * symbolic link. The root is opened with RESOLVE_NO_SYMLINKS, the folder
  * below it with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS (PREPARE creates the
- * missing components one by one, 0750, each opened the same way), and
+ * missing components one by one, 0750, each made and opened relative to
+ * its parent's fd), and
  * every name is one component relative to the folder's fd, so swapping
  * the folder or a parent for a link between two operations makes the
  * next one fail with ELOOP instead of writing elsewhere. A temporary file
@@ -59,33 +60,45 @@ static void ph_fail(struct ph_reply *rep, int errnum, const char *fmt, ...)
 		rep->flags |= PH_REPLY_REFUSED;
 }
 
-/* mkdir -p @rel below @rootfd, one component at a time, none a link. */
+/*
+ * mkdir -p @rel below @rootfd, one component at a time: each is created
+ * and opened relative to its parent's fd (never through a path a link
+ * could redirect between the check and the mkdir), none may be a link.
+ */
 static int ph_mkdirs(int rootfd, const char *rel, struct ph_reply *rep)
 {
-	char part[PH_FOLDER_MAX];
-	size_t len = strlen(rel);
+	int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
 
-	if (len >= sizeof(part))
-		return ph_fail(rep, ENAMETOOLONG, "folder"), -1;
-	for (size_t i = 0; i <= len; i++) {
+	if (cur < 0)
+		return ph_fail(rep, errno, "cannot open the allowed root"), -1;
+	while (*rel) {
+		char part[PH_NAME_MAX];
+		size_t n = strcspn(rel, "/");
 		int fd;
 
-		if (rel[i] != '/' && rel[i] != '\0')
-			continue;
-		memcpy(part, rel, i);
-		part[i] = '\0';
-		fd = ph_openat2(rootfd, part, O_PATH | O_DIRECTORY,
-				PH_RESOLVE | RESOLVE_BENEATH);
+		if (n >= sizeof(part)) {
+			close(cur);
+			return ph_fail(rep, ENAMETOOLONG, "folder"), -1;
+		}
+		memcpy(part, rel, n);
+		part[n] = '\0';
+		rel += n + (rel[n] == '/');
+		fd = ph_openat2(cur, part, O_PATH | O_DIRECTORY, PH_RESOLVE | RESOLVE_BENEATH);
 		if (fd < 0 && errno == ENOENT) {
-			if (mkdirat(rootfd, part, 0750) < 0 && errno != EEXIST)
-				return ph_fail(rep, errno, "cannot create the folder"), -1;
-			fd = ph_openat2(rootfd, part, O_PATH | O_DIRECTORY,
+			if (mkdirat(cur, part, 0750) < 0 && errno != EEXIST) {
+				ph_fail(rep, errno, "cannot create the folder");
+				close(cur);
+				return -1;
+			}
+			fd = ph_openat2(cur, part, O_PATH | O_DIRECTORY,
 					PH_RESOLVE | RESOLVE_BENEATH);
 		}
+		close(cur);
 		if (fd < 0)
 			return ph_fail(rep, errno, "cannot open the folder"), -1;
-		close(fd);
+		cur = fd;
 	}
+	close(cur);
 	return 0;
 }
 
