@@ -145,7 +145,8 @@ static int migrate_tree(const char *dir, const struct passwd *pw, struct err *e)
 static int verify_dropped(struct err *e)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
+	/* zeroed: valgrind does not know what capget writes */
+	struct __user_cap_data_struct d[2] = { { 0 }, { 0 } };
 
 	if (syscall(SYS_capget, &h, d) < 0 ||
 	    d[0].effective || d[0].permitted || d[1].effective || d[1].permitted)
