@@ -8,8 +8,9 @@
  * setgroups (the user's groups, e.g. scanner), setresgid, setresuid, no
  * capabilities, PR_SET_NO_NEW_PRIVS, then proves that setresuid(0) fails.
  * Run as the user already (systemd User=mfpscan), it connects to the
- * helper's socket, which systemd activates per connection. Cleanup
- * style: goto fail.
+ * helper's socket, which systemd activates per connection. A failed
+ * step stops the daemon's start (nothing half-dropped runs); the helper
+ * ends at EOF when the daemon goes.
  */
 #include <errno.h>
 #include <fcntl.h>

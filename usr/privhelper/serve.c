@@ -7,7 +7,8 @@
  * the user for good (initgroups, setresgid, setresuid) before it touches
  * the file system, so the kernel's own permission checks are the user's;
  * the child sends the reply (and its descriptor) itself. The parent keeps
- * root and never opens a user's file. Cleanup style: goto out.
+ * root and never opens a user's file. Each function releases what it
+ * opened before it returns (no goto needed).
  */
 #include <errno.h>
 #include <grp.h>
