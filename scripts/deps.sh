@@ -16,6 +16,7 @@ debs=(
 	libsystemd-dev libudev-dev libcurl4-openssl-dev libssl-dev
 	libjpeg-dev libpng-dev libtiff-dev libhpdf-dev zlib1g-dev
 	libjson-c-dev libinih-dev libcmocka-dev libusb-1.0-0-dev
+	libusbredirparser-dev
 	dkms qpdf dbus systemd apache2 openssh-server openssh-client
 	python3-aiosmtpd python3-dbus python3-gi sane-utils curl valgrind udev nginx libxml2-dev
 	file iproute2 util-linux procps bsdutils e2fsprogs
