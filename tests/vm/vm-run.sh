@@ -8,7 +8,8 @@
 # same path) which carries results back.
 #
 #   tests/vm/vm-run.sh [--mem MB] [--smp N] [--timeout SEC] [--disk IMG]
-#                      [--keep-dmesg-noise] -- COMMAND...
+#                      [--keep-dmesg-noise] [--iommu] [--usbredir SOCKET]...
+#                      -- COMMAND...
 #
 # Exit status: COMMAND's, or 124 on timeout, or 125 when the guest's kernel
 # log shows BUG/WARNING/Oops/Call Trace/lockdep/KASAN-style reports (saved in
@@ -19,6 +20,14 @@
 # build/kernels/ gets its /lib/modules linked into the guest.
 # The guest boots with slub_debug=FZPU page_poison=1: SLUB checks red zones,
 # poisons freed objects and pages, and any report it makes fails the run.
+# --iommu: a q35 machine with an Intel IOMMU (intel-iommu, no interrupt
+# remapping), booted with intel_iommu=on iommu.strict=1: every DMA of a PCI
+# device but the virtio ones is translated, and a DMAR fault in the kernel
+# log fails the run like a BUG. --usbredir SOCKET (repeatable): a qemu-xhci
+# controller with one usb-redir device per SOCKET, a unix socket QEMU
+# listens on (server=on, wait=off): a usbredir peer that connects there
+# (mfpscan-usbemu --redir) is a USB device plugged into the guest's xHCI,
+# and one that disconnects is unplugged.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,12 +35,16 @@ mem=2048
 smp=2
 timeout=900
 disk=
+iommu=
+redir=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--disk) disk=$2; shift 2 ;;
+	--iommu) iommu=1; shift ;;
+	--usbredir) redir+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -61,15 +74,30 @@ trap 'rm -rf "$run"' EXIT
 drive=()
 [ -n "$disk" ] && drive=(-drive "file=$disk,format=raw,if=virtio,cache=writeback")
 
+machine=()
+append=
+if [ -n "$iommu" ]; then
+	machine=(-M q35 -device intel-iommu,intremap=off)
+	append=" intel_iommu=on iommu.strict=1"
+fi
+usb=()
+if [ ${#redir[@]} -gt 0 ]; then
+	usb=(-device qemu-xhci,id=xhci)
+	for i in "${!redir[@]}"; do
+		usb+=(-chardev "socket,id=redir$i,path=${redir[$i]},server=on,wait=off"
+		      -device "usb-redir,chardev=redir$i,id=usbredir$i,bus=xhci.0")
+	done
+fi
+
 # TCG only: KVM is present on these machines but hangs at boot.
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp "$smp" -m "$mem" \
+	-accel tcg -cpu max -smp "$smp" -m "$mem" "${machine[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=4 panic=-1 slub_debug=FZPU page_poison=1 mfpscan.top=$top mfpscan.run=$run mfpscan.share=$vmdir/share mfpscan.kroot=$kroot" \
+	-append "console=ttyS0 loglevel=4 panic=-1 slub_debug=FZPU page_poison=1$append mfpscan.top=$top mfpscan.run=$run mfpscan.share=$vmdir/share mfpscan.kroot=$kroot" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$vmdir/share,mount_tag=share,security_model=none,multidevs=remap" \
-	"${drive[@]}" \
+	"${drive[@]}" "${usb[@]}" \
 	-nic none -display none -no-reboot -serial stdio -monitor none \
 	</dev/null | sed -u 's/\r$//'
 qemu_rc=${PIPESTATUS[0]}
