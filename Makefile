@@ -127,7 +127,7 @@ bench-kernel: deps modules
 	bash tests/vm/run-bench-kernel.sh
 
 bench-usb: deps modules usr
-	bash tests/vm/run-usb.sh bench
+	bash tests/vm/run-usb.sh --bed xhci bench
 
 bench: deps all testpages
 	$(MAKE) bench-kernel

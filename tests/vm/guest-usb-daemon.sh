@@ -16,12 +16,12 @@
 # (SIGUSR1 to the emulator) starts alice's panel profile on usbu, the
 # cable is pulled and put back (both seen), and a scan after that takes the
 # engine from the watcher and gives it back.
-# Arguments: the engine's /dev/mfpscanN, the emulator's pid, the gadget's
-# UDC file. Output and exit status as tests/integration/lib.sh.
+# Argument: the engine's /dev/mfpscanN; the bed (button, cable) is
+# tests/vm/usb-bed.sh's, from USB_BED (and EMU_PID on the ffs bed, BED_CTL
+# on the xhci bed). Output and exit status as tests/integration/lib.sh.
 set -u
-node=${1:?usage: guest-usb-daemon.sh /dev/mfpscanN EMU_PID UDC_FILE}
-emu_pid=${2:?usage: guest-usb-daemon.sh /dev/mfpscanN EMU_PID UDC_FILE}
-udc_file=${3:?usage: guest-usb-daemon.sh /dev/mfpscanN EMU_PID UDC_FILE}
+node=${1:?usage: guest-usb-daemon.sh /dev/mfpscanN}
+. "$(dirname "$0")/usb-bed.sh"
 . "$(dirname "$0")/../integration/lib.sh"
 it_init
 it_need_daemon
@@ -118,7 +118,7 @@ check "unloading the kernel driver" rmmod mfpscan_usb
 check "with no kernel driver the daemon reads the engine's events" \
 	wait_count "usb: $ENG: listening for its events" 1
 n0=$(docs)
-check "the emulator's button is pressed" kill -USR1 "$emu_pid"
+check "the emulator's button is pressed" bed_press
 check "the button reaches the daemon over libusb" \
 	wait_count 'usb: device usbu: scan button, panel profile 1' 1
 check "the profile's job runs on usbu and its document lands" wait_docs $((n0 + 1))
@@ -135,7 +135,7 @@ BUTTON='usb: device usbu: scan button, panel profile 1'
 # watcher takes the engine back (a "listening" line after that button's).
 press() {
 	local at
-	kill -USR1 "$emu_pid" || return 1
+	bed_press || return 1
 	wait_count "$BUTTON" "$1" || return 1
 	at=$(grep -En "$BUTTON" "$LOG" | sed -n "$1p" | cut -d: -f1)
 	wait_docs $((n0 + $1)) || return 1
@@ -162,13 +162,13 @@ assert_eq "GetCapabilities again: answered from the watcher, which keeps the eng
 	"$(tail -n +"$((l0 + 1))" "$LOG" | sed "/$BUTTON/,\$d" | grep -E "usb: $ENG: listening")"
 n1=$(listening)
 
-echo "" >"$udc_file"
+check "the cable is pulled" bed_unplug
 check "hotplug: unplugging is seen" wait_count "usb: $ENG unplugged" 1
 sleep 1
 assert_match "GetCapabilities: usbu is not plugged in" \
 	'the USB engine \(libusb:1209:0001\) is not plugged in' \
 	"$(mgr "$A" GetCapabilities 2>&1)"
-echo dummy_udc.0 >"$udc_file"
+check "the cable is plugged back" bed_plug
 check "hotplug: plugging back in is seen" wait_count "usb: $ENG plugged in" 2
 check "and its events are read again" \
 	wait_count "usb: $ENG: listening for its events" $((n1 + 1))

@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The USB suite, run inside the test VM (as root, cwd = repo root) by
-# tests/vm/run-usb.sh: a FunctionFS gadget (configfs g1, functions/
-# ffs.mfpscan) bound to dummy_udc.0 and driven by build/usr/mfpscan-usbemu
-# is the scanner engine; it is read through the libusb band source and
-# through kernel/mfpscan_usb.ko (/dev/mfpscanN), byte-exact against the
-# formula, with every emulator fault surfaced as documented in
-# Documentation/usb-protocol.rst. Prints "ok N name" / "not ok N name"
-# lines and a final "N passed, N failed"; exit status 0 only if all passed.
-# Arguments: test groups to run (default: all but bench).
+# tests/vm/run-usb.sh on one of two beds (USB_BED, tests/vm/usb-bed.sh):
+# "ffs", build/usr/mfpscan-usbemu in the guest on a FunctionFS gadget
+# (configfs g1, functions/ffs.mfpscan) bound to dummy_udc.0; or "xhci", the
+# same emulator on the host as a usbredir device behind the guest's
+# qemu-xhci controller and Intel IOMMU. The emulator is the scanner engine;
+# it is read through the libusb band source and through
+# kernel/mfpscan_usb.ko (/dev/mfpscanN), byte-exact against the formula,
+# with every emulator fault surfaced as documented in
+# Documentation/usb-protocol.rst. Prints "ok N [bed] name" / "not ok N
+# [bed] name" lines and a final "N passed, N failed"; exit status 0 only
+# if all passed. Arguments: test groups to run (default: all but bench).
 set -u
 
 top=$(pwd)
@@ -18,28 +21,24 @@ rd=$top/build/usr/tools/mfpscan-read
 vf=$top/build/usr/tools/mfpscan-verify
 ko_core=${MFPSCAN_KO:-$top/kernel/mfpscan.ko}
 ko_usb=${MFPSCAN_USB_KO:-$top/kernel/mfpscan_usb.ko}
-G=/sys/kernel/config/usb_gadget/g1
-G2=/sys/kernel/config/usb_gadget/g2
-FFS=/dev/ffs-mfpscan
-FFS2=/dev/ffs-mfpscan2
 out=/tmp/usbtest
-mkdir -p $out
+bed_out=$out
+. "$top/tests/vm/usb-bed.sh"
+emu_log=$(bed_emu_log)
 pass=0
 fail=0
 n=0
-emu_pid=
-emu2_pid=
 
 ok() {
 	n=$((n + 1))
 	pass=$((pass + 1))
-	echo "ok $n $*"
+	echo "ok $n [$USB_BED] $*"
 }
 
 notok() {
 	n=$((n + 1))
 	fail=$((fail + 1))
-	echo "not ok $n $*"
+	echo "not ok $n [$USB_BED] $*"
 }
 
 # check NAME COMMAND...: one test line from a command's exit status
@@ -52,7 +51,7 @@ check() {
 		notok "$name ($(($(date +%s) - t0)) s)"
 		sed 's/^/# /' $out/last.log | tail -n 15
 		# an emulator that died says why here
-		tail -n 3 $out/emu.log 2>/dev/null | sed 's/^/# emu: /'
+		tail -n 3 "$emu_log" 2>/dev/null | sed 's/^/# emu: /'
 	fi
 }
 
@@ -60,35 +59,6 @@ bail() {
 	echo "Bail out! $*"
 	echo "$pass passed, $((fail + 1)) failed"
 	exit 1
-}
-
-# gadget_make DIR FFSNAME SERIAL: a configfs gadget with one FunctionFS
-# function, mounted on /dev/ffs-FFSNAME
-gadget_make() {
-	local g=$1 f=$2
-	mkdir -p $g || bail "no configfs usb_gadget"
-	echo 0x1209 >$g/idVendor
-	echo 0x0001 >$g/idProduct
-	mkdir -p $g/strings/0x409 $g/configs/c.1/strings/0x409
-	echo mfpscan >$g/strings/0x409/manufacturer
-	echo "mfpscan USB engine emulator" >$g/strings/0x409/product
-	echo "$3" >$g/strings/0x409/serialnumber
-	echo scanner >$g/configs/c.1/strings/0x409/configuration
-	echo 100 >$g/configs/c.1/MaxPower
-	mkdir -p $g/functions/ffs.$f
-	[ -e $g/configs/c.1/ffs.$f ] || ln -s $g/functions/ffs.$f $g/configs/c.1/
-	mkdir -p /dev/ffs-$f
-	mountpoint -q /dev/ffs-$f || mount -t functionfs $f /dev/ffs-$f ||
-		bail "cannot mount functionfs $f"
-}
-
-setup_gadget() {
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
-	# two controllers: dummy_udc.0 and dummy_udc.1 (two engines at once)
-	modprobe dummy_hcd num=2 && modprobe libcomposite && modprobe usb_f_fs ||
-		bail "cannot load dummy_hcd/libcomposite/usb_f_fs"
-	gadget_make $G mfpscan EMU0001
-	gadget_make $G2 mfpscan2 EMU0002
 }
 
 # The devices with our VID:PID as seen by the host side.
@@ -101,9 +71,10 @@ usb_present() {
 	return $found
 }
 
+# (30 s: on the xhci bed the host starts the emulator and QEMU attaches it)
 wait_present() {
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		usb_present >/dev/null && return 0
 		sleep 0.1
 	done
@@ -112,7 +83,7 @@ wait_present() {
 
 wait_gone() {
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		usb_present >/dev/null || return 0
 		sleep 0.1
 	done
@@ -122,23 +93,16 @@ wait_gone() {
 # emu_start [OPTIONS...]: (re)start the emulator and wait for enumeration
 emu_start() {
 	emu_stop
-	"$emu" --ffs $FFS --udc-file $G/UDC "$@" 2>>$out/emu.log &
-	emu_pid=$!
-	wait_present || {
+	bed_emu_start "$@" && wait_present || {
 		notok "emulator enumerates (options: $*)"
-		tail -5 $out/emu.log | sed 's/^/# /'
+		tail -5 "$emu_log" | sed 's/^/# /'
 		return 1
 	}
 	return 0
 }
 
 emu_stop() {
-	if [ -n "$emu_pid" ]; then
-		kill "$emu_pid" 2>/dev/null
-		wait "$emu_pid" 2>/dev/null
-		emu_pid=
-	fi
-	[ -n "$(cat $G/UDC 2>/dev/null)" ] && echo "" >$G/UDC
+	bed_emu_stop
 	wait_gone
 }
 
@@ -269,15 +233,39 @@ unplug_reported() {
 	return 1
 }
 
+# wait_blocked PID NAME NR: PID sleeps (state S) in system call NR
+# (x86-64: read 0, poll 7), seen twice 0.1 s apart in /proc/PID/stat and
+# /proc/PID/syscall, so that a "woken by the unplug" check cannot pass on
+# a reader that was not waiting at all. Up to 60 s.
+wait_blocked() {
+	local i sc1 sc2 st1 st2
+	for i in $(seq 1 600); do
+		read -r _ _ st1 _ </proc/$1/stat 2>/dev/null
+		sc1=$(cut -d' ' -f1 /proc/$1/syscall 2>/dev/null)
+		sleep 0.1
+		read -r _ _ st2 _ </proc/$1/stat 2>/dev/null
+		sc2=$(cut -d' ' -f1 /proc/$1/syscall 2>/dev/null)
+		if [ "$sc1" = "$3" ] && [ "$sc2" = "$3" ] && [ "$st1" = S ] &&
+		   [ "$st2" = S ]; then
+			echo "reader $1 asleep in $2() (syscall $3, $(cat /proc/$1/wchan 2>/dev/null))"
+			return 0
+		fi
+		kill -0 "$1" 2>/dev/null || break
+	done
+	echo "reader $1 never seen asleep in $2() (last: state '$st2' syscall '$sc2')"
+	return 1
+}
+
 # unplug_during_read NODE [SUFFIX]: a slow job, the cable goes while the
 # reader sleeps: in read(), or with SUFFIX "#mmap" in poll() on the ring
 unplug_during_read() {
-	local node=$1 pid rc
+	local node=$1 pid rc call=read nr=0
+	[ "${2:-}" = "#mmap" ] && { call=poll; nr=7; }
 	"$rd" -d "$node${2:-}" --source adf --pages 3 --mode gray --resolution 150 \
 		--check >$out/slow.log 2>&1 &
 	pid=$!
-	sleep 1.5
-	echo "" >$G/UDC
+	wait_blocked $pid $call $nr || { kill $pid; wait $pid; return 1; }
+	bed_unplug
 	wait $pid
 	rc=$?
 	cat $out/slow.log
@@ -291,24 +279,24 @@ rmmod_during_read() {
 	"$rd" -d "$node" --source adf --pages 3 --mode gray --resolution 150 \
 		--check >$out/r1.log 2>&1 &
 	p1=$!
-	sleep 1.5
+	wait_blocked $p1 read 0 || { kill $p1; wait $p1; return 1; }
 	rmmod mfpscan_usb || { echo "rmmod refused"; return 1; }
 	wait $p1
 	rc1=$?
 	cat $out/r1.log
-	[ "$rc1" = 1 ] && grep -q removed $out/r1.log || return 1
+	# loaded again whatever the reader said: the next tests need it
 	insmod "$ko_usb" || return 1
+	[ "$rc1" = 1 ] && grep -q removed $out/r1.log || return 1
 	node=$(usb_node) || { echo "no node after insmod"; return 1; }
 	"$rd" -d "$node#mmap" --source adf --pages 2 --mode gray --resolution 75 --check
 }
 
-# two_engines: a second emulator on dummy_udc.1, both read at once
+# two_engines: a second emulator (dummy_udc.1, or the second usb-redir
+# device), both read at once
 two_engines() {
 	local nodes a b pa pb rc=0
-	"$emu" --ffs $FFS2 --udc-file $G2/UDC --udc dummy_udc.1 --serial USBEMU-1 \
-		2>>$out/emu2.log &
-	emu2_pid=$!
-	for _ in $(seq 1 100); do
+	bed_emu2_start || return 1
+	for _ in $(seq 1 300); do
 		[ "$(usb_nodes | wc -l)" = 2 ] && break
 		sleep 0.1
 	done
@@ -329,9 +317,7 @@ two_engines() {
 		cat $out/a.log $out/b.log
 		"$rd" -d "$a" --caps | grep -q "serial USBEMU-" || rc=1
 	fi
-	kill $emu2_pid 2>/dev/null
-	wait $emu2_pid 2>/dev/null
-	echo "" >$G2/UDC 2>/dev/null
+	bed_emu2_stop
 	return $rc
 }
 
@@ -352,15 +338,17 @@ wait_glob() {
 	return 1
 }
 
-# plug_cycles N: unbind/rebind the UDC N times, the node follows
+# plug_cycles N: pull the cable and plug it back N times (the UDC unbound
+# and bound again; usbredir device_disconnect and device_connect), the
+# node follows
 plug_cycles() {
 	local i dev node t0=$(date +%s)
 	dev=$(usb_present | head -n 1)
 	[ -n "$dev" ] || { echo "no device"; return 1; }
 	for i in $(seq 1 "$1"); do
-		echo "" >$G/UDC
+		bed_unplug || return 1
 		wait_glob "$dev" absent || { echo "cycle $i: still present"; return 1; }
-		echo dummy_udc.0 >$G/UDC
+		bed_plug || return 1
 		wait_glob "$dev/*:1.0/mfpscan/mfpscan*" present ||
 			{ echo "cycle $i: no node"; return 1; }
 	done
@@ -395,10 +383,10 @@ panel_usb() {
 	echo 1 >$d/leds/${1##*/}:amber:attention/brightness || return 1
 	for i in $(seq 1 50); do
 		grep -q 'panel: lamps green 0 amber 1 message "Kept: storage full"' \
-			$out/emu.log && return 0
+			"$emu_log" && return 0
 		sleep 0.1
 	done
-	grep "panel:" $out/emu.log
+	grep "panel:" "$emu_log"
 	return 1
 }
 
@@ -493,21 +481,22 @@ group_kernel() {
 	node=$(usb_node)
 	check "kernel: unplug mid-band -> removed" read_expect "$node" 1 "removed" \
 		--source adf --pages 3 --mode gray --resolution 150 --check
-	emu_start --line-rate 1500 || return
+	# 500 lines/s: 3 pages take 10 s, the readers below mostly sleep
+	emu_start --line-rate 500 || return
 	node=$(usb_node)
 	check "kernel: unplug while read() sleeps -> removed" unplug_during_read "$node"
-	emu_start --line-rate 1500 || return
+	emu_start --line-rate 500 || return
 	node=$(usb_node)
 	check "kernel: unplug while poll() sleeps, ring mapped -> removed" \
 		unplug_during_read "$node" "#mmap"
-	emu_start --line-rate 1500 || return
+	emu_start --line-rate 500 || return
 	node=$(usb_node)
 	check "kernel: rmmod while a reader sleeps, insmod, scan again" \
 		rmmod_during_read "$node"
 	emu_start || return
 	node=$(usb_node)
 	check "kernel: unplug with ring mapped: EPOLLHUP, GONE, mapping readable, ENODEV" \
-		"$top/build/usb/usb_mmap_unplug" "$node" $G/UDC
+		"$top/build/usb/usb_mmap_unplug" "$node" "$(bed_unplug_file)"
 	emu_start || return
 	check "kernel: two engines at once, both byte-exact" two_engines
 	emu_stop
@@ -520,23 +509,23 @@ group_kernel() {
 hostile_flood() {
 	local node stop=$out/hostile.stop i
 	rm -f $stop
-	: >$out/emu.log
+	: >"$emu_log"
 	emu_start --hostile "$1" --hostile-seed "${HOSTILE_SEED:-$$}" || return 1
 	node=$(usb_node) || return 1
 	"$top/build/usb/usb_hostile" "$node" 240 $stop &
 	local rd_pid=$!
 	for i in $(seq 1 2400); do
-		grep -q "hostile: .* records sent" $out/emu.log && break
+		grep -q "hostile: .* records sent" "$emu_log" && break
 		kill -0 $rd_pid 2>/dev/null || break
 		sleep 0.1
 	done
 	touch $stop
 	wait $rd_pid
 	local rc=$?
-	grep "hostile:" $out/emu.log
+	grep "hostile:" "$emu_log"
 	[ $rc = 0 ] || return 1
 	# every record of the flood was sent and parsed; no corruption reported
-	grep -qE "hostile: $1 records sent" $out/emu.log &&
+	grep -qE "hostile: $1 records sent" "$emu_log" &&
 		! dmesg | grep -q "commit of .* reserved"
 }
 
@@ -596,7 +585,7 @@ group_daemon() {
 	emu_start || return
 	node=$(usb_node) || { notok "daemon: node"; return; }
 	check "daemon: kernel and libusb scans identical; libusb hotplug, events and the scan button" \
-		bash "$top/tests/vm/guest-usb-daemon.sh" "$node" "$emu_pid" $G/UDC
+		env EMU_PID="$EMU_PID" bash "$top/tests/vm/guest-usb-daemon.sh" "$node"
 	sed 's/^/# /' $out/last.log
 	emu_stop
 }
@@ -647,12 +636,37 @@ group_bench() {
 	emu_stop
 }
 
-setup_gadget
+# The bed's facts, checked once the groups ran: on the xhci bed the
+# engine sits on xhci_hcd behind an IOMMU in strict mode, and no DMA of the
+# run faulted.
+bed_report() {
+	local c drv grp faults
+	[ "$USB_BED" = xhci ] || {
+		echo "# bed ffs: dummy_hcd, no DMA (the DMAR checks are the xhci bed's)"
+		return
+	}
+	emu_start || return
+	c=$(usb_present | head -n 1)
+	drv=$(basename "$(readlink -f "$(readlink -f "$c")/../../driver")")
+	echo "# bed xhci: $c on $drv ($(readlink -f "$c/../.."))"
+	check "bed: the engine enumerated on xhci_hcd" test "$drv" = xhci_hcd
+	grp=$(readlink -f "$c/../../iommu_group")
+	echo "# iommu group $grp type $(cat "$grp/type" 2>/dev/null)"
+	check "bed: the controller is behind the IOMMU, strict (DMA, not DMA-FQ)" \
+		test "$(cat "$grp/type" 2>/dev/null)" = DMA
+	faults=$(dmesg | grep -cE 'DMAR: \[(DMA|INTR)|DMAR: DRHD: handling fault')
+	echo "# DMAR faults in dmesg: $faults"
+	check "bed: 0 DMAR faults over the run" test "$faults" = 0
+	emu_stop
+}
+
+msg=$(bed_setup) || bail "bed $USB_BED: $msg"
 [ -x "$emu" ] || bail "$emu missing (make -C usr all)"
 groups=${*:-kernel hostile plug libusb diff daemon}
 for g in $groups; do
 	"group_$g"
 done
 emu_stop
+bed_report
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
