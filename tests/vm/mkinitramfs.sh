@@ -42,5 +42,5 @@ done | awk '!seen[$0]++' | while read -r ko; do
 	echo "$plain" >>"$root/mods/order"
 done
 
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
-mv "$out.tmp" "$out"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp.$$"
+mv "$out.tmp.$$" "$out"
