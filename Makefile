@@ -65,7 +65,7 @@ check-unit: deps testpages
 check-asan: deps testpages
 	$(MAKE) -C usr check-unit SANITIZE=1
 
-check-kernel: deps check-dkms
+check-kernel: deps check-dkms testpages
 	KVERS="$(KVERS)" bash tests/vm/run-kselftest.sh
 
 # dkms.conf builds on every kernel of KVERS (private DKMS trees in build/dkms)

@@ -34,6 +34,7 @@
 
 #include "mfpscan.h"
 #include "mfpscan_compat.h"
+#include "mfpscan_sim_content.h"
 
 #define SIM_DEFAULT_MODEL	"MFP-SIM"
 #define SIM_DEFAULT_ADF_PAGES	10
@@ -80,6 +81,11 @@ struct mfpscan_sim_fault {
  *	cannot remove its own debugfs file)
  * @panel_lock: guards @panel
  * @panel: the panel as the core last set it (message and lamps)
+ * @content_lock: guards @content, @content_dpi and @content_error
+ * @content: the pages loaded through the "content" attribute, NULL for
+ *	the formula pattern
+ * @content_dpi: the resolution of @content's images
+ * @content_error: why the last write to "content" was rejected, or ""
  * @fault_lock: guards @jam, @sensor, @cover_open and @no_paper
  * @jam: armed paper jam
  * @sensor: armed sensor error
@@ -93,6 +99,8 @@ struct mfpscan_sim_fault {
  *	operation (engine stopped) and read by @scan_work
  * @job_line_rate: @line_rate when the job started
  * @job_adf_pages: @adf_pages when the job started
+ * @job_content: @content when the job started (a reference), or NULL
+ * @job_content_dpi: @content_dpi when the job started
  * @base: one line of the pattern without the per-line offset, for both
  *	checkerboard phases
  * @buf_words: u64 words of each of @base[0], @base[1]
@@ -120,6 +128,11 @@ struct mfpscan_sim {
 	spinlock_t panel_lock;		/* @panel */
 	struct mfpscan_panel panel;
 
+	spinlock_t content_lock;	/* @content, @content_dpi, @content_error */
+	struct mfpscan_sim_content *content;
+	u32 content_dpi;
+	char content_error[160];
+
 	spinlock_t fault_lock;		/* armed faults */
 	struct mfpscan_sim_fault jam;
 	struct mfpscan_sim_fault sensor;
@@ -133,6 +146,8 @@ struct mfpscan_sim {
 	struct mfpscan_job job;
 	u32 job_line_rate;
 	u32 job_adf_pages;
+	struct mfpscan_sim_content *job_content;
+	u32 job_content_dpi;
 	u64 *base[2];
 	u32 buf_words;
 	u32 line_crc[SIM_DISTINCT_LINES];
@@ -213,6 +228,19 @@ static u32 mfpscan_sim_fill(struct mfpscan_sim *sim, u8 *dst, u32 page,
 		      sim->shift[3][crc >> 24] ^ sim->line_crc[key];
 	}
 	return crc ^ ~0U;
+}
+
+/* Lines [first, first + lines) of @page from the loaded content. */
+static void mfpscan_sim_fill_content(struct mfpscan_sim *sim, u8 *dst,
+				     u32 page, u32 first, u32 lines)
+{
+	const struct mfpscan_sim_content *c = sim->job_content;
+	const struct mfpscan_params *p = &sim->job.params;
+	u32 l;
+
+	for (l = first; l < first + lines; l++, dst += p->bytes_per_line)
+		mfpscan_sim_image_fill_line(&c->img[page % c->n],
+					    sim->job_content_dpi, p, l, dst);
 }
 
 /* End the job with an error band at @line of @page. */
@@ -320,9 +348,15 @@ static bool mfpscan_sim_page(struct mfpscan_sim *sim, u32 page, bool last,
 					     lines * p->bytes_per_line);
 		if (IS_ERR(payload))
 			return false;
-		desc.checksum = mfpscan_sim_fill(sim, payload, page, first,
+		if (sim->job_content) {
+			mfpscan_sim_fill_content(sim, payload, page, first,
 						 lines);
-		desc.has_checksum = true;
+			desc.has_checksum = false;	/* the core computes it */
+		} else {
+			desc.checksum = mfpscan_sim_fill(sim, payload, page,
+							 first, lines);
+			desc.has_checksum = true;
+		}
 		desc.first_line = first;
 		desc.lines = lines;
 		desc.flags = first ? 0 : MFPSCAN_BAND_PAGE_START;
@@ -420,6 +454,13 @@ static int mfpscan_sim_start(struct mfpscan_dev *mdev,
 	sim->job_mdev = mdev;
 	sim->job_line_rate = sim->line_rate;
 	sim->job_adf_pages = sim->adf_pages;
+	mfpscan_sim_content_put(sim->job_content);
+	spin_lock(&sim->content_lock);
+	sim->job_content = sim->content;
+	if (sim->job_content)
+		mfpscan_sim_content_get(sim->job_content);
+	sim->job_content_dpi = sim->content_dpi;
+	spin_unlock(&sim->content_lock);
 	WRITE_ONCE(sim->stop, false);
 	queue_work(mfpscan_sim_wq, &sim->scan_work);
 	return 0;
@@ -1019,6 +1060,94 @@ static ssize_t mfpscan_sim_devname_show(struct config_item *item, char *page)
 }
 CONFIGFS_ATTR_RO(mfpscan_sim_, devname);
 
+/*
+ * Page content. Unlike the other attributes these may change while the
+ * instance is live: a job scans what was loaded when it started.
+ */
+
+static ssize_t mfpscan_sim_content_dpi_show(struct config_item *item,
+					    char *page)
+{
+	struct mfpscan_sim *sim = to_mfpscan_sim(item);
+	u32 dpi;
+
+	spin_lock(&sim->content_lock);
+	dpi = sim->content_dpi;
+	spin_unlock(&sim->content_lock);
+	return scnprintf(page, PAGE_SIZE, "%u\n", dpi);
+}
+
+static ssize_t mfpscan_sim_content_dpi_store(struct config_item *item,
+					     const char *page, size_t count)
+{
+	struct mfpscan_sim *sim = to_mfpscan_sim(item);
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(page, 0, &val);
+	if (ret)
+		return ret;
+	if (!val || val > MFPSCAN_CONTENT_DPI_MAX)
+		return -EINVAL;
+	spin_lock(&sim->content_lock);
+	sim->content_dpi = val;
+	spin_unlock(&sim->content_lock);
+	return count;
+}
+CONFIGFS_ATTR(mfpscan_sim_, content_dpi);
+
+static ssize_t mfpscan_sim_content_status_show(struct config_item *item,
+					       char *page)
+{
+	struct mfpscan_sim *sim = to_mfpscan_sim(item);
+	size_t n = 0;
+
+	spin_lock(&sim->content_lock);
+	if (sim->content)
+		n = mfpscan_sim_content_describe(sim->content, page,
+						 PAGE_SIZE - 1);
+	else
+		n = scnprintf(page, PAGE_SIZE - 1, "pattern");
+	n += scnprintf(page + n, PAGE_SIZE - n, "\n");
+	if (sim->content_error[0])
+		n += scnprintf(page + n, PAGE_SIZE - n, "error: %s\n",
+			       sim->content_error);
+	spin_unlock(&sim->content_lock);
+	return n;
+}
+CONFIGFS_ATTR_RO(mfpscan_sim_, content_status);
+
+/* Replace the content (or reset it with "none"); a bad one is refused. */
+static ssize_t mfpscan_sim_content_write(struct config_item *item,
+					 const void *buf, size_t len)
+{
+	struct mfpscan_sim *sim = to_mfpscan_sim(item);
+	struct mfpscan_sim_content *c = NULL, *old;
+	char why[sizeof(sim->content_error)] = "";
+
+	if (!(len >= 4 && len <= 5 && !memcmp(buf, "none\n", len))) {
+		c = mfpscan_sim_content_parse(buf, len, why, sizeof(why));
+		if (IS_ERR(c)) {
+			/* configfs drops the result: say it in content_status */
+			pr_info("mfpscan-sim %s: content refused: %s\n",
+				config_item_name(item), why);
+			spin_lock(&sim->content_lock);
+			strscpy(sim->content_error, why,
+				sizeof(sim->content_error));
+			spin_unlock(&sim->content_lock);
+			return PTR_ERR(c);
+		}
+	}
+	spin_lock(&sim->content_lock);
+	old = sim->content;
+	sim->content = c;
+	sim->content_error[0] = '\0';
+	spin_unlock(&sim->content_lock);
+	mfpscan_sim_content_put(old);
+	return len;
+}
+CONFIGFS_BIN_ATTR_WO(mfpscan_sim_, content, NULL, MFPSCAN_CONTENT_MAX_BYTES);
+
 static struct configfs_attribute *mfpscan_sim_attrs[] = {
 	&mfpscan_sim_attr_model,
 	&mfpscan_sim_attr_serial,
@@ -1028,6 +1157,13 @@ static struct configfs_attribute *mfpscan_sim_attrs[] = {
 	&mfpscan_sim_attr_ring_kib,
 	&mfpscan_sim_attr_live,
 	&mfpscan_sim_attr_devname,
+	&mfpscan_sim_attr_content_dpi,
+	&mfpscan_sim_attr_content_status,
+	NULL
+};
+
+static struct configfs_bin_attribute *mfpscan_sim_bin_attrs[] = {
+	&mfpscan_sim_attr_content,
 	NULL
 };
 
@@ -1036,6 +1172,8 @@ static void mfpscan_sim_release(struct config_item *item)
 	struct mfpscan_sim *sim = to_mfpscan_sim(item);
 
 	kvfree(sim->base[0]);
+	mfpscan_sim_content_put(sim->job_content);
+	mfpscan_sim_content_put(sim->content);
 	mutex_destroy(&sim->lock);
 	mutex_destroy(&sim->live_mutex);
 	kfree(sim);
@@ -1048,6 +1186,7 @@ static struct configfs_item_operations mfpscan_sim_item_ops = {
 static const struct config_item_type mfpscan_sim_type = {
 	.ct_item_ops	= &mfpscan_sim_item_ops,
 	.ct_attrs	= mfpscan_sim_attrs,
+	.ct_bin_attrs	= mfpscan_sim_bin_attrs,
 	.ct_owner	= THIS_MODULE,
 };
 
@@ -1065,6 +1204,7 @@ static struct config_group *mfpscan_sim_make_group(struct config_group *group,
 	mutex_init(&sim->lock);
 	spin_lock_init(&sim->fault_lock);
 	spin_lock_init(&sim->panel_lock);
+	spin_lock_init(&sim->content_lock);
 	init_waitqueue_head(&sim->wq);
 	INIT_WORK(&sim->scan_work, mfpscan_sim_scan);
 	INIT_WORK(&sim->reap_work, mfpscan_sim_reap);
@@ -1073,6 +1213,7 @@ static struct config_group *mfpscan_sim_make_group(struct config_group *group,
 	sim->adf_pages = SIM_DEFAULT_ADF_PAGES;
 	sim->ring_kib = SIM_DEFAULT_RING_KIB;
 	sim->can_stall = true;
+	sim->content_dpi = MFPSCAN_CONTENT_DPI_DEFAULT;
 	return &sim->group;
 }
 
