@@ -236,6 +236,78 @@ TEST_F(rm, mapping_survives_removal)
 	CLOSE_FD(self->fd);
 }
 
+/*
+ * Two readers at once: a thread blocked in read() and a mapped consumer
+ * (ring, status and control page of the same file) waiting in poll() in
+ * another thread, plus a second file with its status page mapped. Both
+ * blocked readers get the documented error (ENODEV, POLLHUP), and the
+ * mappings stay valid, with the same bytes, until they are unmapped.
+ */
+TEST_F(rm, blocked_read_and_mapped_reader)
+{
+	struct blocker rd = { 0 }, pl = { .use_poll = true };
+	const volatile struct mfpscan_mmap_status *st2;
+	long pg = sysconf(_SC_PAGESIZE);
+	pthread_t t_rd, t_pl;
+	uint8_t *copy;
+	size_t ring;
+	void *m;
+	int fd2;
+
+	BODY_START();
+	slow_job(_metadata, self);
+	ring = 4096 * 1024;	/* the default ring */
+	ASSERT_EQ(0, ring_map(&self->map, self->fd, ring, true));
+	fd2 = sim_open(&self->sim, O_RDONLY);
+	ASSERT_LE(0, fd2);
+	m = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fd2,
+		 MFPSCAN_MMAP_OFFSET_STATUS);
+	ASSERT_NE(MAP_FAILED, m);
+	st2 = m;
+	EXPECT_EQ(MFPSCAN_STATE_SCANNING, st2->state);
+	copy = malloc(ring);
+	ASSERT_NE(NULL, copy);
+	memcpy(copy, self->map.ring, ring);
+
+	rd.fd = self->fd;
+	pl.fd = self->fd;
+	ASSERT_EQ(0, pthread_create(&t_rd, NULL, block_thread, &rd));
+	ASSERT_EQ(0, pthread_create(&t_pl, NULL, block_thread, &pl));
+	while (!rd.tid || !pl.tid)
+		msleep(1);
+	wait_sleeping(rd.tid);
+	wait_sleeping(pl.tid);
+	/* both are inside their system calls when the engine goes */
+	EXPECT_TRUE(thread_in_syscall(rd.tid, SYS_read));
+	EXPECT_TRUE(thread_in_syscall(pl.tid, SYS_poll) ||
+		    thread_in_syscall(pl.tid, SYS_ppoll));
+	ASSERT_EQ(0, do_remove(self, variant->how));
+	ASSERT_EQ(0, pthread_join(t_rd, NULL));
+	ASSERT_EQ(0, pthread_join(t_pl, NULL));
+	EXPECT_EQ(-1, rd.ret);
+	EXPECT_EQ(ENODEV, rd.err) {
+		TH_LOG("blocked read returned %zd errno %s", rd.ret,
+		       strerror(rd.err));
+	}
+	ASSERT_EQ(1, pl.ret);
+	EXPECT_TRUE(pl.revents & POLLHUP) {
+		TH_LOG("revents 0x%x", pl.revents);
+	}
+
+	/* the mappings: still there, same bytes, state GONE, control writable */
+	EXPECT_EQ(0, memcmp(copy, self->map.ring, ring));
+	EXPECT_EQ(MFPSCAN_STATE_GONE, self->map.st->state);
+	EXPECT_EQ(MFPSCAN_STATE_GONE, st2->state);
+	self->map.ctl->tail = self->map.ctl->tail;
+	expect_gone(_metadata, self);
+	EXPECT_EQ(-ENODEV, mfp_ioctl(fd2, MFPSCAN_IOC_G_STATUS, copy));
+	free(copy);
+	munmap(m, (size_t)pg);
+	ring_unmap(&self->map);
+	close(fd2);
+	CLOSE_FD(self->fd);
+}
+
 TEST_F(rm, stalled_producer_released)
 {
 	struct sim_cfg cfg = SIM_CFG(.ring_kib = 64, .can_stall = 1);
