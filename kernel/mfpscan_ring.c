@@ -9,6 +9,8 @@
  * the record at once, so that [tail, head) always ends with a real record.
  * Consumers read [tail, head) and move tail over whole records.
  */
+#include <linux/bitmap.h>
+#include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "mfpscan_ring.h"
@@ -29,6 +31,13 @@ int mfpscan_ring_init(struct mfpscan_ring *ring, u32 size)
 	ring->buf = vmalloc_user(size);
 	if (!ring->buf)
 		return -ENOMEM;
+	ring->starts = kvcalloc(BITS_TO_LONGS(size / MFPSCAN_RECORD_ALIGN),
+				sizeof(unsigned long), GFP_KERNEL);
+	if (!ring->starts) {
+		vfree(ring->buf);
+		ring->buf = NULL;
+		return -ENOMEM;
+	}
 	ring->size = size;
 	ring->head = 0;
 	ring->tail = 0;
@@ -46,6 +55,24 @@ void mfpscan_ring_free(struct mfpscan_ring *ring)
 {
 	vfree(ring->buf);
 	ring->buf = NULL;
+	kvfree(ring->starts);
+	ring->starts = NULL;
+}
+
+/* The slot of free-running position @pos in @starts. */
+static unsigned long mfpscan_ring_slot(const struct mfpscan_ring *ring,
+				       u64 pos)
+{
+	return (pos & (ring->size - 1)) / MFPSCAN_RECORD_ALIGN;
+}
+
+/* A record of @bytes starts at @pos: only its first slot is a start. */
+static void mfpscan_ring_mark(struct mfpscan_ring *ring, u64 pos, u32 bytes)
+{
+	unsigned long slot = mfpscan_ring_slot(ring, pos);
+
+	bitmap_clear(ring->starts, slot, bytes / MFPSCAN_RECORD_ALIGN);
+	__set_bit(slot, ring->starts);
 }
 
 /**
@@ -118,6 +145,9 @@ void *mfpscan_ring_reserved(struct mfpscan_ring *ring)
  */
 u64 mfpscan_ring_publish(struct mfpscan_ring *ring)
 {
+	if (ring->pad)
+		mfpscan_ring_mark(ring, ring->head, ring->pad);
+	mfpscan_ring_mark(ring, ring->head + ring->pad, ring->resv);
 	ring->head += ring->pad + ring->resv;
 	ring->pad = 0;
 	ring->resv = 0;
@@ -129,27 +159,20 @@ u64 mfpscan_ring_publish(struct mfpscan_ring *ring)
  * @ring: the ring
  * @new_tail: the proposed tail
  *
- * A valid tail lies in [tail, head] on a record boundary. The boundaries are
- * found by walking the headers from tail: they were written by the kernel
- * and userspace maps the ring read-only, but each step is still checked so
- * that a corrupt header cannot make the walk leave [tail, head].
+ * A valid tail lies in [tail, head] on a record boundary. Every slot of
+ * [tail, head) was written by the publication that made it visible, which
+ * also marked where its records start in @starts: one bit test, however
+ * many records lie between (userspace maps the ring read-only anyway, the
+ * headers are not read at all).
  *
  * Return: true if @new_tail may become the tail.
  */
 bool mfpscan_ring_tail_valid(struct mfpscan_ring *ring, u64 new_tail)
 {
-	u64 pos = ring->tail;
-	u32 rb;
-
 	if (new_tail < ring->tail || new_tail > ring->head)
 		return false;
-	while (pos < new_tail) {
-		rb = READ_ONCE(mfpscan_ring_hdr(ring, pos)->record_bytes);
-		if (rb < MFPSCAN_RECORD_ALIGN ||
-		    !IS_ALIGNED(rb, MFPSCAN_RECORD_ALIGN) ||
-		    rb > ring->head - pos)
-			return false;
-		pos += rb;
-	}
-	return pos == new_tail;
+	if (new_tail == ring->head)
+		return true;
+	return IS_ALIGNED(new_tail, MFPSCAN_RECORD_ALIGN) &&
+	       test_bit(mfpscan_ring_slot(ring, new_tail), ring->starts);
 }

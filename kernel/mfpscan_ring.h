@@ -26,6 +26,10 @@
  * @tail: start of the oldest unconsumed record (consumer position)
  * @pad: bytes of PAD record written at @head for the reserved record
  * @resv: bytes of the record reserved after @pad, 0 when none
+ * @starts: one bit per MFPSCAN_RECORD_ALIGN slot of the ring, set where a
+ *	published record (PAD included) starts; every slot of [@tail, @head)
+ *	was written by the lap that published it, so a set bit there is a
+ *	record boundary (mfpscan_ring_tail_valid() in O(1))
  * @space_wq: the producer sleeps here while the ring lacks space
  */
 struct mfpscan_ring {
@@ -35,6 +39,7 @@ struct mfpscan_ring {
 	u64 tail;
 	u32 pad;
 	u32 resv;
+	unsigned long *starts;
 	wait_queue_head_t space_wq;
 };
 

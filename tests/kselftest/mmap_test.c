@@ -305,6 +305,125 @@ TEST_F(mm, bogus_tails_ignored)
 }
 
 /*
+ * Tail validation remembers nothing stale: after a job of 4800-byte records
+ * has lapped a 64 KiB ring, a job of 2176-byte records fills it again, and
+ * every 64-byte aligned position in [tail, head) is offered as the new tail
+ * through SYNC_PTR. Only the second job's record starts may be taken
+ * (checked by walking its headers here); the first job's record starts of
+ * an earlier lap (counted: they must be among the positions offered) are
+ * refused like any other position, and a boundary several records ahead is
+ * taken in one step.
+ */
+FIXTURE(lap) {
+	struct sim sim;
+	int fd;
+	struct ring_map map;
+};
+
+FIXTURE_SETUP(lap)
+{
+	struct sim_cfg cfg = SIM_CFG(.ring_kib = 64, .adf_pages = 3);
+
+	self->fd = -1;
+	REQUIRE_SIM();
+	SIM_UP(&self->sim, "lap", &cfg, &self->fd);
+}
+
+FIXTURE_TEARDOWN(lap)
+{
+	ring_unmap(&self->map);
+	CLOSE_FD(self->fd);
+	sim_destroy(&self->sim);
+}
+
+static int sync_tail(int fd, uint32_t flags, uint64_t tail,
+		     struct mfpscan_sync_ptr *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->flags = flags;
+	sp->tail = tail;
+	return mfp_ioctl(fd, MFPSCAN_IOC_SYNC_PTR, sp);
+}
+
+TEST_F_TIMEOUT(lap, old_lap_boundaries_refused, 120)
+{
+	const uint64_t size = 64 * 1024, mask = size - 1;
+	struct mfpscan_params p1 = params_make(MFPSCAN_SOURCE_ADF,
+					       MFPSCAN_MODE_GRAY8, 75, 100000,
+					       100000, 2, 16);
+	struct mfpscan_params p2 = params_make(MFPSCAN_SOURCE_ADF,
+					       MFPSCAN_MODE_GRAY8, 75, 100000,
+					       100000, 2, 7);
+	static bool old_start[64 * 1024 / 64], new_start[64 * 1024 / 64];
+	struct pollfd pfd = { .events = POLLIN };
+	struct mfpscan_sync_ptr sp;
+	struct mfpscan_band h;
+	uint64_t pos, t, hd, old_hits = 0, ahead = 0;
+	struct mfpscan_status st;
+	int n;
+
+	BODY_START();
+	pfd.fd = self->fd;
+	ASSERT_EQ(0, ring_map(&self->map, self->fd, size, true));
+	/* job 1: consume everything, noting where its records started */
+	ASSERT_EQ(0, params_set(self->fd, &p1));
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	for (;;) {
+		ASSERT_EQ(0, sync_tail(self->fd, 0, 0, &sp));
+		for (pos = sp.tail; pos < sp.head; pos += h.record_bytes) {
+			memcpy(&h, self->map.ring + (pos & mask), sizeof(h));
+			ASSERT_EQ(MFPSCAN_BAND_MAGIC, h.magic);
+			old_start[(pos & mask) / 64] = true;
+		}
+		ASSERT_EQ(0, sync_tail(self->fd, MFPSCAN_SYNC_APPLY_TAIL,
+				       sp.head, &sp));
+		ASSERT_EQ(0, mfp_status(self->fd, &st));
+		if (st.state == MFPSCAN_STATE_DONE && st.head == st.tail)
+			break;
+		ASSERT_LE(0, poll(&pfd, 1, 30000));
+	}
+	ASSERT_LT(size, st.head);	/* it lapped */
+
+	/* job 2: let it fill the ring (it stalls), then offer every position */
+	ASSERT_EQ(0, params_set(self->fd, &p2));
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, mfp_wait_state(self->fd, MFPSCAN_STATE_STALLED, 30000, &st));
+	ASSERT_EQ(0, sync_tail(self->fd, 0, 0, &sp));
+	t = sp.tail;
+	hd = sp.head;
+	ASSERT_LT(size / 2, hd - t);
+	for (pos = t; pos < hd; pos += h.record_bytes) {
+		memcpy(&h, self->map.ring + (pos & mask), sizeof(h));
+		ASSERT_EQ(MFPSCAN_BAND_MAGIC, h.magic);
+		new_start[(pos & mask) / 64] = true;
+	}
+	for (pos = t + 64; pos < hd; pos += 64) {
+		if (new_start[(pos & mask) / 64])
+			continue;
+		old_hits += old_start[(pos & mask) / 64];
+		n = sync_tail(self->fd, MFPSCAN_SYNC_APPLY_TAIL, pos, &sp);
+		ASSERT_TRUE(n == 0 || n == -EINVAL);
+		ASSERT_EQ(0, mfp_status(self->fd, &st));
+		ASSERT_EQ(t, st.tail) {
+			TH_LOG("tail %llu (%s) was taken; tail %llu head %llu",
+			       (unsigned long long)pos,
+			       old_start[(pos & mask) / 64] ?
+			       "a record start of the earlier lap" :
+			       "inside a record",
+			       (unsigned long long)t, (unsigned long long)hd);
+		}
+	}
+	EXPECT_LT(10, old_hits);
+	/* the fifth record start from the tail is taken in one step */
+	for (pos = t, n = 0; n < 5; n++, pos += h.record_bytes)
+		memcpy(&h, self->map.ring + (pos & mask), sizeof(h));
+	ahead = pos;
+	ASSERT_EQ(0, sync_tail(self->fd, MFPSCAN_SYNC_APPLY_TAIL, ahead, &sp));
+	EXPECT_EQ(ahead, sp.tail);
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_ABORT, NULL);
+}
+
+/*
  * A second file's consumer storing tail = head in the control page while the
  * owner read()s: the tail the kernel takes over must never let the producer
  * overwrite records that read() is still copying out. Records may be skipped
