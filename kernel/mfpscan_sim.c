@@ -728,6 +728,102 @@ static struct dentry *mfpscan_sim_debugfs_create(struct mfpscan_sim *sim,
 	return dir;
 }
 
+/*
+ * debugfs bench_producer: the producer alone, for make bench-kernel. Write
+ * "BPL BAND_LINES LINES_PER_PAGE PAGES": the pattern producer fills the
+ * same bands (lines, CRCs, one cond_resched() a band) one after another
+ * into a plain kernel buffer of @SIM_BENCH_BYTES instead of the ring; read
+ * "bands B bytes N ns T". A private engine state, so live instances and
+ * their jobs are not touched.
+ */
+#define SIM_BENCH_BYTES		(64U << 20)
+
+static DEFINE_MUTEX(mfpscan_sim_bench_mutex);	/* the result below */
+static char mfpscan_sim_bench_result[80];
+
+static int mfpscan_sim_bench_run(u32 bpl, u32 band_lines, u32 lpp, u32 pages)
+{
+	struct mfpscan_sim *sim;
+	u64 bands = 0, bytes = 0, off = 0;
+	u32 band_bytes, page, first, lines;
+	ktime_t t0;
+	u8 *buf;
+	int ret;
+
+	if (!bpl || !band_lines || band_lines > SIM_MAX_BAND_LINES || !lpp ||
+	    !pages || pages > 2 * SIM_ADF_CAPACITY ||
+	    (u64)bpl * band_lines > SIM_BENCH_BYTES)
+		return -EINVAL;
+	band_bytes = bpl * band_lines;
+	sim = kzalloc(sizeof(*sim), GFP_KERNEL);
+	buf = kvmalloc(SIM_BENCH_BYTES, GFP_KERNEL);
+	ret = sim && buf ? mfpscan_sim_alloc_lines(sim, bpl) : -ENOMEM;
+	if (ret)
+		goto out_free;
+	sim->job.params.bytes_per_line = bpl;
+	t0 = ktime_get();
+	for (page = 0; page < pages; page++) {
+		for (first = 0; first < lpp; first += lines) {
+			lines = min(band_lines, lpp - first);
+			if (off + band_bytes > SIM_BENCH_BYTES)
+				off = 0;
+			mfpscan_sim_fill(sim, buf + off, page, first, lines);
+			off += lines * bpl;
+			bytes += lines * bpl;
+			bands++;
+			cond_resched();
+		}
+	}
+	scnprintf(mfpscan_sim_bench_result, sizeof(mfpscan_sim_bench_result),
+		  "bands %llu bytes %llu ns %lld\n", bands, bytes,
+		  ktime_to_ns(ktime_sub(ktime_get(), t0)));
+out_free:
+	if (sim)
+		kvfree(sim->base[0]);
+	kfree(sim);
+	kvfree(buf);
+	return ret;
+}
+
+static ssize_t mfpscan_sim_bench_write(struct file *file,
+				       const char __user *ubuf, size_t count,
+				       loff_t *ppos)
+{
+	u32 bpl, band_lines, lpp, pages;
+	char buf[64] = {};
+	int ret;
+
+	if (*ppos || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	if (sscanf(buf, "%u %u %u %u", &bpl, &band_lines, &lpp, &pages) != 4)
+		return -EINVAL;
+	mutex_lock(&mfpscan_sim_bench_mutex);
+	ret = mfpscan_sim_bench_run(bpl, band_lines, lpp, pages);
+	mutex_unlock(&mfpscan_sim_bench_mutex);
+	return ret ? ret : count;
+}
+
+static ssize_t mfpscan_sim_bench_read(struct file *file, char __user *ubuf,
+				      size_t count, loff_t *ppos)
+{
+	char buf[sizeof(mfpscan_sim_bench_result)];
+
+	mutex_lock(&mfpscan_sim_bench_mutex);
+	memcpy(buf, mfpscan_sim_bench_result, sizeof(buf));
+	mutex_unlock(&mfpscan_sim_bench_mutex);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, strlen(buf));
+}
+
+static const struct file_operations mfpscan_sim_bench_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= mfpscan_sim_bench_read,
+	.write	= mfpscan_sim_bench_write,
+	.llseek	= default_llseek,
+};
+
 /* Activation; all with @live_mutex held */
 
 static bool mfpscan_sim_is_live(struct mfpscan_sim *sim)
@@ -1258,6 +1354,8 @@ int mfpscan_sim_init(void)
 	if (!mfpscan_sim_wq)
 		return -ENOMEM;
 	mfpscan_sim_debugfs_root = debugfs_create_dir("mfpscan", NULL);
+	debugfs_create_file("bench_producer", 0600, mfpscan_sim_debugfs_root,
+			    NULL, &mfpscan_sim_bench_fops);
 
 	config_group_init(&mfpscan_sim_subsys.su_group);
 	mutex_init(&mfpscan_sim_subsys.su_mutex);

@@ -10,6 +10,12 @@
  * "mmap" is the zero-copy consumer (reads every header in place, advances
  * the tail through the control page); "mmap+copy" also copies each payload
  * out, the work read() does in copy_to_user.
+ *
+ * "producer alone" isolates the ring: the same producer code makes the
+ * same bands into a plain kernel buffer (debugfs mfpscan/bench_producer),
+ * with no ring, no consumer and no system call per band. mmap / producer
+ * alone and read() / producer alone (payload bytes per second) say what
+ * the ring and its consumer cost on top of making the bands.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -165,6 +171,32 @@ static struct result run_memcpy(const struct result *like, uint8_t *src,
 	return r;
 }
 
+/* The producer alone, through debugfs: bands, payload bytes and ns. */
+static struct result run_producer(const struct mfpscan_params *p,
+				  unsigned int pages)
+{
+	const char *path = "/sys/kernel/debug/mfpscan/bench_producer";
+	unsigned long long bands, bytes, ns;
+	struct result r = { 0 };
+	char cmd[96], out[96];
+	int err;
+
+	snprintf(cmd, sizeof(cmd), "%u %u %u %u\n", p->bytes_per_line,
+		 p->band_lines, p->lines_per_page, pages);
+	err = file_write(path, cmd);
+	if (err)
+		die(path, -err);
+	err = file_read(path, out, sizeof(out));
+	if (err)
+		die(path, -err);
+	if (sscanf(out, "bands %llu bytes %llu ns %llu", &bands, &bytes, &ns) != 3)
+		die("bench_producer answer", EPROTO);
+	r.bands = bands;
+	r.payload = r.bytes = bytes;
+	r.ns = ns;
+	return r;
+}
+
 static void line(const char *name, const struct result *r, const struct result *base,
 		 const char *target)
 {
@@ -181,7 +213,7 @@ int main(int argc, char **argv)
 	struct sim_cfg cfg = SIM_CFG(.ring_kib = RING_KIB, .line_rate = 0,
 				     .can_stall = 1, .adf_pages = 50);
 	unsigned int pages = argc > 1 ? (unsigned int)strtoul(argv[1], NULL, 10) : 10;
-	struct result rr, rm, rc, mc;
+	struct result rr, rm, rc, mc, pa = { 0 };
 	struct mfpscan_params p;
 	struct ring_map m;
 	uint8_t *src, *dst, *buf;
@@ -234,7 +266,12 @@ int main(int argc, char **argv)
 		t = run_memcpy(&rr, src, (size_t)RING_KIB * 1024, dst, chunk);
 		if (!i || t.ns < mc.ns)
 			mc = t;
+		t = run_producer(&p, pages);
+		if (!i || t.ns < pa.ns)
+			pa = t;
 	}
+	if (pa.payload != rr.payload || pa.bands != rr.bands)
+		die("the producer alone made a different stream", EPROTO);
 	if (rr.payload != rm.payload || rr.bands != rm.bands)
 		die("read and mmap saw different streams", EPROTO);
 
@@ -249,6 +286,12 @@ int main(int argc, char **argv)
 	       mbps(rr.bytes, rr.ns) / mbps(mc.bytes, mc.ns),
 	       mbps(rm.bytes, rm.ns) / mbps(mc.bytes, mc.ns),
 	       mbps(rc.bytes, rc.ns) / mbps(mc.bytes, mc.ns));
+	printf("%-10s %9.0f bands/s %9.1f MB/s of payload   (the same bands into a plain kernel buffer)\n",
+	       "producer alone", per_s(pa.bands, pa.ns), mbps(pa.payload, pa.ns));
+	printf("ratio mmap/producer-alone %.2f (goal >= 0.95) read/producer-alone %.2f (goal >= 0.8) mmap+copy/producer-alone %.2f\n",
+	       mbps(rm.payload, rm.ns) / mbps(pa.payload, pa.ns),
+	       mbps(rr.payload, rr.ns) / mbps(pa.payload, pa.ns),
+	       mbps(rc.payload, rc.ns) / mbps(pa.payload, pa.ns));
 	ring_unmap(&m);
 	close(fd);
 	sim_destroy(&s);

@@ -6,6 +6,7 @@
 set -eu
 ko=$(pwd)/kernel/mfpscan.ko
 mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do modprobe "$dep"; done
 [ -d /sys/module/mfpscan ] || insmod "$ko"
 exec ./build/kselftest/bench_kernel "$@"
