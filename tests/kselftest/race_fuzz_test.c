@@ -64,7 +64,7 @@ static const char *const op_name[OP_COUNT] = {
  * status ioctl 75 us (per-operation times are printed).
  */
 static const unsigned int op_weight[OP_COUNT] = {
-	3000, 300, 50, 30, 20, 20, 2500, 300, 100, 2300, 1350, 15, 15, 0,
+	3000, 300, 50, 30, 20, 20, 2500, 300, 100, 2300, 1335, 30, 15, 0,
 };
 
 /* Outcome buckets */
