@@ -23,7 +23,7 @@ for name in ${KVERS:-6.1 6.12}; do
 	kodir=$(bash scripts/build-module.sh "$kver" W=1)
 	t0=$(date +%s)
 	set +e
-	KVER=$kver bash tests/vm/vm-run.sh --timeout 900 -- \
+	KVER=$kver bash tests/vm/vm-run.sh --timeout 1500 -- \
 		env MFPSCAN_KO_DIR="$kodir" sh tests/vm/guest-kselftest.sh "$@" \
 		2>&1 | tee "build/kselftest/last-run-$kver.tap"
 	rc=${PIPESTATUS[0]}
