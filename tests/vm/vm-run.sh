@@ -94,7 +94,7 @@ set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp "$smp" -m "$mem" "${machine[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=4 panic=-1 slub_debug=FZPU page_poison=1$append mfpscan.top=$top mfpscan.run=$run mfpscan.share=$vmdir/share mfpscan.kroot=$kroot" \
+	-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check slub_debug=FZPU page_poison=1$append mfpscan.top=$top mfpscan.run=$run mfpscan.share=$vmdir/share mfpscan.kroot=$kroot" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$vmdir/share,mount_tag=share,security_model=none,multidevs=remap" \
 	"${drive[@]}" "${usb[@]}" \
