@@ -26,7 +26,7 @@ CHECKPATCH_IGNORE := FILE_PATH_CHANGES
 KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h)
 
 .PHONY: testpages all modules usr deps clean check check-unit check-asan check-kernel \
-	check-integration check-adversarial check-e2e check-poweroff check-udev check-usb check-gui lint bench \
+	check-integration check-adversarial check-e2e check-poweroff check-udev check-usb check-systemd check-gui lint bench \
 	bench-kernel bench-usb demo install modules-all check-dkms
 
 all: modules usr
@@ -111,6 +111,12 @@ check-udev: deps modules usr
 check-usb: deps modules usr testpages
 	bash tests/vm/run-usb.sh
 
+# The installed unit, bus files, udev rules, sysusers and tmpfiles files in
+# a guest booting systemd as PID 1: local, WebDAV and SFTP scans under the
+# unit, the daemon's credentials, systemd-analyze security <= 2.0.
+check-systemd: deps modules usr
+	bash tests/vm/run-systemd.sh
+
 check: deps
 	$(MAKE) lint
 	$(MAKE) check-unit
@@ -122,6 +128,7 @@ check: deps
 	$(MAKE) check-e2e
 	$(MAKE) check-udev
 	$(MAKE) check-usb
+	$(MAKE) check-systemd
 
 bench-kernel: deps modules
 	bash tests/vm/run-bench-kernel.sh

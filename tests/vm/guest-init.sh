@@ -54,6 +54,12 @@ run=$(arg mfpscan.run)
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share "$share" ||
 	echo "guest-init: cannot mount the share at $share"
 
+# vm-run.sh --systemd: systemd becomes PID 1 and runs the command as a
+# service (tests/vm/systemd-boot.sh).
+if [ "$(arg mfpscan.systemd)" = 1 ]; then
+	exec /bin/sh "$top/tests/vm/systemd-boot.sh" boot "$run"
+fi
+
 rc=126
 if [ -f "$run/cmd.sh" ]; then
 	sh "$run/cmd.sh" </dev/null

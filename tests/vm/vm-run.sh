@@ -9,12 +9,15 @@
 #
 #   tests/vm/vm-run.sh [--mem MB] [--smp N] [--timeout SEC] [--disk IMG]
 #                      [--keep-dmesg-noise] [--iommu] [--usbredir SOCKET]...
-#                      -- COMMAND...
+#                      [--systemd] -- COMMAND...
 #
 # Exit status: COMMAND's, or 124 on timeout, or 125 when the guest's kernel
 # log shows BUG/WARNING/Oops/Call Trace/lockdep/KASAN-style reports (saved in
 # build/vm/last-dmesg.txt), or 126 when the guest never reported back.
 # --disk IMG attaches IMG (raw) as /dev/vda, persistent across runs.
+# --systemd boots systemd as PID 1 (tests/vm/systemd-boot.sh) and runs
+# COMMAND as a service once basic.target is reached (udevd, journald and the
+# system bus are up); without it, COMMAND runs under a shell as PID 1.
 # KVER=NAME boots another kernel (a series such as 6.12 or a release, see
 # scripts/kernel.sh); the default is Debian 12's 6.1. A kernel unpacked in
 # build/kernels/ gets its /lib/modules linked into the guest.
@@ -37,6 +40,7 @@ timeout=900
 disk=
 iommu=
 redir=()
+init=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mem) mem=$2; shift 2 ;;
@@ -45,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--disk) disk=$2; shift 2 ;;
 	--iommu) iommu=1; shift ;;
 	--usbredir) redir+=("$2"); shift 2 ;;
+	--systemd) init=" mfpscan.systemd=1"; shift ;;
 	--) shift; break ;;
 	*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -94,7 +99,7 @@ set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp "$smp" -m "$mem" "${machine[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check slub_debug=FZPU page_poison=1$append mfpscan.top=$top mfpscan.run=$run mfpscan.share=$vmdir/share mfpscan.kroot=$kroot" \
+	-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check slub_debug=FZPU page_poison=1$append mfpscan.top=$top mfpscan.run=$run mfpscan.share=$vmdir/share mfpscan.kroot=$kroot$init" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$vmdir/share,mount_tag=share,security_model=none,multidevs=remap" \
 	"${drive[@]}" "${usb[@]}" \
