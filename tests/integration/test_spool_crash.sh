@@ -312,7 +312,8 @@ for uid in sorted(os.listdir(root)):
     names = set(os.listdir(d))
     for f in sorted(names):
         p = os.path.join(d, f)
-        if f in ("tmp", "orphans") or f.endswith(".scan"):
+        # the owner's other spool directories (spool.rst): not entries
+        if f in ("tmp", "orphans", "outbox", "notices") or f.endswith(".scan"):
             continue
         stem, ext = os.path.splitext(f)
         if ext == ".doc":
