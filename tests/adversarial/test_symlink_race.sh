@@ -81,8 +81,15 @@ assert_eq "no root-owned file or directory under alice's box" "" \
 	"$(find "$box" ! -user "$A" -printf '%p %u\n')"
 assert_eq "no scan ended otherwise than delivered, kept or refused" 0 "$other"
 if [ "$refused" -gt 0 ]; then
-	assert_eq "every refused scan names the symbolic link" "$refused" \
-		"$(grep -c 'symbolic link' "$IT_DIR/refused.txt")"
+	# The swapper renames the folder away before it puts the link in its
+	# place: a scan checked in between finds no folder, and says so; and
+	# while a kept document waits, pending_policy=block refuses the next
+	# scan naming it. Any other reason is a defect.
+	assert_eq "every refused scan names the link, the missing folder or the waiting document" "" \
+		"$(grep -v -e 'symbolic link' \
+			-e 'must be an existing directory (cannot open the folder: No such file or directory)' \
+			-e 'Error.PendingUploads: The document from your previous scan to .home. could not be uploaded' \
+			"$IT_DIR/refused.txt" | sort | uniq -c)"
 fi
 
 # Every document that was read: in the folder or in the spool.
