@@ -70,21 +70,9 @@ static uint8_t *slurp(const char *name, size_t *len)
 static int content_load(const struct sim *s, const void *buf, size_t len)
 {
 	char path[256];
-	ssize_t n;
-	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "%s/content", s->cfgdir);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	if (close(fd) && !err)
-		err = -errno;
-	return err;
+	return file_write_n(path, buf, len);
 }
 
 static int content_load_file(const struct sim *s, const char *name)
