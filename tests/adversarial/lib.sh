@@ -127,6 +127,27 @@ adv_rss_start() {
 # adv_rss_max: the largest sample so far.
 adv_rss_max() { sort -n "$IT_DIR/rss.log" | tail -n 1; }
 
+# adv_rss_bounded PREFIX: the daemon's RSS grew by at most 32 MiB since
+# adv_rss_start (hostile replies must not be held or expanded in memory).
+adv_rss_bounded() {
+	local max
+	max=$(adv_rss_max)
+	echo "VmRSS: $ADV_RSS0 KiB at start, at most $max KiB"
+	check "$1the daemon's RSS grew by $((max - ADV_RSS0)) KiB (bound 32768)" \
+		test $((max - ADV_RSS0)) -le 32768
+}
+
+# adv_heal_and_deliver STORE USER: the hostile server turns healthy (the
+# STORE/heal file) and every case's kept entry (the caller's ENTRY and SHA
+# arrays) is retried and delivered byte-exact into STORE/files.
+adv_heal_and_deliver() {
+	local store=$1 u=$2 c
+	touch "$store/heal"
+	for c in "${!ENTRY[@]}"; do
+		adv_retry_delivered "$c" "$u" "${ENTRY[$c]}" "${SHA[$c]}" "$store/files"
+	done
+}
+
 # adv_account USER NAME TYPE URL [MORE mfpscanctl accounts add OPTIONS...]:
 # an account whose password (the S3 secret key) is "pw-NAME-secret"; dies
 # when it is refused.
