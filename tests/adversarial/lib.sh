@@ -12,19 +12,8 @@
 IT_FAILURES=$IT_TOP/build/adversarial/FAILURES.md
 ADV_DIR=$IT_TOP/tests/adversarial
 
-# adv_free_port: a TCP port on 127.0.0.1 nobody listens on now.
-adv_free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# adv_wait_port PORT: bounded wait until something listens on PORT.
-adv_wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
+# srv_free_port, srv_wait_port: the test servers' own port helpers.
+. "$IT_TOP/tests/servers/common.sh"
 
 # adv_probe_start USER LOG: GetCapabilities as USER on its own connection
 # every half second until adv_probe_stop, one line "ok" or "FAIL ..." each

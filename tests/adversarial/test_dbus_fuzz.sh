@@ -72,7 +72,7 @@ assert_eq "... and every property" \
 chmod 0644 "$SPEC"
 
 # --- objects of both users, the fuzzer's targets --------------------------
-DEAD=http://127.0.0.1:$(adv_free_port)/dav
+DEAD=http://127.0.0.1:$(srv_free_port)/dav
 BDIR=$(it_local_dir "$B")
 ADIR=$(it_local_dir "$A")
 check "bob adds a local account" ctl "$B" accounts add bhome --type local --folder "$BDIR"

@@ -15,7 +15,6 @@
 # Bob's GetCapabilities is answered throughout.
 set -u
 . "$(dirname "$0")/lib.sh"
-. "$IT_TOP/tests/servers/common.sh"
 it_init
 it_need_ctl
 it_start_bus
@@ -31,7 +30,7 @@ srv_user "$SU" "$SPW" || it_die "sftp user"
 chown "$SU:" "$D/files"
 for k in k1 k2; do ssh-keygen -q -t ed25519 -N '' -f "$D/$k" || it_die "ssh-keygen"; done
 fp() { ssh-keygen -l -E sha256 -f "$D/$1.pub" | awk '{print $2}'; }
-PORT=$(adv_free_port)
+PORT=$(srv_free_port)
 SSHD_PID=
 # sshd_start KEY: sshd on PORT with host key KEY, logging to $D/sshd-KEY.log
 sshd_start() {
@@ -53,7 +52,7 @@ CONF
 	/usr/sbin/sshd -f "$D/sshd_config" -D -e </dev/null >>"$D/sshd-$1.log" 2>&1 &
 	SSHD_PID=$!
 	IT_BGPIDS+=("$SSHD_PID")
-	adv_wait_port "$PORT" || it_die "sshd did not start" "$(cat "$D/sshd-$1.log")"
+	srv_wait_port "$PORT" || it_die "sshd did not start" "$(cat "$D/sshd-$1.log")"
 }
 sshd_stop() { kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null; SSHD_PID=; }
 adv_probe_start "$IT_BOB" "$IT_DIR/probe.log"

@@ -23,7 +23,7 @@ it_need_verify
 it_start_bus
 A=$IT_ALICE
 B=$IT_BOB
-PORT=$(adv_free_port)
+PORT=$(srv_free_port)
 it_write_config "[mail]\nsmtp_url = smtp://127.0.0.1:$PORT\nfrom = scanner@example.org\nstarttls = no\nretry_initial_s = 1\ntimeout_s = 3"
 it_start_daemon
 SRV_PID=
@@ -33,7 +33,7 @@ stall() {
 		>>"$IT_DIR/smtp-$1.out" 2>&1 &
 	SRV_PID=$!
 	IT_BGPIDS+=("$SRV_PID")
-	adv_wait_port "$PORT" || it_die "stall_smtp.py $1 did not start"
+	srv_wait_port "$PORT" || it_die "stall_smtp.py $1 did not start"
 }
 outbox() { find "$IT_DIR/spool/$(id -u "$1")/outbox" -name '[0-9]*.mail' 2>/dev/null | wc -l; }
 # timeouts: how many sends the daemon has given up on a timeout so far
@@ -51,7 +51,7 @@ stall silent
 BDIR=$(it_local_dir "$B")
 check "bob adds a local account" ctl "$B" accounts add bhome --type local --folder "$BDIR"
 check "alice sets her notification address" mgr "$A" SetNotifyAddress s alice@example.org
-adv_account "$A" down webdav "http://127.0.0.1:$(adv_free_port)/dav" --username alice
+adv_account "$A" down webdav "http://127.0.0.1:$(srv_free_port)/dav" --username alice
 adv_probe_start "$B" "$IT_DIR/probe.log"
 adv_scan "$A" down
 adv_check_kept "server down" "$A" network '.'
@@ -82,7 +82,7 @@ SRV_PID=
 /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$PORT" -c aiosmtpd.handlers.Mailbox \
 	"$IT_DIR/maildir" >>"$IT_DIR/aiosmtpd.log" 2>&1 &
 IT_BGPIDS+=("$!")
-adv_wait_port "$PORT" || it_die "aiosmtpd did not start" "$(cat "$IT_DIR/aiosmtpd.log")"
+srv_wait_port "$PORT" || it_die "aiosmtpd did not start" "$(cat "$IT_DIR/aiosmtpd.log")"
 for _ in $(seq 1 600); do
 	[ "$(outbox "$A")" -eq 0 ] && break
 	sleep 0.1

@@ -89,7 +89,7 @@ adv_scan "$A" self
 assert_eq "control: pinned, the self-signed server is accepted (exit 0)" 0 "$ADV_RC"
 
 # --- a kept document meets an impostor -------------------------------------
-MPORT=$(adv_free_port)
+MPORT=$(srv_free_port)
 adv_http_start real --port "$MPORT" --tls "$T/right.pem" "$T/right.key"
 adv_account "$A" moved webdav "https://127.0.0.1:$MPORT/full/dav" \
 	--username alice --ca-file "$T/ca.pem"
