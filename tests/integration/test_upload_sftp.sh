@@ -8,46 +8,12 @@
 # pinning, and the class of each failure.
 set -uo pipefail
 . "$(dirname "$0")/upload-common.sh"
+. "$(dirname "$0")/upload-contract.sh"
 
 start_server sshd.sh sshd 512
 echo "$SFTP_PASSWORD" >"$scratch/sftp.pw"
 F=(-t sftp -U "$SFTP_USER" -p "$scratch/sftp.pw" -H "$SFTP_HOSTKEY")
-doc=$scratch/doc.pdf
-make_file "$doc" 300
-size=$(stat -c %s "$doc")
-
-run_upload "${F[@]}" -u "$SFTP_URL" -f scans/2026 check
-expect_eq "check logs in and creates the folder" 0 "$rc"
-expect_text "check reports free space (statvfs)" "ok free=" "$out"
-[ -d "$SFTP_ROOT/scans/2026" ] && ok "the folder exists on the server" ||
-	not_ok "the folder exists on the server"
-
-run_upload "${F[@]}" -u "$SFTP_URL" -f scans/new put "$doc" "scan 1.pdf"
-expect_eq "put creates the folder and returns the URL" \
-	"uploaded $SFTP_URL/scans/new/scan%201.pdf" "$out"
-expect_same_file "the bytes on the server equal the document" "$doc" "$SFTP_ROOT/scans/new/scan 1.pdf"
-expect_eq "no temporary file is left" "scan 1.pdf" "$(ls -A "$SFTP_ROOT/scans/new")"
-expect_no_text "the password is not in the output" "$SFTP_PASSWORD" "$out$errout"
-
-run_upload "${F[@]}" -u "$SFTP_URL" -f scans/new put "$doc" "scan 1.pdf"
-expect_eq "a retried put reports already-there" \
-	"already-there $SFTP_URL/scans/new/scan%201.pdf" "$out"
-expect_eq "one copy on the server" 1 "$(ls -A "$SFTP_ROOT/scans/new" | wc -l)"
-run_upload "${F[@]}" -u "$SFTP_URL" -f scans/new exists "scan 1.pdf" "$size"
-expect_eq "exists finds it" yes "$out"
-run_upload "${F[@]}" -u "$SFTP_URL" -f scans/new exists "scan 2.pdf" "$size"
-expect_eq "exists does not find another name" no "$out"
-other=$scratch/other.pdf
-make_file "$other" 5
-expect_class "a different file under the same name is refused" server \
-	"${F[@]}" -u "$SFTP_URL" -f scans/new put "$other" "scan 1.pdf"
-expect_same_file "the stored file was not replaced" "$doc" "$SFTP_ROOT/scans/new/scan 1.pdf"
-twin=$scratch/twin.pdf
-head -c "$size" /dev/urandom >"$twin"
-expect_class "a file of our size with other bytes is refused, not already-there" \
-	server "${F[@]}" -u "$SFTP_URL" -f scans/new put "$twin" "scan 1.pdf"
-expect_text "as a different file of the same size" "same size, other content" "$errout"
-expect_same_file "and the stored file is still the first" "$doc" "$SFTP_ROOT/scans/new/scan 1.pdf"
+upload_contract "$SFTP_URL" "$SFTP_ROOT" "$SFTP_PASSWORD" "${F[@]}"
 
 run_upload "${F[@]}" -u "$SFTP_URL" -P put "$doc" progress.pdf
 expect_text "progress reaches the document's size" "progress $size/$size" "$errout"

@@ -9,47 +9,12 @@
 # of each failure.
 set -uo pipefail
 . "$(dirname "$0")/upload-common.sh"
+. "$(dirname "$0")/upload-contract.sh"
 
 start_server smbd.sh smbd 512
 echo "$SMB_PASSWORD" >"$scratch/smb.pw"
 F=(-t smb -U "$SMB_USER" -D "$SMB_DOMAIN" -p "$scratch/smb.pw")
-doc=$scratch/doc.pdf
-make_file "$doc" 300
-size=$(stat -c %s "$doc")
-
-run_upload "${F[@]}" -u "$SMB_URL" -f scans/2026 check
-expect_eq "check logs in and creates the folder" 0 "$rc"
-expect_text "check reports free space" "ok free=" "$out"
-[ -d "$SMB_ROOT/scans/2026" ] && ok "the folder exists on the server" ||
-	not_ok "the folder exists on the server"
-
-run_upload "${F[@]}" -u "$SMB_URL" -f scans/new put "$doc" "scan 1.pdf"
-expect_eq "put creates the folder and returns the URL" \
-	"uploaded $SMB_URL/scans/new/scan%201.pdf" "$out"
-expect_same_file "the bytes on the server equal the document" "$doc" "$SMB_ROOT/scans/new/scan 1.pdf"
-expect_eq "no temporary file is left" "scan 1.pdf" "$(ls -A "$SMB_ROOT/scans/new")"
-expect_no_text "the password is not in the output" "$SMB_PASSWORD" "$out$errout"
-
-run_upload "${F[@]}" -u "$SMB_URL" -f scans/new put "$doc" "scan 1.pdf"
-expect_eq "a retried put reports already-there" \
-	"already-there $SMB_URL/scans/new/scan%201.pdf" "$out"
-expect_eq "one copy on the server" 1 "$(ls -A "$SMB_ROOT/scans/new" | wc -l)"
-run_upload "${F[@]}" -u "$SMB_URL" -f scans/new exists "scan 1.pdf" "$size"
-expect_eq "exists finds it" yes "$out"
-run_upload "${F[@]}" -u "$SMB_URL" -f scans/new exists "scan 2.pdf" "$size"
-expect_eq "exists does not find another name" no "$out"
-other=$scratch/other.pdf
-make_file "$other" 5
-expect_class "a different file under the same name is refused" server \
-	"${F[@]}" -u "$SMB_URL" -f scans/new put "$other" "scan 1.pdf"
-expect_same_file "the stored file was not replaced" "$doc" "$SMB_ROOT/scans/new/scan 1.pdf"
-twin=$scratch/twin.pdf
-head -c "$size" /dev/urandom >"$twin"
-expect_class "a file of our size with other bytes is refused, not already-there" \
-	server "${F[@]}" -u "$SMB_URL" -f scans/new put "$twin" "scan 1.pdf"
-expect_text "as a different file of the same size" "same size, other content" "$errout"
-expect_same_file "and the stored file is still the first" "$doc" "$SMB_ROOT/scans/new/scan 1.pdf"
-expect_eq "no temporary file is left by the refusals" "scan 1.pdf" "$(ls -A "$SMB_ROOT/scans/new")"
+upload_contract "$SMB_URL" "$SMB_ROOT" "$SMB_PASSWORD" "${F[@]}"
 
 # What a crash can leave: an empty claim of the name, a stale part file.
 : >"$SMB_ROOT/scans/new/claimed.pdf"
