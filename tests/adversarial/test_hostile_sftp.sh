@@ -15,6 +15,7 @@
 # Bob's GetCapabilities is answered throughout.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../servers/sshd-config.sh"
 it_init
 it_need_ctl
 it_start_bus
@@ -34,21 +35,8 @@ PORT=$(srv_free_port)
 SSHD_PID=
 # sshd_start KEY: sshd on PORT with host key KEY, logging to $D/sshd-KEY.log
 sshd_start() {
-	cat >"$D/sshd_config" <<CONF
-ListenAddress 127.0.0.1:$PORT
-HostKey $D/$1
-PidFile $D/sshd.pid
-UsePAM no
-StrictModes no
-PasswordAuthentication yes
-KbdInteractiveAuthentication no
-PubkeyAuthentication no
-PermitRootLogin no
-AllowUsers $SU
-Subsystem sftp internal-sftp -d $D/files
-ForceCommand internal-sftp -d $D/files
-LogLevel VERBOSE
-CONF
+	srv_sshd_config "$PORT" "$D/$1" "$D/sshd.pid" "$SU" "$D/files" VERBOSE \
+		>"$D/sshd_config"
 	/usr/sbin/sshd -f "$D/sshd_config" -D -e </dev/null >>"$D/sshd-$1.log" 2>&1 &
 	SSHD_PID=$!
 	IT_BGPIDS+=("$SSHD_PID")

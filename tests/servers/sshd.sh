@@ -17,6 +17,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
+. "$here/sshd-config.sh"
 
 user=mfpscan-sftp
 password=sftp-test-pass
@@ -30,21 +31,8 @@ start() {
 	[ -z "$full" ] || srv_tmpfs "$dir/files/full" "$full" "$user"
 	[ -f "$dir/hostkey" ] || ssh-keygen -q -t ed25519 -N '' -f "$dir/hostkey"
 	port=$(srv_free_port)
-	cat >"$dir/sshd_config" <<CONF
-ListenAddress 127.0.0.1:$port
-HostKey $dir/hostkey
-PidFile $dir/sshd.pid
-UsePAM no
-StrictModes no
-PasswordAuthentication yes
-KbdInteractiveAuthentication no
-PubkeyAuthentication no
-PermitRootLogin no
-AllowUsers $user
-Subsystem sftp internal-sftp -d $dir/files
-ForceCommand internal-sftp -d $dir/files
-LogLevel ERROR
-CONF
+	srv_sshd_config "$port" "$dir/hostkey" "$dir/sshd.pid" "$user" \
+		"$dir/files" ERROR >"$dir/sshd_config"
 	/usr/sbin/sshd -f "$dir/sshd_config" -D -e </dev/null >>"$dir/sshd.log" 2>&1 &
 	echo $! >"$dir/sshd.pid"
 	srv_wait_port "$port"
