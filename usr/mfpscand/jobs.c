@@ -295,55 +295,6 @@ void job_cancel(struct job *job)
 	}
 }
 
-/* --- the panel ----------------------------------------------------------- */
-
-/*
- * Show @msg and the lamps on @job's engine. While another job reads from
- * the engine, its "Scanning..." stays: this job's outcome sets the lamps.
- */
-static void job_panel(const struct job *job, const char *msg,
-		      enum panel_lamp green, enum panel_lamp amber)
-{
-	const struct jobs_device *dev = job->device;
-
-	if (!dev || !dev->has_panel)
-		return;
-	if (dev->busy && !job->holds_device)
-		msg = NULL;
-	panel_show(dev->panel, msg, green, amber);
-}
-
-void job_show_outcome(struct job *job)
-{
-	char msg[TICKET_NAME_MAX + 16];	/* panel_show() cuts it to fit */
-
-	switch (job->state) {
-	case JOB_DONE:
-		snprintf(msg, sizeof(msg), "Sent to %s", job->account_name);
-		job_panel(job, msg, PANEL_LAMP_ON, PANEL_LAMP_OFF);
-		return;
-	case JOB_SPOOLED:
-		snprintf(msg, sizeof(msg), "Kept: %s \u2014 will retry",
-			 panel_kept_reason(job->kept_class));
-		job_panel(job, msg, PANEL_LAMP_OFF, PANEL_LAMP_ON);
-		return;
-	case JOB_CANCELLED:
-		job_panel(job, "Cancelled", PANEL_LAMP_KEEP, PANEL_LAMP_KEEP);
-		return;
-	default:
-		break;
-	}
-	if (strcmp(job->error_name, BUS_ERROR_PENDING) == 0)
-		snprintf(msg, sizeof(msg), "Refused: earlier scans waiting");
-	else if (job->error_name[0])
-		snprintf(msg, sizeof(msg), "Refused: %s",
-			 panel_kept_reason(job->refused_class));
-	else
-		snprintf(msg, sizeof(msg), "Failed: %s",
-			 job->kept ? "partial document kept" : "scanner error");
-	job_panel(job, msg, PANEL_LAMP_OFF, PANEL_LAMP_ON);
-}
-
 struct job *jobs_find_job(struct jobs *j, const char *path)
 {
 	for (struct job *job = j->jobs; job; job = job->next)
@@ -1066,7 +1017,7 @@ static void job_start_scan(struct job *job)
 	}
 	job->device->busy = true;
 	job->holds_device = true;
-	job_panel(job, "Scanning\u2026", PANEL_LAMP_KEEP, PANEL_LAMP_KEEP);
+	job_panel_scanning(job);
 	if (pipeline_start(job, &e) < 0) {
 		job_release_device(job);
 		job_refuse_err(job, &e);

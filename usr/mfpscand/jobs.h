@@ -35,6 +35,7 @@
 
 #include "daemon.h"
 #include "err.h"
+#include "job_panel.h"
 #include "panel.h"
 #include "scan_options.h"
 #include "spool.h"
@@ -69,6 +70,7 @@ struct jobs_device {
 	struct mfpscan_caps caps;
 	bool has_panel;
 	char panel[PANEL_DIR_MAX];	/* sysfs dir of its panel and lamps */
+	struct panel_kept panel_kept;	/* the kept documents its message tells of */
 };
 
 /* One scan job (a Job object). */
@@ -95,6 +97,7 @@ struct job {
 	time_t finished;		/* 0 while running */
 	bool kept;			/* a document of it was spooled */
 	enum err_class kept_class;	/* why (the panel's short reason) */
+	struct panel_kept panel_kept;	/* which (job_panel.h) */
 	struct job *wait_next;		/* device->waiting */
 	bool waiting;			/* on device->waiting */
 
@@ -184,12 +187,6 @@ struct sentry *jobs_find_entry_id(struct jobs *j, uid_t uid, const char *id);
 void job_release_device(struct job *job);
 /* Cancel(): a job not yet reading ends now; a running one is told. */
 void job_cancel(struct job *job);
-/*
- * The engine's panel shows @job's outcome (its final State); called before
- * the final State is signalled, so that a client seeing it finds the panel
- * already set.
- */
-void job_show_outcome(struct job *job);
 /* Forget finished jobs beyond the time and per-user limits. */
 void jobs_prune(struct jobs *j, uid_t owner);
 void job_ref(struct job *job);

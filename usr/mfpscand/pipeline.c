@@ -192,6 +192,7 @@ static void on_event(struct daemon *d, void *arg)
 	case EV_SPOOLED:
 		job->kept = true;
 		job->kept_class = ev->t.last_class;
+		job_panel_kept(job, ev->id);
 		s = jobs_entry_add(j, ev->id, &ev->t, true);
 		if (!s)
 			break;

@@ -272,6 +272,8 @@ static bool finish_success(struct jobs *j, struct sentry *s,
 	snprintf(path, sizeof(path), "%s", s->path);
 	snprintf(id, sizeof(id), "%s", s->id);
 	jobs_entry_gone(j, s);
+	/* An engine's panel that still says "Kept" for it says "Sent". */
+	job_panel_sent(j, t.owner_uid, id);
 	notify_upload_recovered(j, t.owner_uid, path, id, &t, res->remote_url);
 	return true;
 }
