@@ -16,7 +16,9 @@
 #     engine's panel_message and amber lamp say so; a press while it waits
 #     is refused ("Refused: earlier scans waiting"); space freed, the next
 #     press uploads the kept document byte-exact, then "Sent to <account>",
-#     green on, amber off;
+#     green on, amber off; the background retry delivering a kept
+#     document turns the panel's "Kept" into "Sent to <account>", but never
+#     overwrites a newer job's message;
 #   - hotplug: an engine that appears and one that is removed are logged;
 #     an engine removed mid-job ends that job as failed, clearly, with the
 #     completed pages kept in the owner's spool.
@@ -206,6 +208,63 @@ assert_eq "two documents are in the folder" 2 \
 	"$(find "$full" -type f -name '*.pdf' | wc -l)"
 check "the kept document arrived byte-exact" \
 	bash -c 'sha256sum "$1"/*.pdf | grep -q "^$2 "' _ "$full" "$ksum"
+
+# --- the panel after a background retry --------------------------------------
+# The daemon again, now retrying every 2 s. A button scan to the full disk
+# is kept; a failed background attempt leaves "Kept" on the panel; space
+# freed, the background retry (no press) delivers it and the panel says
+# "Sent to full", green on, amber off. Then a newer message is not
+# overwritten: kept again, a press of profile 2 ("Sent to home") follows,
+# and the later delivery of the kept document leaves "Sent to home".
+it_stop_daemon
+printf '\n[retry]\ninitial_s = 2\nmax_interval_s = 2\nslow_factor = 1\n' >>"$IT_CONF"
+it_start_daemon
+# log_count REGEX: how many daemon log lines match so far.
+log_count() { grep -Ec -- "$1" "$LOG"; }
+# wait_more REGEX N: wait until more than N log lines match (bounded).
+wait_more() {
+	for _ in $(seq 1 600); do
+		[ "$(log_count "$1")" -gt "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the daemon watches the engines again" \
+	wait_more 'udev: watching subsystem mfpscan' 1
+FAILED_RE="spooled document $IT_ALICE_UID/[^:]*: upload failed \(storage-full\)"
+SENT_RE="spooled document $IT_ALICE_UID/[^ ]* uploaded"
+dd if=/dev/zero of="$full/filler" bs=4k >/dev/null 2>&1
+assert_eq "a button scan to the full disk is kept again" spooled "$(press_wait 3)"
+kept=$(it_entries "$A")
+nfail=$(log_count "$FAILED_RE")
+check "a background attempt fails while the disk is full" \
+	wait_more "$FAILED_RE" "$nfail"
+assert_eq "after it the panel still says kept" "Kept: storage full — will retry" \
+	"$(cat "$PANEL/panel_message" 2>&1)"
+nsent=$(log_count "$SENT_RE")
+rm -f "$full/filler"
+check "space freed, the background retry delivers it (no press)" \
+	wait_more "$SENT_RE" "$nsent"
+check "the kept document left the spool" it_wait_gone "$A" "$kept"
+check "the panel says where it went" it_wait_for "$PANEL/panel_message" '^Sent to full$' 100
+assert_eq "the panel message after the background retry" "Sent to full" \
+	"$(cat "$PANEL/panel_message" 2>&1)"
+assert_eq "the green lamp is on" 1 "$(cat "$GREEN" 2>&1)"
+assert_eq "the amber lamp is off" 0 "$(cat "$AMBER" 2>&1)"
+check "the daemon logs why the panel changed" \
+	it_wait_for "$LOG" "engine panel: the kept document $IT_ALICE_UID/[^ ]+ was delivered" 100
+
+dd if=/dev/zero of="$full/filler" bs=4k >/dev/null 2>&1
+assert_eq "kept once more" spooled "$(press_wait 3)"
+kept=$(it_entries "$A")
+assert_eq "a press of profile 2 is delivered" done "$(press_wait 2)"
+assert_eq "the panel says so" "Sent to home" "$(cat "$PANEL/panel_message" 2>&1)"
+nsent=$(log_count "$SENT_RE")
+rm -f "$full/filler"
+check "the background retry delivers the kept one" wait_more "$SENT_RE" "$nsent"
+check "... and it left the spool" it_wait_gone "$A" "$kept"
+assert_eq "the newer message stays on the panel" "Sent to home" \
+	"$(cat "$PANEL/panel_message" 2>&1)"
 
 # --- hotplug ----------------------------------------------------------------------------
 dev2=$(sim_new hotplug SIM-HOT) || fail "cannot create a third sim engine"
