@@ -8,7 +8,9 @@
 #   - a scan cut while page 2 is written (the daemon frozen and killed)
 #     and a leftover in alice's tmp/: at the next start, a "partial-kept"
 #     and an "orphans-kept" notice for alice;
-#   - root discards one of alice's kept documents: a "discarded" notice.
+#   - root discards one of alice's kept documents: a "discarded" notice;
+#   - and before all that, her scan to a server that is down is kept: a
+#     "kept" notice (will retry).
 # Only alice lists them, bob sees none and cannot acknowledge hers; they
 # survive a restart with their ids; alice acknowledges them and they are
 # gone, also after a restart; a bad argument is refused, the daemon lives.
@@ -33,7 +35,7 @@ ASPOOL=$IT_DIR/spool/$IT_ALICE_UID
 notices() { mgr "$1" ListNotices 2>&1; }
 # ids USER: the user's notice ids, space separated.
 ids() {
-	notices "$1" | grep -oE '\(?[0-9]+ "(partial-kept|orphans-kept|discarded|several)"' |
+	notices "$1" | grep -oE '\(?[0-9]+ "(kept|sent-after-retry|needs-attention|partial-kept|orphans-kept|discarded|several)"' |
 		grep -oE '^[0-9]+' | tr '\n' ' '
 }
 # ack USER ID...: AckNotices as USER; prints the reply.
@@ -53,6 +55,9 @@ out=$(ctl "$A" scan --to down --format png --resolution 75 --name kept1 2>&1) &&
 assert_eq "a scan to the server that is down is kept (exit 2)" 2 "$rc"
 KEPT=$(mgr "$A" ListSpool | grep -o '"/org/[^"]*"' | head -n 1 | tr -d '"')
 assert_match "alice has a kept document" '^/org/mfpscan/Daemon1/spool/' "$KEPT"
+assert_match "and a notice: kept, will retry, with the server's words" \
+	'^a\(tsxsu\) 1 [0-9]+ "kept" [0-9]+ "Kept: storage unreachable [^ ]+ will retry\. [^ ]*kept1[^ ]* for down was not uploaded \(.*127\.0\.0\.1.*\); it is kept on the scanner and sent in the background\." 1$' \
+	"$(notices "$A")"
 assert_eq "her scan is cut after page 1" 1 "$(it_cut_scan "$A" --to down \
 	--format pdf --mode gray --resolution 300 --source adf --pages 3 --name cutdoc)"
 IT_DAEMON_PID=
@@ -60,7 +65,7 @@ printf 'half a page\n' >"$ASPOOL/tmp/leftover.doc"
 chown --reference="$ASPOOL" "$ASPOOL/tmp/leftover.doc"
 it_start_daemon
 list=$(notices "$A")
-assert_match "after the start alice has two notices" '^a\(tsxsu\) 2 ' "$list"
+assert_match "after the start alice has three notices" '^a\(tsxsu\) 3 ' "$list"
 assert_match "one says a partial document of 1 page was kept, and its name" \
 	'"partial-kept" [0-9]+ "A partial document of 1 page was kept as \\"cutdoc-partial-1-pages.pdf\\" for down: .*" 1' "$list"
 assert_match "one names the files kept in orphans/ (the cut page, the leftover)" \
@@ -71,12 +76,12 @@ assert_eq "bob has none" "a(tsxsu) 0" "$(notices "$B")"
 check "root can discard alice's kept document" \
 	dsend root --dest="$IT_DEST" "$KEPT" org.mfpscan.Daemon1.SpoolEntry.Discard boolean:true
 list=$(notices "$A")
-assert_match "alice gets a third notice: root discarded it" \
+assert_match "alice gets a fourth notice: root discarded it" \
 	'"discarded" [0-9]+ "Your kept document \\"kept1[^"]*\\" for down was discarded by the administrator \(uid 0\)\." 1' \
 	"$list"
 assert_eq "root lists only root's notices (none)" "a(tsxsu) 0" "$(notices root)"
 IDS=$(ids "$A")
-assert_eq "three ids" 3 "$(wc -w <<<"$IDS")"
+assert_eq "four ids" 4 "$(wc -w <<<"$IDS")"
 
 # --- only the owner acknowledges ------------------------------------------
 # shellcheck disable=SC2086 # word splitting of the ids is meant
@@ -94,7 +99,7 @@ assert_eq "alice acknowledges the first" "u 1" "$(ack "$A" "$first")"
 assert_eq "acknowledging it again does nothing" "u 0" "$(ack "$A" "$first")"
 rest=${IDS#* }
 # shellcheck disable=SC2086
-assert_eq "then the two others" "u 2" "$(ack "$A" $rest)"
+assert_eq "then the three others" "u 3" "$(ack "$A" $rest)"
 assert_eq "none is left" "a(tsxsu) 0" "$(notices "$A")"
 it_stop_daemon
 it_start_daemon

@@ -26,6 +26,7 @@
 #include "notify_mail.h"
 #include "notices.h"
 #include "outbox.h"
+#include "panel.h"
 #include "retry.h"
 
 struct notify {
@@ -212,11 +213,21 @@ static void keep_notice(struct jobs *j, uid_t owner, const char *kind,
 
 /* --- the three events ---------------------------------------------------- */
 
+/*
+ * The three events of a kept document are notices too: the owner may
+ * have pressed the scanner's button and gone, with no session to show a
+ * signal in. Each notice is kept before its signal goes, so a session
+ * that reads ListNotices on the signal finds it.
+ */
 void notify_upload_failed(struct jobs *j, const struct sentry *s,
 			  const struct ticket *t)
 {
 	const char *cls = err_class_name(t->last_class);
 
+	keep_notice(j, t->owner_uid, "kept",
+		    "Kept: %s \u2014 will retry. \u201c%s\u201d for %s was not uploaded (%s); it is kept on the scanner and sent in the background.",
+		    panel_kept_reason(t->last_class), t->remote_name,
+		    t->account_name, t->last_error);
 	send_signal(j, t->owner_uid, "UploadFailed", "oss", s->path,
 		    cls ? cls : "", t->last_error);
 	mail_queue(j, NOTIFY_MAIL_SPOOLED, t, s->path, s->id, NULL);
@@ -226,6 +237,10 @@ void notify_upload_recovered(struct jobs *j, uid_t owner, const char *path,
 			     const char *id, const struct ticket *t,
 			     const char *remote_url)
 {
+	keep_notice(j, owner, "sent-after-retry",
+		    "Sent after retry: \u201c%s\u201d reached %s (%s).",
+		    t->remote_name, t->account_name,
+		    remote_url && remote_url[0] ? remote_url : t->remote_name);
 	send_signal(j, owner, "UploadRecovered", "os", path,
 		    remote_url ? remote_url : "");
 	mail_queue(j, NOTIFY_MAIL_CLEARED, t, path, id, remote_url);
@@ -234,6 +249,9 @@ void notify_upload_recovered(struct jobs *j, uid_t owner, const char *path,
 void notify_needs_attention(struct jobs *j, const struct sentry *s,
 			    const struct ticket *t)
 {
+	keep_notice(j, t->owner_uid, "needs-attention",
+		    "Needs your attention: \u201c%s\u201d for %s could not be uploaded after every automatic attempt (%s). It is kept until you retry it, save a copy or discard it.",
+		    t->remote_name, t->account_name, t->last_error);
 	send_signal(j, t->owner_uid, "NeedsAttention", "o", s->path);
 	mail_queue(j, NOTIFY_MAIL_NEEDS_ATTENTION, t, s->path, s->id, NULL);
 }
