@@ -4,7 +4,8 @@
  *
  * The daemon sends its signals to their owner as unicast messages; the
  * match rule below (sender = the daemon's name) lets GDBus route them to
- * our handler. Remote errors are turned into their message only: the
+ * our handler. The bus's NameOwnerChanged for the daemon's name reaches
+ * the same subscribers (the daemon started or stopped). Remote errors are turned into their message only: the
  * D-Bus error name is read with dc_error_name_is, so that the pages can
  * react to PendingUploads without parsing text; dc_error_text gives the
  * sentence alone.
@@ -29,6 +30,7 @@ struct subscriber {
 struct daemon_client {
 	GDBusConnection *bus;
 	guint signal_id;
+	guint owner_id;		/* the daemon's name changing hands */
 	GArray *subscribers;	/* struct subscriber, called in order */
 };
 
@@ -57,6 +59,12 @@ struct daemon_client *dc_connect(GError **error)
 	dc->subscribers = g_array_new(FALSE, FALSE, sizeof(struct subscriber));
 	dc->signal_id = g_dbus_connection_signal_subscribe(bus, DC_NAME, NULL,
 		NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, dc, NULL);
+	/* A (re)started daemon raises notices while no session listens:
+	 * the subscribers hear of it and read them. */
+	dc->owner_id = g_dbus_connection_signal_subscribe(bus,
+		"org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+		"/org/freedesktop/DBus", DC_NAME, G_DBUS_SIGNAL_FLAGS_NONE,
+		on_signal, dc, NULL);
 	return dc;
 }
 
@@ -65,6 +73,7 @@ struct daemon_client *dc_free(struct daemon_client *dc)
 	if (!dc)
 		return NULL;
 	g_dbus_connection_signal_unsubscribe(dc->bus, dc->signal_id);
+	g_dbus_connection_signal_unsubscribe(dc->bus, dc->owner_id);
 	g_array_unref(dc->subscribers);
 	g_object_unref(dc->bus);
 	g_free(dc);

@@ -22,7 +22,8 @@ struct daemon_client;
 /*
  * A signal from the daemon: its object path, interface, member and
  * arguments. PropertiesChanged arrives with interface
- * "org.freedesktop.DBus.Properties".
+ * "org.freedesktop.DBus.Properties"; the bus's NameOwnerChanged for the
+ * daemon's name (it started or went away) with "org.freedesktop.DBus".
  */
 typedef void (*dc_signal_fn)(const char *path, const char *iface,
 			     const char *member, GVariant *args, void *data);
