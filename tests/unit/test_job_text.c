@@ -94,6 +94,26 @@ static void test_bytes_in_si_units(void **state)
 	assert_string_equal(job_text_bytes(2500000, buf, sizeof(buf)), "2.5 MB");
 }
 
+static void test_sent_later_names_account_and_file(void **state)
+{
+	char buf[256];
+
+	assert_string_equal(job_text_sent_later("Nextcloud",
+		"http://h/dav/full/scan-1.pdf", buf, sizeof(buf)),
+		"Sent to Nextcloud after a retry. Saved as “scan-1.pdf”.");
+}
+
+static void test_notice_titles(void **state)
+{
+	assert_string_equal(job_text_notice_title("kept"), "Kept — will retry");
+	assert_string_equal(job_text_notice_title("sent-after-retry"),
+			    "Sent after retry");
+	assert_string_equal(job_text_notice_title("partial-kept"),
+			    "Partial document kept");
+	/* a kind newer than the panel is not shown as an error */
+	assert_string_equal(job_text_notice_title("from-the-future"), "Notice");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +124,8 @@ int main(void)
 		cmocka_unit_test(test_short_buffer_is_terminated),
 		cmocka_unit_test(test_file_name_of_url),
 		cmocka_unit_test(test_bytes_in_si_units),
+		cmocka_unit_test(test_sent_later_names_account_and_file),
+		cmocka_unit_test(test_notice_titles),
 	};
 
 	return cmocka_run_group_tests_name("job_text", tests, NULL, NULL);

@@ -128,3 +128,29 @@ const char *job_text_entry_state(const char *state)
 
 	return t ? t : state;
 }
+
+const char *job_text_sent_later(const char *account, const char *url,
+				char *buf, size_t len)
+{
+	snprintf(buf, len, _("Sent to %s after a retry. Saved as “%s”."),
+		 account, job_text_file_name(url));
+	return buf;
+}
+
+const char *job_text_notice_title(const char *kind)
+{
+	static const struct word kinds[] = {
+		{ "kept", N_("Kept — will retry") },
+		{ "sent-after-retry", N_("Sent after retry") },
+		{ "needs-attention", N_("Needs your attention") },
+		{ "partial-kept", N_("Partial document kept") },
+		{ "orphans-kept", N_("Files kept after an interruption") },
+		{ "discarded", N_("A kept scan was deleted") },
+		{ "several", N_("Several notices") },
+		{ NULL, NULL },
+	};
+	const char *t = lookup(kinds, kind);
+
+	/* A kind newer than this panel: its text says what happened. */
+	return t ? t : _("Notice");
+}

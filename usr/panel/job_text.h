@@ -15,6 +15,16 @@
 
 #ifndef GETTEXT_PACKAGE
 #define GETTEXT_PACKAGE "mfpscan"
+/*
+ * job_text_sent_later: the outcome line once a kept scan was delivered by
+ * a later attempt ("Sent to Nextcloud after a retry. Saved as “x.pdf”.").
+ */
+const char *job_text_sent_later(const char *account, const char *url,
+				char *buf, size_t len);
+
+/* job_text_notice_title: a short title for a ListNotices kind. */
+const char *job_text_notice_title(const char *kind);
+
 #endif
 #include <libintl.h>
 #define _(s) dgettext(GETTEXT_PACKAGE, s)
@@ -48,5 +58,15 @@ const char *job_text_bytes(uint64_t bytes, char *buf, size_t len);
 
 /* job_text_file_name: the last path element of a URL (for "sent as …"). */
 const char *job_text_file_name(const char *url);
+
+/*
+ * job_text_sent_later: the outcome line once a kept scan was delivered by
+ * a later attempt ("Sent to Nextcloud after a retry. Saved as “x.pdf”.").
+ */
+const char *job_text_sent_later(const char *account, const char *url,
+				char *buf, size_t len);
+
+/* job_text_notice_title: a short title for a ListNotices kind. */
+const char *job_text_notice_title(const char *kind);
 
 #endif
