@@ -29,6 +29,7 @@ struct panel_app {
  * few styles libadwaita would give; GTK's own theme does the rest. */
 static const char panel_css[] =
 	".page { padding: 18px; }\n"
+	".notices { padding: 12px 18px 0 18px; }\n"
 	"button { min-height: 44px; min-width: 44px; padding: 4px 16px; }\n"
 	"dropdown > button, spinbutton { min-height: 44px; }\n"
 	"entry { min-height: 40px; }\n"

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * panel_window: header, page switcher and pages (see panel_window.h).
+ * panel_window: header, page switcher, notices and pages (see
+ * panel_window.h).
  * The layout adapts by itself: pages are boxes that wrap their text and
  * scroll their lists, so the same window serves an 800×480 touch panel
  * and a desktop.
  */
 #include "accounts_page.h"
 #include "job_text.h"
+#include "notices_bar.h"
 #include "panel_window.h"
 #include "prefs.h"
 #include "scan_page.h"
@@ -19,10 +21,12 @@
 struct panel_window {
 	GtkWidget *window;
 	GtkWidget *stack;
+	GtkWidget *content;	/* the notices over the pages */
 	struct prefs *prefs;
 	struct scan_page *scan;
 	struct spool_page *spool;
 	struct accounts_page *accounts;
+	struct notices_bar *notices;
 };
 
 void panel_window_show_page(struct panel_window *w, const char *page)
@@ -84,6 +88,9 @@ static void add_pages(struct panel_window *w, struct daemon_client *dc)
 			     _("Accounts"));
 	/* again, now that the page is there to be titled with the count */
 	spool_page_refresh(w->spool);
+	/* seen from every page, so above them */
+	w->notices = notices_bar_new(dc);
+	gtk_box_prepend(GTK_BOX(w->content), notices_bar_widget(w->notices));
 }
 
 static void add_unreachable(struct panel_window *w, const GError *error)
@@ -118,15 +125,15 @@ static void place_switcher(struct panel_window *w, GtkWidget *switcher,
 		header = gtk_header_bar_new();
 		gtk_header_bar_set_title_widget(GTK_HEADER_BAR(header), switcher);
 		gtk_window_set_titlebar(GTK_WINDOW(w->window), header);
-		gtk_window_set_child(GTK_WINDOW(w->window), w->stack);
+		gtk_window_set_child(GTK_WINDOW(w->window), w->content);
 		return;
 	}
 	box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	gtk_widget_set_halign(switcher, GTK_ALIGN_CENTER);
 	gtk_widget_add_css_class(switcher, "kiosk-switcher");
 	gtk_box_append(GTK_BOX(box), switcher);
-	gtk_box_append(GTK_BOX(box), w->stack);
-	gtk_widget_set_vexpand(w->stack, TRUE);
+	gtk_box_append(GTK_BOX(box), w->content);
+	gtk_widget_set_vexpand(w->content, TRUE);
 	gtk_window_set_decorated(GTK_WINDOW(w->window), FALSE);
 	gtk_window_set_child(GTK_WINDOW(w->window), box);
 }
@@ -161,6 +168,9 @@ struct panel_window *panel_window_new(GtkApplication *app,
 	w->stack = gtk_stack_new();
 	gtk_stack_set_transition_type(GTK_STACK(w->stack),
 				      GTK_STACK_TRANSITION_TYPE_NONE);
+	gtk_widget_set_vexpand(w->stack, TRUE);
+	w->content = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+	gtk_box_append(GTK_BOX(w->content), w->stack);
 	gtk_stack_switcher_set_stack(GTK_STACK_SWITCHER(switcher),
 				     GTK_STACK(w->stack));
 	widgets_name(switcher, _("Pages"));

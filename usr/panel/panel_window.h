@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * panel_window: the panel's one window: a header with the page switcher
- * (Scan, Waiting Scans with their number, Accounts) over the pages. It
+ * (Scan, Waiting Scans with their number, Accounts) over the daemon's
+ * notices (notices_bar.h) and the pages. It
  * owns the pages and wires them together; the pages know nothing of each
  * other.
  */
