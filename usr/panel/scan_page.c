@@ -7,9 +7,11 @@
  * Scan is called, keeps the PropertiesChanged of its job (merged into one
  * a{sv}) and reads the job once with GetAll when Scan returns, so no
  * change can be missed. A job state this panel does not know is shown as
- * the daemon's word.
+ * the daemon's word. A job that ended kept is followed further
+ * (kept_watch.h): its line changes when the retry delivers it.
  */
 #include "job_text.h"
+#include "kept_watch.h"
 #include "scan_choice.h"
 #include "scan_page.h"
 #include "widgets.h"
@@ -26,6 +28,8 @@ struct scan_page {
 	GtkWidget *scan, *cancel, *progress, *status, *show_waiting;
 	char *job;			/* the job this page follows, or NULL */
 	GVariantDict *job_props;	/* its properties as last known */
+	struct kept_watch *kept;	/* what the last job kept, until sent */
+	char *account_name;		/* where the last job went */
 };
 
 GtkWidget *scan_page_widget(struct scan_page *p)
@@ -231,6 +235,7 @@ static void show_job(struct scan_page *p)
 			 dc_prop_str(props, "Error", ""), text, sizeof(text));
 	gtk_label_set_text(GTK_LABEL(p->status), text);
 	set_busy(p, FALSE);
+	kept_watch_end(p->kept, g_strcmp0(state, "spooled") == 0);
 	/* Kept, or refused while it prepared because earlier scans wait. */
 	gtk_widget_set_visible(p->show_waiting, g_strcmp0(state, "spooled") == 0 ||
 			       g_str_has_suffix(dc_prop_str(props, "ErrorName", ""),
@@ -295,6 +300,7 @@ static void on_scan_reply(GObject *src, GAsyncResult *res, gpointer data)
 
 	if (!r) {
 		set_busy(p, FALSE);
+		kept_watch_end(p->kept, FALSE);
 		gtk_label_set_text(GTK_LABEL(p->status), dc_error_text(error));
 		gtk_widget_set_visible(p->show_waiting,
 			dc_error_name_is(error, "PendingUploads"));
@@ -355,6 +361,9 @@ static void on_scan(GtkButton *b, gpointer data)
 		return;
 	}
 	remember(p);
+	g_free(p->account_name);
+	p->account_name = g_strdup(selected_destination(p, "name"));
+	kept_watch_begin(p->kept, account);
 	g_variant_dict_unref(p->job_props);
 	p->job_props = g_variant_dict_new(NULL);
 	set_busy(p, TRUE);
@@ -397,6 +406,22 @@ static void on_add_account(GtkButton *b, gpointer data)
 	struct scan_page *p = data;
 
 	p->go("accounts", p->go_data);
+}
+
+/* The last scan was kept and has now been delivered by a later attempt:
+ * its "Your scan is safe" line would be stale. A newer job's line stays
+ * (kept_watch forgot the old entries when it started). */
+static void on_kept_sent(const char *url, void *data)
+{
+	struct scan_page *p = data;
+	char text[1024];
+
+	if (p->job)
+		return;
+	job_text_sent_later(p->account_name ? p->account_name : "", url, text,
+			    sizeof(text));
+	gtk_label_set_text(GTK_LABEL(p->status), text);
+	gtk_widget_set_visible(p->show_waiting, FALSE);
 }
 
 /* --- building --------------------------------------------------------- */
@@ -513,6 +538,7 @@ struct scan_page *scan_page_new(struct daemon_client *dc, struct prefs *prefs,
 	set_busy(p, FALSE);
 	gtk_widget_set_visible(p->show_waiting, FALSE);
 	dc_subscribe(dc, on_signal, p);
+	p->kept = kept_watch_new(dc, on_kept_sent, p);
 	scan_page_refresh(p);
 	return p;
 }
