@@ -18,6 +18,14 @@ shell test counts them. Phases (argv[1]):
            account asks first too.
   bob      bob's panel on the same daemon: none of alice's accounts or
            waiting scans.
+  background  the daemon retries every few seconds: a scan kept on the
+           full server, space freed, the background retry delivers it;
+           the Scan page's line and the notices follow, Dismiss All.
+
+The daemon's notices (ListNotices) are listed above the pages: "desktop"
+sees the kept scan's notice and its "sent after retry" one appear live
+and dismisses them; "kiosk" finds the notice of the scan kept in
+"after-restart" listed as the panel starts.
 
 Environment: GUI_SHOTS (screenshot dir), GUI_XSHOT (the xshot program),
 GUI_DISPLAY, ALICE_DIR (her folder), DAV_URL, DAV_USER, DAV_PASSWORD,
@@ -179,6 +187,77 @@ def press_in_row(win, row_name, button):
     raise a11y.NotFound("%s in %r" % (button, row_name))
 
 
+NOTICE_TRIES = 60   # x 0.1 s and a walk of the list: rows come and go
+
+
+def notices_list(win):
+    """The panel's list of the daemon's notices, above the pages (hidden
+    while there is none: looked up hidden too). It stays while its rows
+    are drawn again, so it is looked up once and only it is walked."""
+    for _ in range(a11y.TRIES // 10):
+        for n in a11y.find_all(win, name="Notices", only_showing=False):
+            if n.getRoleName() in ("list box", "list"):
+                return n
+        time.sleep(a11y.PAUSE)
+    raise a11y.NotFound("the list of notices")
+
+
+def notice_titles(lst):
+    try:
+        return [r.name for r in a11y.find_all(lst, role="list item")]
+    except Exception:  # drawn again under our hands
+        return []
+
+
+def notice_row(win, title, text=None):
+    """The notice row called title (whose words contain text, if given)."""
+    lst = notices_list(win)
+    for _ in range(NOTICE_TRIES):
+        try:
+            for row in a11y.find_all(lst, role="list item", name=title):
+                if text is None or any(text in w for w in a11y.texts(row)):
+                    return row
+        except Exception:  # the list drawn again under our hands
+            pass
+        time.sleep(a11y.PAUSE * 2)
+    raise a11y.NotFound("notice %r with %r among %r" % (title, text, notice_titles(lst)))
+
+
+def dismiss_notice(win, title, text=None):
+    """Press Dismiss in a notice row (looked up afresh, as press_in_row)."""
+    for _ in range(10):
+        try:
+            row = notice_row(win, title, text)
+            a11y.click(a11y.find(row, role="push button", name="Dismiss"))
+            return
+        except a11y.NotFound:
+            raise
+        except Exception:
+            time.sleep(a11y.PAUSE)
+    raise a11y.NotFound("Dismiss in notice %r" % title)
+
+
+def notices_gone(win, title=None):
+    """Wait until no notice (called title) is listed; the titles left."""
+    lst = notices_list(win)
+    titles = []
+    for _ in range(NOTICE_TRIES):
+        titles = notice_titles(lst)
+        if (title is None and not titles) or (title is not None and title not in titles):
+            return True
+        time.sleep(a11y.PAUSE * 2)
+    return False
+
+
+def dismiss_all(win):
+    lst = notices_list(win)
+    bar = lst.parent
+    while bar is not None and not a11y.find_all(bar, role="push button",
+                                                 name="Dismiss All"):
+        bar = bar.parent
+    a11y.click(a11y.find(bar, role="push button", name="Dismiss All"))
+
+
 def add_account(app, win, name, fields, kind=None):
     """Accounts page -> Add an Account… -> fill in; returns the dialog."""
     page = go_to(win, "Accounts")
@@ -264,6 +343,14 @@ def desktop():
     check("a desktop notification says the scan was not uploaded",
           note is not None and "was not uploaded" in note[0] and
           "storage is full" in note[1], notifications_shown())
+    # The daemon kept a notice of it too: the panel lists it at once.
+    kept_note = step("the panel lists the daemon's notice: kept, will retry",
+                     notice_row, win, "Kept — will retry",
+                     "Kept: storage full — will retry.")
+    if kept_note:
+        check("... naming the account", any("for Nextcloud was not uploaded" in w
+                                            for w in a11y.texts(kept_note)),
+              a11y.texts(kept_note))
     step("press Show Waiting Scans", lambda: a11y.click(
         a11y.find(page, role="push button", name="Show Waiting Scans")))
     page = step("... which opens them", on_page, win, "Waiting Scans")
@@ -292,7 +379,21 @@ def desktop():
         note = wait_notification("“" + name + "” was uploaded")
         check("a notification says it was uploaded", note is not None,
               notifications_shown())
+        step("the panel lists the notice: sent after retry", notice_row, win,
+             "Sent after retry", "Sent after retry: “%s” reached Nextcloud" % name)
+        page = go_to(win, "Scan")
+        step("the Scan page's line follows: sent after a retry", label_with,
+             page, "Sent to Nextcloud after a retry. Saved as “%s”." % name)
+        check("... and no longer offers the waiting scans",
+              a11y.gone(page, role="push button", name="Show Waiting Scans"))
     shot("desktop-07-recovered")
+    step("Dismiss removes one notice", dismiss_notice, win, "Kept — will retry")
+    check("... that one is no longer listed",
+          notices_gone(win, "Kept — will retry"))
+    titles = notice_titles(notices_list(win))
+    check("... the other still is", "Sent after retry" in titles, titles)
+    step("Dismiss All", dismiss_all, win)
+    check("... and no notice is left", notices_gone(win))
 
 
 def after_restart():
@@ -323,6 +424,13 @@ def kiosk():
     app = a11y.app("mfpscan-panel")
     win = main_window()
     page = a11y.page(win)
+    # The panel starts: the notice of the scan kept in "after-restart",
+    # not seen in the panel yet, is listed above the pages.
+    step("on start the panel lists the notice not yet seen", notice_row, win,
+         "Kept — will retry", "Kept: storage full — will retry.")
+    shot("kiosk-00-notice-on-start")
+    step("Dismiss it", dismiss_notice, win, "Kept — will retry")
+    check("... it is gone", notices_gone(win))
     dest = step("the remembered destination is listed", a11y.find, page,
                 "list item", "Nextcloud")
     check("... and chosen again", dest is not None and a11y.is_selected(dest))
@@ -412,10 +520,45 @@ def bob():
           bool(a11y.find_all(page, role="label", prefix="No scans are waiting")))
 
 
+def background():
+    """The daemon retries every few seconds now: a scan kept on the full
+    server is delivered by the background retry, with no click; the Scan
+    page and the notices follow."""
+    win = main_window()
+    page = go_to(win, "Scan")
+    dest = step("the remembered destination is listed", a11y.find, page,
+                "list item", "Nextcloud")
+    if dest and not a11y.is_selected(dest):
+        a11y.select(dest)
+    fill()
+    a11y.click(a11y.find(page, role="push button", name="Scan"))
+    step("the scan is kept", label_with, page, "Your scan is safe. ")
+    step("the notice says so", notice_row, win, "Kept — will retry",
+         "Kept: storage full — will retry.")
+    shot("background-01-kept")
+    unfill()
+    sent = None
+    for _ in range(4):  # the retry comes after a delay of its own
+        try:
+            sent = label_with(page, "Sent to Nextcloud after a retry. Saved as “")
+            break
+        except a11y.NotFound:
+            pass
+    check("the background retry delivers it and the Scan page says so",
+          sent is not None, a11y.texts(page))
+    check("... and no longer offers the waiting scans",
+          a11y.gone(page, role="push button", name="Show Waiting Scans"))
+    step("the notice: sent after retry", notice_row, win, "Sent after retry",
+         "reached Nextcloud")
+    shot("background-02-sent")
+    step("Dismiss All", dismiss_all, win)
+    check("... and no notice is left", notices_gone(win))
+
+
 def main():
     try:
         {"desktop": desktop, "after-restart": after_restart, "kiosk": kiosk,
-         "bob": bob}[sys.argv[1]]()
+         "bob": bob, "background": background}[sys.argv[1]]()
     except Exception as e:  # a control missing mid-way: one failure, not a crash
         fail("the %s scenario ran to its end" % sys.argv[1], repr(e))
     print("%d passed, %d failed" % (RESULTS["pass"], RESULTS["fail"]))

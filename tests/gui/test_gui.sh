@@ -9,7 +9,10 @@
 # two real users. tests/gui/scenario.py clicks through the panel with
 # AT-SPI (see its header) and saves a screenshot of each screen under
 # build/screenshots/ (refused when blank). bob's panel shows none of
-# alice's accounts or waiting scans.
+# alice's accounts or waiting scans. The daemon's notices of a real failed
+# upload and of its delivery after a retry are listed in the panel, live
+# and at its start, and dismissed there (ListNotices is empty after); at
+# the end the daemon retries in the background and the panel follows.
 # GUI_DISPLAY_desk and GUI_DISPLAY_panel are set by gui_start_x (printf -v).
 # shellcheck disable=SC2154
 set -u
@@ -132,6 +135,8 @@ run_scenario() {
 }
 
 run_scenario desktop "$GUI_DISPLAY_desk" "$A11Y"
+assert_eq "the panel's Dismiss acknowledged the notices (ListNotices is empty)" \
+	"a(tsxsu) 0" "$(mgr "$A" ListNotices 2>&1)"
 
 # The daemon restarts (an update, a crash): the agent must find it again.
 it_stop_daemon
@@ -149,6 +154,8 @@ stop_panel
 it_bg gui_as "$A" "$GUI_DISPLAY_panel" "$PANEL" --kiosk >>"$IT_DIR/panel.log" 2>&1
 PANEL_BG=${IT_BGPIDS[-1]}
 run_scenario kiosk "$GUI_DISPLAY_panel" "$A11Y"
+assert_eq "the notice listed at the panel's start was acknowledged" \
+	"a(tsxsu) 0" "$(mgr "$A" ListNotices 2>&1)"
 assert_file_lacks "the panel stored no password in its settings" \
 	"$DAV_PASSWORD" "$(gui_home "$A")/.config/mfpscan/panel.ini"
 
@@ -156,6 +163,19 @@ assert_file_lacks "the panel stored no password in its settings" \
 stop_panel
 it_bg gui_as "$B" "$GUI_DISPLAY_panel" "$PANEL" --kiosk >"$IT_DIR/panel-bob.log" 2>&1
 run_scenario bob "$GUI_DISPLAY_panel" "$(gui_a11y_address "$B")"
+
+# The background retry: the daemon again, retrying after a few seconds;
+# alice's panel on the desktop again.
+it_stop_daemon
+IT_RETRY_INITIAL=1
+it_write_config ""
+it_start_daemon
+it_bg gui_as "$A" "$GUI_DISPLAY_desk" "$PANEL" >>"$IT_DIR/panel.log" 2>&1
+run_scenario background "$GUI_DISPLAY_desk" "$A11Y"
+check "the background retry sent it (the daemon's log)" \
+	grep -Eq "spooled document $IT_ALICE_UID/[^ ]+ uploaded" "$IT_DIR/daemon.log"
+assert_eq "Dismiss All acknowledged both notices" "a(tsxsu) 0" \
+	"$(mgr "$A" ListNotices 2>&1)"
 
 it_daemon_alive "the daemon still answers"
 
