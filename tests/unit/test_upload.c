@@ -104,6 +104,45 @@ static void test_url_scheme_per_type(void **state)
 	expect_refused(&d, "not a valid URL");
 }
 
+/* The plain-http rule: only credentials over http:// without consent. */
+static void test_plain_http_needs_consent(void **state)
+{
+	struct err e = { 0 };
+
+	assert_int_equal(upload_check_plain_http(DEST_WEBDAV, "http://h/dav", true,
+						 false, ERR_INVALID, &e), -EACCES);
+	assert_int_equal(e.cls, ERR_INVALID);
+	assert_non_null(strstr(e.msg, "setting 'allow-insecure-http'"));
+	assert_non_null(strstr(e.msg, "password"));
+	assert_int_equal(upload_check_plain_http(DEST_S3, "HTTP://h/b", true,
+						 false, ERR_AUTH, &e), -EACCES);
+	assert_int_equal(e.cls, ERR_AUTH);
+	assert_non_null(strstr(e.msg, "keys"));
+	assert_int_equal(upload_check_plain_http(DEST_WEBDAV, "http://h/dav", true,
+						 true, ERR_AUTH, &e), 0);
+	assert_int_equal(upload_check_plain_http(DEST_WEBDAV, "http://h/dav", false,
+						 false, ERR_AUTH, &e), 0);
+	assert_int_equal(upload_check_plain_http(DEST_WEBDAV, "https://h/dav", true,
+						 false, ERR_AUTH, &e), 0);
+	assert_int_equal(upload_check_plain_http(DEST_SFTP, "http://h/", true,
+						 false, ERR_AUTH, &e), 0);
+}
+
+/* Every transfer applies it: a webdav login over http without consent. */
+static void test_transfer_refuses_plain_http_login(void **state)
+{
+	struct dest d = { .type = DEST_WEBDAV, .url = "http://127.0.0.1:1/dav",
+			  .username = "u", .password = "pw" };
+	struct upload_space space = { .known = true, .free_bytes = 7 };
+	struct err e = { 0 };
+
+	assert_int_equal(upload_check(&d, &space, &e), -EACCES);
+	assert_int_equal(e.cls, ERR_AUTH);
+	assert_non_null(strstr(e.msg, "allow-insecure-http"));
+	assert_null(strstr(e.msg, "pw"));
+	assert_int_equal(space.free_bytes, 7);
+}
+
 static void test_password_in_url_not_echoed(void **state)
 {
 	struct dest d = { .type = DEST_WEBDAV,
@@ -186,6 +225,8 @@ int main(void)
 		cmocka_unit_test(test_smb_requires_user_and_share),
 		cmocka_unit_test(test_local_requires_absolute_folder),
 		cmocka_unit_test(test_url_scheme_per_type),
+		cmocka_unit_test(test_plain_http_needs_consent),
+		cmocka_unit_test(test_transfer_refuses_plain_http_login),
 		cmocka_unit_test(test_password_in_url_not_echoed),
 		cmocka_unit_test(test_put_refuses_bad_names_and_fds),
 		cmocka_unit_test(test_exists_output_untouched_on_failure),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -72,6 +73,30 @@ int upload_put_result(const struct upload_req *req, const char *url,
 	return same ? UPLOAD_ALREADY_THERE : 0;
 }
 
+bool upload_url_is_plain_http(const char *url)
+{
+	return url && strncasecmp(url, "http://", 7) == 0;
+}
+
+int upload_check_plain_http(enum dest_type type, const char *url,
+			    bool has_credentials, bool allowed,
+			    enum err_class cls, struct err *e)
+{
+	if ((type != DEST_WEBDAV && type != DEST_S3) || !has_credentials ||
+	    allowed || !upload_url_is_plain_http(url))
+		return 0;
+	return err_set(e, cls, EACCES, EACCES,
+		       "setting 'allow-insecure-http': the url is plain http:// and the account logs in, so its %s and the documents would travel unencrypted; use an https:// url, or set allow-insecure-http to yes on the account if this network is trusted",
+		       type == DEST_S3 ? "keys" : "password");
+}
+
+/* The destination logs in: a username, a password or an access key. */
+static bool dest_has_credentials(const struct dest *d)
+{
+	return (d->username && *d->username) || (d->password && *d->password) ||
+	       (d->access_key && *d->access_key);
+}
+
 /* What each type needs before any request goes out. */
 static int dest_check_settings(const struct dest *d, struct err *e)
 {
@@ -117,6 +142,15 @@ static int dest_backend(const struct dest *d, const struct upload_backend **b,
 			       "unknown destination type");
 	*b = backends[d->type];
 	r = dest_check_settings(d, e);
+	/*
+	 * Enforced at every transfer, not only when an account is saved: an
+	 * account file edited by hand or written by an older version was
+	 * never validated as a new one. Every request URL is d->url plus a
+	 * path (no redirect is followed). Class auth: the owner must act.
+	 */
+	if (!r)
+		r = upload_check_plain_http(d->type, d->url, dest_has_credentials(d),
+					    d->allow_insecure_http, ERR_AUTH, e);
 	if (!r && (*b)->schemes)
 		r = upload_path_check_url(d->url, (*b)->schemes, e);
 	if (!r)

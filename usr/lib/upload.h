@@ -57,6 +57,11 @@ struct dest {
 	const char *domain;	/* smb: domain or workgroup; NULL = the client's default */
 	long timeout_s;		/* connect and stall timeout; <= 0 = 30 s */
 	/*
+	 * webdav/s3: the account's explicit consent to log in over plain
+	 * http:// (upload_check_plain_http()); false refuses it.
+	 */
+	bool allow_insecure_http;
+	/*
 	 * local: the owner given to a new document (it is written 0600 and
 	 * handed to owner_uid:owner_gid before it takes its name), so that
 	 * the account's owner can read their own scans. owner_uid 0 (the
@@ -89,6 +94,22 @@ struct upload_space {
  * return aborts the upload with -ECANCELED (class ERR_LOCAL).
  */
 typedef int (*upload_progress_fn)(void *ud, uint64_t sent, uint64_t total);
+
+/*
+ * The plain-http rule, the one place it is decided (account validation
+ * and every transfer call it): a webdav or s3 destination whose @url is
+ * http:// and that logs in (@has_credentials: a username or a secret)
+ * would send its password or keys, and the documents, unencrypted. It is
+ * refused unless @allowed (the account's allow-insecure-http = yes).
+ * Returns 0, or -EACCES with @e of class @cls whose message names the
+ * setting. https://, other types and anonymous accounts always pass.
+ */
+int upload_check_plain_http(enum dest_type type, const char *url,
+			    bool has_credentials, bool allowed,
+			    enum err_class cls, struct err *e);
+
+/* Does @url use plain http (scheme compared without case)? */
+bool upload_url_is_plain_http(const char *url);
 
 /* Initialise libcurl once per process; returns 0 or -ENOMEM. */
 int upload_init(void);

@@ -233,6 +233,9 @@ static void xfer_common(struct upload_xfer *x, const char *url)
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, sftp ? "sftp" : "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	/* Should a redirect ever be followed: never from https down to http. */
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+			 sftp ? "sftp" : upload_url_is_plain_http(url) ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, t);
 	/* A stall, not a long upload, is what times out. */
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -429,6 +432,10 @@ int upload_xfer_http_error(struct upload_xfer *x, const char *what,
 
 	if (x->status >= 300 && x->status < 400) {
 		curl_easy_getinfo(x->curl, CURLINFO_REDIRECT_URL, &loc);
+		if (!upload_url_is_plain_http(x->d->url) && upload_url_is_plain_http(loc))
+			return err_set(e, ERR_INVALID, (int)x->status, EINVAL,
+				       "%s: %s: refused: the server redirects from https:// down to the plain http:// address %.200s (%s), which would send the credentials and the document unencrypted",
+				       x->module, what, loc, status);
 		return err_set(e, ERR_INVALID, (int)x->status, EINVAL,
 			       "%s: %s: the server redirects to %.200s (%s); put that address in the account's URL",
 			       x->module, what, loc ? loc : "another address",
