@@ -49,6 +49,7 @@ struct account {
 	char *f[ACCOUNT_FIELD_COUNT];	/* never NULL: "" when unset */
 	uint32_t counter;		/* documents named so far */
 	uint32_t last_page_counter;	/* of the last page 1 (account_make_name) */
+	bool has_secrets;		/* a secret is stored (or may be: loaded) */
 };
 
 struct accounts {
@@ -65,14 +66,14 @@ static const char *const account_keys[ACCOUNT_FIELD_COUNT] = {
 	[ACCOUNT_TEMPLATE] = "name-template", [ACCOUNT_EMAIL] = "notify-email",
 	[ACCOUNT_CA_FILE] = "ca-file", [ACCOUNT_HOST_KEY] = "host-key",
 	[ACCOUNT_REGION] = "region", [ACCOUNT_DOMAIN] = "domain",
-	[ACCOUNT_OCR] = "ocr",
+	[ACCOUNT_OCR] = "ocr", [ACCOUNT_INSECURE_HTTP] = "allow-insecure-http",
 };
 
 static const char *const account_props[ACCOUNT_FIELD_COUNT] = {
 	[ACCOUNT_NAME] = "Name", [ACCOUNT_URL] = "Url",
 	[ACCOUNT_USERNAME] = "Username", [ACCOUNT_FOLDER] = "Folder",
 	[ACCOUNT_TEMPLATE] = "NameTemplate", [ACCOUNT_EMAIL] = "NotifyEmail",
-	[ACCOUNT_OCR] = "Ocr",
+	[ACCOUNT_OCR] = "Ocr", [ACCOUNT_INSECURE_HTTP] = "AllowInsecureHttp",
 };
 
 static const char *const account_secret_keys[ACCOUNT_SECRET_COUNT] = {
@@ -290,6 +291,10 @@ static int check_field(enum account_field f, const char *v,
 		if (*v && !scan_options_ocr_valid(v))
 			return bad(e, f, "must be off, on or Tesseract languages such as eng+deu");
 		return 0;
+	case ACCOUNT_INSECURE_HTTP:
+		if (*v && strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return bad(e, f, "must be yes or no");
+		return 0;
 	default: return bad(e, f, "unknown setting");
 	}
 }
@@ -315,6 +320,19 @@ static int check_all(char *const *f, enum dest_type type, uid_t owner,
 	if (type == DEST_SMB && !*f[ACCOUNT_USERNAME])
 		return bad(e, ACCOUNT_USERNAME, "is required for an smb account");
 	return 0;
+}
+
+/*
+ * Logging in over plain http:// needs the account's consent (upload.h has
+ * the rule); @has_secrets: a password or keys are, or will be, stored.
+ */
+static int check_plain_http(char *const *f, enum dest_type type,
+			    bool has_secrets, struct err *e)
+{
+	return upload_check_plain_http(type, f[ACCOUNT_URL],
+				       *f[ACCOUNT_USERNAME] || has_secrets,
+				       strcmp(f[ACCOUNT_INSECURE_HTTP], "yes") == 0,
+				       ERR_INVALID, e);
 }
 
 /* --- files --------------------------------------------------------------- */
@@ -540,7 +558,12 @@ int account_set_secrets(struct account *acc, const struct account_secrets *sec,
 		return r;
 	r = secrets_merge(o, sec, e);
 	if (r == 0)
+		r = check_plain_http(acc->f, acc->type,
+				     json_object_object_length(o) > 0, e);
+	if (r == 0)
 		r = secrets_store(acc, o, e);
+	if (r == 0)
+		acc->has_secrets = json_object_object_length(o) > 0;
 	json_cleanse_put(o);
 	return r;
 }
@@ -641,6 +664,29 @@ static int account_from_json(struct accounts *a, json_object *o,
 	return 0;
 }
 
+/* Is there a secrets file? (Whether it holds a secret needs the key.) */
+static bool secrets_file_exists(const struct account *acc)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s.secret", acc->store->dir, acc->id);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * An account from an older version or edited by hand may log in over
+ * http:// without the setting: it stays loaded (its kept documents stay
+ * with it) and its uploads fail as "auth" naming the setting; say so now.
+ */
+static void account_warn_plain_http(const struct account *acc)
+{
+	struct err e;
+
+	if (check_plain_http(acc->f, acc->type, acc->has_secrets, &e) < 0)
+		log_msg(LOG_WARNING, "accounts: account %s of uid %u: %s; until then its uploads fail and its documents are kept",
+			acc->id, (unsigned int)acc->owner, e.msg);
+}
+
 static void accounts_load_one(struct accounts *a, const char *file)
 {
 	char path[PATH_MAX], id[ACCOUNT_ID_LEN + 1], *text = NULL;
@@ -668,6 +714,8 @@ static void accounts_load_one(struct accounts *a, const char *file)
 		return;
 	}
 	json_object_put(o);
+	acc->has_secrets = secrets_file_exists(acc);
+	account_warn_plain_http(acc);
 	accounts_link(a, acc);
 }
 
@@ -894,6 +942,8 @@ int accounts_create(struct accounts *a, uid_t owner, const char *name,
 		r = check_all(acc->f, acc->type, owner, true, e);
 	if (r == 0)
 		r = accounts_check_name_free(a, owner, acc->f[ACCOUNT_NAME], NULL, e);
+	if (r == 0)
+		r = check_plain_http(acc->f, acc->type, false, e);
 	/* secrets first: a crash then leaves an orphan that start removes */
 	if (r == 0 && secrets)
 		r = account_set_secrets(acc, secrets, e);
@@ -928,6 +978,8 @@ int account_update(struct account *acc, const struct account_settings *s,
 	if (r == 0)
 		r = accounts_check_name_free(acc->store, acc->owner, f[ACCOUNT_NAME],
 					     acc, e);
+	if (r == 0)
+		r = check_plain_http(f, acc->type, acc->has_secrets, e);
 	if (r == 0)
 		r = account_store(acc, f, acc->counter, e);
 	if (r < 0) {
@@ -1072,6 +1124,7 @@ int account_dest_get(const struct account *acc, struct dest *dest,
 	r |= dup_or_null(&d.ca_file, acc->f[ACCOUNT_CA_FILE]);
 	r |= dup_or_null(&d.host_key_sha256, acc->f[ACCOUNT_HOST_KEY]);
 	r |= dup_or_null(&d.domain, acc->f[ACCOUNT_DOMAIN]);
+	d.allow_insecure_http = strcmp(acc->f[ACCOUNT_INSECURE_HTTP], "yes") == 0;
 	d.resume_threshold = acc->store->d->config->upload_resume_threshold;
 	d.resume_chunk = acc->store->d->config->upload_resume_chunk;
 	if (r < 0)

@@ -43,6 +43,8 @@ enum account_field {
 	ACCOUNT_REGION,		/* region */
 	ACCOUNT_DOMAIN,		/* domain (smb: domain or workgroup) */
 	ACCOUNT_OCR,		/* ocr: the scans' default (scan_options.h) */
+	ACCOUNT_INSECURE_HTTP,	/* allow-insecure-http: "yes" lets a webdav or
+				 * s3 account log in over plain http:// */
 	ACCOUNT_FIELD_COUNT
 };
 

@@ -87,7 +87,7 @@ static int settings_set(void *ctx, const char *key, const char *v,
 
 	if (f < 0 || (f == ACCOUNT_NAME && !c->allow_name))
 		return err_set(e, ERR_INVALID, 0, EINVAL,
-			       "unknown setting '%.64s' (known: %surl, username, folder, name-template, notify-email, ca-file, host-key, region, domain, ocr)",
+			       "unknown setting '%.64s' (known: %surl, username, folder, name-template, notify-email, ca-file, host-key, region, domain, ocr, allow-insecure-http)",
 			       key, c->allow_name ? "name, " : "");
 	if (c->s->v[f])
 		return err_set(e, ERR_INVALID, 0, EINVAL, "setting '%s' is given twice", key);
@@ -190,6 +190,9 @@ static int account_property(sd_bus *bus, const char *path, const char *iface,
 		return sd_bus_message_append(reply, "u", (uint32_t)account_owner(acc));
 	if (strcmp(property, "Type") == 0)
 		return sd_bus_message_append(reply, "s", account_type_name(acc));
+	if (strcmp(property, "AllowInsecureHttp") == 0)
+		return sd_bus_message_append(reply, "b",
+					     strcmp(account_get(acc, ACCOUNT_INSECURE_HTTP), "yes") == 0);
 	for (int f = 0; f < ACCOUNT_FIELD_COUNT; f++) {
 		const char *p = account_field_property(f);
 
@@ -285,11 +288,22 @@ static void check_unlink(struct check_req *req)
 	}
 }
 
+/* The account's consent to plain http is in use: Check() says so. */
+static void check_warn_plain_http(const struct dest *dest, char *msg,
+				  size_t len)
+{
+	size_t n = strlen(msg);
+
+	if (dest->allow_insecure_http && upload_url_is_plain_http(dest->url))
+		snprintf(msg + n, len - n, "%s",
+			 " Warning: allow-insecure-http is on and the url is plain http://: the login and the documents travel unencrypted.");
+}
+
 /* Main thread: answer the call and free everything of @arg. */
 static void check_done(struct daemon *d, void *arg)
 {
 	struct check_req *req = arg;
-	char msg[ERR_MSG_MAX + 32];
+	char msg[ERR_MSG_MAX + 160];
 	int r;
 
 	if (!req->joined)
@@ -304,6 +318,7 @@ static void check_done(struct daemon *d, void *arg)
 	else
 		snprintf(msg, sizeof(msg), "%s (%s)", req->e.msg,
 			 err_class_name(req->e.cls) ? err_class_name(req->e.cls) : "error");
+	check_warn_plain_http(&req->dest, msg, sizeof(msg));
 	r = sd_bus_reply_method_return(req->m, "bts", req->r == 0,
 				       (uint64_t)(req->space.known ? req->space.free_bytes : 0),
 				       msg);
@@ -421,6 +436,7 @@ static const sd_bus_vtable account_vtable[] = {
 	SD_BUS_PROPERTY("NameTemplate", "s", account_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("NotifyEmail", "s", account_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("Ocr", "s", account_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("AllowInsecureHttp", "b", account_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("Owner", "u", account_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_ARGS("a{sv}", settings),
 				SD_BUS_NO_RESULT, method_update, SD_BUS_VTABLE_UNPRIVILEGED),
