@@ -24,7 +24,7 @@
 /* Settings keys of CreateAccount/Update, in option order. */
 static const char *const setting_keys[] = {
 	"url", "username", "folder", "name-template", "notify-email",
-	"ca-file", "host-key", "region", "domain", "ocr",
+	"ca-file", "host-key", "region", "domain", "ocr", "allow-insecure-http",
 };
 #define N_SETTINGS (sizeof(setting_keys) / sizeof(setting_keys[0]))
 #define OPT_SETTING 1000
@@ -52,6 +52,7 @@ static const struct option acct_options[] = {
 	{ "region", required_argument, NULL, OPT_SETTING + 7 },
 	{ "domain", required_argument, NULL, OPT_SETTING + 8 },
 	{ "ocr", required_argument, NULL, OPT_SETTING + 9 },
+	{ "allow-insecure-http", required_argument, NULL, OPT_SETTING + 10 },
 	{ "password-file", required_argument, NULL, OPT_PW_FILE },
 	{ "password-stdin", no_argument, NULL, OPT_PW_STDIN },
 	{ "ask-password", no_argument, NULL, OPT_ASK_PW },
@@ -81,6 +82,9 @@ static const char usage_text[] =
 	"  --region R              s3: region\n"
 	"  --domain D              smb: domain or workgroup\n"
 	"  --ocr on|off|LANGS      default of its PDF scans: a searchable text layer\n"
+	"  --allow-insecure-http yes|no\n"
+	"                          webdav, s3: log in over a plain http:// url\n"
+	"                          (password and documents unencrypted)\n"
 	"SECRET (never on the command line):\n"
 	"  --password-file FILE    first line of FILE is the password\n"
 	"  --password-stdin        first line of standard input\n"

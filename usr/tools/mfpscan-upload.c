@@ -55,6 +55,7 @@ static void usage(FILE *f)
 	      "  -r, --region REGION       S3 region (us-east-1)\n"
 	      "  -c, --ca-file FILE        pinned CA bundle for https\n"
 	      "  -H, --host-key SHA256     SFTP host key fingerprint (base64)\n"
+	      "  -I, --allow-insecure-http log in over a plain http:// url (webdav, s3)\n"
 	      "  -T, --timeout SECONDS     connect/stall timeout (30)\n"
 	      "  -C, --content-type TYPE   Content-Type of the upload\n"
 	      "  -P, --progress            print progress on stderr\n"
@@ -225,6 +226,7 @@ static const struct option opts[] = {
 	{ "region", required_argument, NULL, 'r' },
 	{ "ca-file", required_argument, NULL, 'c' },
 	{ "host-key", required_argument, NULL, 'H' },
+	{ "allow-insecure-http", no_argument, NULL, 'I' },
 	{ "timeout", required_argument, NULL, 'T' },
 	{ "content-type", required_argument, NULL, 'C' },
 	{ "progress", no_argument, NULL, 'P' },
@@ -241,7 +243,7 @@ static int parse(int argc, char **argv, struct dest *d, const char **ctype,
 	uint64_t t;
 	int c, type;
 
-	while ((c = getopt_long(argc, argv, "t:u:f:U:D:p:k:r:c:H:T:C:PR:K:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:u:f:U:D:p:k:r:c:H:IT:C:PR:K:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			type = dest_type_from_name(optarg);
@@ -262,6 +264,7 @@ static int parse(int argc, char **argv, struct dest *d, const char **ctype,
 		case 'r': d->region = optarg; break;
 		case 'c': d->ca_file = optarg; break;
 		case 'H': d->host_key_sha256 = optarg; break;
+		case 'I': d->allow_insecure_http = true; break;
 		case 'T':
 			if (parse_u64(optarg, &t) || t > 86400)
 				return -1;
