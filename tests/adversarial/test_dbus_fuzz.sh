@@ -76,11 +76,11 @@ DEAD=http://127.0.0.1:$(srv_free_port)/dav
 BDIR=$(it_local_dir "$B")
 ADIR=$(it_local_dir "$A")
 check "bob adds a local account" ctl "$B" accounts add bhome --type local --folder "$BDIR"
-out=$(printf 'pw\n' | ctl "$B" accounts add bdown --type webdav --url "$DEAD" \
+out=$(printf 'pw\n' | ctl "$B" accounts add bdown --type webdav --allow-insecure-http yes --url "$DEAD" \
 	--username bob --password-stdin 2>&1)
 assert_match "bob adds an account on a server that is down" created "$out"
 check "alice adds a local account" ctl "$A" accounts add ahome --type local --folder "$ADIR"
-out=$(printf 'pw\n' | ctl "$A" accounts add adown --type webdav --url "$DEAD" \
+out=$(printf 'pw\n' | ctl "$A" accounts add adown --type webdav --allow-insecure-http yes --url "$DEAD" \
 	--username alice --password-stdin 2>&1)
 assert_match "alice adds an account on a server that is down" created "$out"
 SCAN=(--device bobdev --format png --resolution 75 --mode mono)

@@ -147,13 +147,13 @@ A=$IT_ALICE
 B=$IT_BOB
 A_UID=$IT_ALICE_UID
 for acct in fast:$DAV_URL slow:$slow_url; do
-	printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add "${acct%%:*}" --type webdav \
+	printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add "${acct%%:*}" --type webdav --allow-insecure-http yes \
 		--url "${acct#*:}" --username "$DAV_USER" --folder bench --password-stdin \
 		>/dev/null 2>&1 || it_die "cannot add the WebDAV account ${acct%%:*}"
 done
 # bob has a spool entry, so that his ListSpool has something to list: a
 # scan to an account whose server refuses him is kept.
-printf 'wrong\n' | ctl "$B" accounts add bad --type webdav --url "$DAV_URL" \
+printf 'wrong\n' | ctl "$B" accounts add bad --type webdav --allow-insecure-http yes --url "$DAV_URL" \
 	--username "$DAV_USER" --folder bench --password-stdin >/dev/null 2>&1
 ctl "$B" scan --to bad --format pdf --resolution 75 >/dev/null 2>&1
 

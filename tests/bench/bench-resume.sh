@@ -47,9 +47,9 @@ run() {
 	eval "$("$servers/cutproxy.sh" start "$scratch/cut$n" "$target" \
 		$((50 * MB)) $((100 * MB)) $((150 * MB)))"
 	case $type in
-	s3) args="-t s3 -u http://127.0.0.1:$CUT_PORT/scans -k $S3_ACCESS_KEY -p $scratch/s3.pw" ;;
+	s3) args="-t s3 -I -u http://127.0.0.1:$CUT_PORT/scans -k $S3_ACCESS_KEY -p $scratch/s3.pw" ;;
 	sftp) args="-t sftp -u sftp://127.0.0.1:$CUT_PORT/~ -U $SFTP_USER -H $SFTP_HOSTKEY -p $scratch/sftp.pw" ;;
-	webdav) args="-t webdav -u http://127.0.0.1:$CUT_PORT/remote.php/dav/files/$NC_USER -U $NC_USER -p $scratch/nc.pw" ;;
+	webdav) args="-t webdav -I -u http://127.0.0.1:$CUT_PORT/remote.php/dav/files/$NC_USER -U $NC_USER -p $scratch/nc.pw" ;;
 	esac
 	[ "$mode" = resumable ] && resume=(-R "$scratch/state$n")
 	t0=$(now)

@@ -41,7 +41,7 @@ it_write_config "[ocr]\nlanguages = eng\ntimeout = 3600"
 it_start_daemon
 it_start_dav
 A=$IT_ALICE
-printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add bench --type webdav \
+printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add bench --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --folder bench --password-stdin \
 	>/dev/null 2>&1 || it_die "cannot add the WebDAV account"
 
@@ -99,7 +99,7 @@ head -c $((64 << 20)) /dev/urandom >"$f"
 sync
 printf '%s\n' "$DAV_PASSWORD" >"$IT_DIR/pw"
 up_ours() {
-	"$IT_BUILD/tools/mfpscan-upload" -t webdav -u "$DAV_URL" -f bench \
+	"$IT_BUILD/tools/mfpscan-upload" -t webdav -I -u "$DAV_URL" -f bench \
 		-U "$DAV_USER" -p "$IT_DIR/pw" put "$f" "ours$1.bin" >/dev/null ||
 		say "mfpscan-upload failed"
 }

@@ -32,7 +32,7 @@ check_exit "unknown option: exit 64" 64 ctl "$A" accounts list --colour
 # Passwords never on argv.
 for arg in --password=hunter2-argv "--password hunter2-argv"; do
 	# shellcheck disable=SC2086
-	out=$(ctl "$A" accounts add argv --type webdav --url http://127.0.0.1:1/dav \
+	out=$(ctl "$A" accounts add argv --type webdav --allow-insecure-http yes --url http://127.0.0.1:1/dav \
 		$arg 2>&1) && rc=0 || rc=$?
 	assert_eq "'$arg' is rejected (exit 64)" 64 "$rc"
 	assert_match "... saying how to give it instead" 'password-file|password-stdin' "$out"
@@ -68,7 +68,7 @@ sys.stdout.write(out.decode(errors="replace"))
 sys.exit(os.waitstatus_to_exitcode(status))
 PY
 out=$(as "$A" /usr/bin/python3 "$IT_DIR/bin/ptydrive.py" "pty-secret-$$" "$IT_CTL" \
-	accounts add prompted --type webdav --url http://127.0.0.1:1/dav 2>&1) &&
+	accounts add prompted --type webdav --allow-insecure-http yes --url http://127.0.0.1:1/dav 2>&1) &&
 	rc=0 || rc=$?
 assert_eq "accounts add prompts on a terminal (exit 0)" 0 "$rc"
 assert_match "... with a password prompt" 'Password for account "prompted"' "$out"
@@ -81,14 +81,14 @@ out=$(ctl "$A" accounts add home --type local --folder "$dir" \
 	--name-template 'scan-{counter}' --notify-email alice@example.org 2>&1)
 assert_match "accounts add local" 'Account "home" created: /org/mfpscan/Daemon1/account/' "$out"
 out=$(printf 'dav-pw-file\n' >"$IT_DIR/pw" && chown "$A:" "$IT_DIR/pw" &&
-	chmod 0600 "$IT_DIR/pw" && ctl "$A" accounts add dav --type webdav \
+	chmod 0600 "$IT_DIR/pw" && ctl "$A" accounts add dav --type webdav --allow-insecure-http yes \
 	--url http://127.0.0.1:1/dav --username alice --password-file "$IT_DIR/pw" 2>&1)
 assert_match "accounts add webdav --password-file" 'created' "$out"
-out=$(ctl "$A" accounts add nofile --type webdav --url http://127.0.0.1:1/dav \
+out=$(ctl "$A" accounts add nofile --type webdav --allow-insecure-http yes --url http://127.0.0.1:1/dav \
 	--password-file /nonexistent/pw 2>&1) && rc=0 || rc=$?
 assert_eq "unreadable --password-file fails (exit 1)" 1 "$rc"
 assert_match "... and says which file" /nonexistent/pw "$out"
-out=$(printf 's3-secret-%s\n' "$$" | ctl "$A" accounts add bucket --type s3 \
+out=$(printf 's3-secret-%s\n' "$$" | ctl "$A" accounts add bucket --type s3 --allow-insecure-http yes \
 	--url http://127.0.0.1:1 --folder scans --region us-east-1 \
 	--access-key "AKIATEST$$" --password-stdin 2>&1)
 assert_match "accounts add s3 --access-key, secret key from stdin" created "$out"
@@ -146,7 +146,7 @@ assert_eq "check of a server that is down: exit 1" 1 "$rc"
 assert_match "... with the daemon's message" 'check failed: .*(connect|reach)' "$out"
 if it_have_dav; then
 	it_start_dav
-	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add real --type webdav \
+	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add real --type webdav --allow-insecure-http yes \
 		--url "$DAV_URL" --username "$DAV_USER" --password-stdin 2>&1)
 	assert_match "add an account on the real server" created "$out"
 	check "check of the real server: exit 0" ctl "$A" accounts check real

@@ -78,7 +78,7 @@ check_exit "a bad number is a usage error (64)" 64 \
 check_exit "scan without --to is a usage error (64)" 64 ctl "$A" scan
 
 # Server down: kept, exit 2, the daemon's words.
-out=$(printf 'pw\n' | ctl "$A" accounts add down --type webdav \
+out=$(printf 'pw\n' | ctl "$A" accounts add down --type webdav --allow-insecure-http yes \
 	--url http://127.0.0.1:1/dav --password-stdin 2>&1)
 assert_match "alice adds an account on a server that is down" created "$out"
 out=$(ctl "$A" scan --to down --format png --resolution 75 2>&1) && rc=0 || rc=$?
@@ -122,7 +122,7 @@ check_exit "show of a discarded entry exits 1" 1 ctl "$A" spool show "$id"
 # Storage full (Apache, 507): exit 2; freed space and "spool retry" deliver.
 if it_have_dav; then
 	it_start_dav 4 tls
-	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav \
+	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav --allow-insecure-http yes \
 		--url "$DAV_URL" --username "$DAV_USER" --folder full --password-stdin 2>&1)
 	assert_match "alice adds an account on a full server" created "$out"
 	out=$(ctl "$A" scan --to full --format png --resolution 150 2>&1) && rc=0 || rc=$?
@@ -161,7 +161,7 @@ if it_have_dav; then
 	check "the PDF on the server passes qpdf --check" qpdf --check "$f"
 
 	# A wrong password is refused before scanning: exit 1, AuthFailed.
-	printf 'wrong\n' | ctl "$A" accounts add wrongpw --type webdav --url "$DAV_URL" \
+	printf 'wrong\n' | ctl "$A" accounts add wrongpw --type webdav --allow-insecure-http yes --url "$DAV_URL" \
 		--username "$DAV_USER" --password-stdin >/dev/null 2>&1
 	out=$(ctl "$A" scan --to wrongpw --format png --resolution 75 2>&1) && rc=0 || rc=$?
 	assert_eq "scan with a wrong password exits 1" 1 "$rc"

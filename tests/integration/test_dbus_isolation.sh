@@ -37,7 +37,7 @@ make_objects() {
 	assert_eq "$u's scan to the local account is done" "done" \
 		"$(it_wait_job "$u" "$job")"
 	out=$(mgr "$u" CreateAccount 'ssa{sv}a{sv}' "down-$tag" webdav \
-		2 url s http://127.0.0.1:1/dav username s "$tag" \
+		3 url s http://127.0.0.1:1/dav username s "$tag" allow-insecure-http s yes \
 		1 password s "pw-$tag-not-here")
 	down=$(it_busctl_path "$out")
 	[ -n "$down" ] || it_die "$u cannot create a webdav account" "$out"

@@ -32,7 +32,7 @@ SECRETS="$PW_A $PW_A2 $PW_B $SK"
 
 # Accounts with secrets, three ways.
 if [ -x "$IT_CTL" ]; then
-	out=$(printf '%s\n' "$PW_A" | ctl "$A" accounts add dav --type webdav \
+	out=$(printf '%s\n' "$PW_A" | ctl "$A" accounts add dav --type webdav --allow-insecure-http yes \
 		--url http://127.0.0.1:1/dav --username alice --password-stdin 2>&1)
 	assert_match "mfpscanctl accounts add --password-stdin" 'created' "$out"
 else
@@ -40,11 +40,11 @@ else
 fi
 DAV_A=$(mgr "$A" ListDestinations | grep -o '"/org[^"]*"' | head -n1 | tr -d '"')
 out=$(mgr "$B" CreateAccount 'ssa{sv}a{sv}' dav webdav \
-	2 url s http://127.0.0.1:1/dav username s bob 1 password s "$PW_B" 2>&1)
+	3 url s http://127.0.0.1:1/dav username s bob allow-insecure-http s yes 1 password s "$PW_B" 2>&1)
 DAV_B=$(it_busctl_path "$out")
 assert_match "bob creates a webdav account with a password" '^o ' "$out"
 out=$(mgr "$A" CreateAccount 'ssa{sv}a{sv}' s3 s3 \
-	3 url s http://127.0.0.1:1 folder s bucket region s us-east-1 \
+	4 url s http://127.0.0.1:1 folder s bucket region s us-east-1 allow-insecure-http s yes \
 	2 access-key s "$AK" secret-key s "$SK" 2>&1)
 S3_A=$(it_busctl_path "$out")
 assert_match "alice creates an s3 account with keys" '^o ' "$out"
@@ -110,7 +110,7 @@ check_error "alice cannot list the spool dir" 'Permission denied' \
 if it_have_dav; then
 	it_start_dav
 	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add real \
-		--type webdav --url "$DAV_URL" --username "$DAV_USER" \
+		--type webdav --allow-insecure-http yes --url "$DAV_URL" --username "$DAV_USER" \
 		--password-stdin 2>&1)
 	assert_match "alice adds an account on the real server" created "$out"
 	check "Check logs in with the stored password" ctl "$A" accounts check real

@@ -101,7 +101,7 @@ JOB1=$(it_busctl_path "$out")
 assert_eq "alice's first job is done" "done" "$(it_wait_job "$A" "$JOB1")"
 
 # Alice: upload to a full server -> spooled, UploadFailed (storage-full).
-out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav \
+out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --folder full --password-stdin 2>&1)
 assert_match "alice adds the account on the full server" created "$out"
 FULL=$(printf '%s\n' "$out" | grep -o '/org/mfpscan/Daemon1/account/[0-9a-zA-Z_]*')

@@ -87,7 +87,7 @@ assert_eq "retry: the spool entry is gone" "ao 0" "$(mgr "$A" ListSpool 2>&1)"
 if it_have_dav; then
 	it_start_dav
 	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add dav \
-		--type webdav --url "$DAV_URL" --username "$DAV_USER" \
+		--type webdav --allow-insecure-http yes --url "$DAV_URL" --username "$DAV_USER" \
 		--folder nc --name-template 'doc-{name}' --password-stdin 2>&1)
 	assert_match "alice adds a WebDAV account (Apache)" created "$out"
 	mkdir -p "$DAV_ROOT/nc"

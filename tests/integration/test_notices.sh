@@ -45,7 +45,7 @@ ack() {
 	mgr "$u" AckNotices at "$#" "$@" 2>&1
 }
 
-out=$(ctl "$A" accounts add down --type webdav --url http://127.0.0.1:1/dav \
+out=$(ctl "$A" accounts add down --type webdav --allow-insecure-http yes --url http://127.0.0.1:1/dav \
 	--username x --password-stdin --name-template '{name}' <<<"pw" 2>&1)
 assert_match "alice adds an account whose server is down" created "$out"
 assert_eq "at first alice has no notice" "a(tsxsu) 0" "$(notices "$A")"

@@ -54,10 +54,10 @@ check_exit "mfpscanctl refuses a bad address (exit 1)" 1 ctl "$B" notify-address
 check "mfpscanctl notify-address --clear" ctl "$B" notify-address --clear
 assert_eq "... cleared" "" "$(ctl "$B" notify-address 2>&1)"
 check "bob sets it again" mgr "$B" SetNotifyAddress s bob-default@example.net
-out=$(printf 'pw\n' | ctl "$A" accounts add down --type webdav --url http://127.0.0.1:1/dav \
+out=$(printf 'pw\n' | ctl "$A" accounts add down --type webdav --allow-insecure-http yes --url http://127.0.0.1:1/dav \
 	--name-template '{name}' --password-stdin 2>&1)
 assert_match "alice adds an account on a server that is down (no NotifyEmail)" created "$out"
-out=$(printf 'pw\n' | ctl "$B" accounts add down --type webdav --url http://127.0.0.1:1/dav \
+out=$(printf 'pw\n' | ctl "$B" accounts add down --type webdav --allow-insecure-http yes --url http://127.0.0.1:1/dav \
 	--name-template '{name}' --notify-email bob@example.net --password-stdin 2>&1)
 assert_match "bob adds one with NotifyEmail (the override)" created "$out"
 

@@ -59,7 +59,7 @@ ocr_prop() {
 		2>/dev/null | sed -n 's/^s "\(.*\)"$/\1/p'
 }
 
-out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add dav --type webdav \
+out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add dav --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --password-stdin --ocr on 2>&1)
 assert_match "alice adds a WebDAV account with ocr on by default" created "$out"
 assert_match "its Ocr property is on" '^Ocr +: on$' "$(ctl "$A" accounts show dav 2>&1)"
@@ -89,7 +89,7 @@ assert_eq "with --ocr off the PDF has no text" 0 "$f"
 assert_eq "and the job's Ocr property is empty" "" "$(ocr_prop "$A" "$JOB")"
 
 # OCR that cannot run: the image-only PDF is uploaded and the job says so.
-out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$B" accounts add dav --type webdav \
+out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$B" accounts add dav --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --password-stdin --ocr zzz 2>&1)
 assert_match "bob's account asks for a language that is not installed" created "$out"
 scan "$B" dav

@@ -62,7 +62,7 @@ uploaded() {
 }
 
 for u in "$A" "$B"; do
-	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$u" accounts add dav --type webdav \
+	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$u" accounts add dav --type webdav --allow-insecure-http yes \
 		--url "$DAV_URL" --username "$DAV_USER" --password-stdin \
 		--name-template '{name}' 2>&1)
 	assert_match "$u adds a WebDAV account" created "$out"

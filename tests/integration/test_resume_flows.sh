@@ -92,7 +92,7 @@ flow() {
 }
 
 start
-out=$(printf '%s\n' "$NC_PASSWORD" | ctl "$A" accounts add nc --type webdav \
+out=$(printf '%s\n' "$NC_PASSWORD" | ctl "$A" accounts add nc --type webdav --allow-insecure-http yes \
 	--url "http://127.0.0.1:$CUT_PORT/remote.php/dav/files/$NC_USER" \
 	--username "$NC_USER" --name-template '{name}' --password-stdin 2>&1)
 assert_match "alice adds a Nextcloud account (behind a link that drops)" created "$out"
@@ -109,7 +109,7 @@ bash "$IT_TOP/tests/servers/cutproxy.sh" stop "$CUT_DIR" >/dev/null 2>&1
 out=$(bash "$IT_TOP/tests/servers/cutproxy.sh" start "$CUT_DIR" "$S3_PORT" "$CUT_AT" 2>&1) ||
 	it_die "cutproxy.sh did not start" "$out"
 eval "$out"
-out=$(printf '%s\n' "$S3_SECRET_KEY" | ctl "$A" accounts add s3 --type s3 \
+out=$(printf '%s\n' "$S3_SECRET_KEY" | ctl "$A" accounts add s3 --type s3 --allow-insecure-http yes \
 	--url "http://127.0.0.1:$CUT_PORT/scans" --access-key "$S3_ACCESS_KEY" \
 	--name-template '{name}' --password-stdin 2>&1)
 assert_match "alice adds an S3 account (behind a link that drops)" created "$out"
@@ -120,7 +120,7 @@ bash "$IT_TOP/tests/servers/cutproxy.sh" stop "$CUT_DIR" >/dev/null 2>&1
 out=$(bash "$IT_TOP/tests/servers/cutproxy.sh" start "$CUT_DIR" "$NC_PORT" "$CUT_AT" 2>&1) ||
 	it_die "cutproxy.sh did not start" "$out"
 eval "$out"
-out=$(printf '%s\n' "$NC_PASSWORD" | ctl "$A" accounts add nc2 --type webdav \
+out=$(printf '%s\n' "$NC_PASSWORD" | ctl "$A" accounts add nc2 --type webdav --allow-insecure-http yes \
 	--url "http://127.0.0.1:$CUT_PORT/remote.php/dav/files/$NC_USER" \
 	--username "$NC_USER" --name-template '{name}' --password-stdin 2>&1)
 assert_match "alice adds a second Nextcloud account" created "$out"

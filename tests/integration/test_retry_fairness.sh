@@ -74,8 +74,8 @@ URL=http://127.0.0.1:$(cat "$IT_DIR/slowdav.port")/dav
 # account USER LOGIN: a WebDAV account on the test server; prints its path.
 account() {
 	local out
-	out=$(mgr "$1" CreateAccount 'ssa{sv}a{sv}' slow webdav 2 url s "$URL" \
-		username s "$2" 1 password s pw 2>&1) || { echo "$out" >&2; return 1; }
+	out=$(mgr "$1" CreateAccount 'ssa{sv}a{sv}' slow webdav 3 url s "$URL" \
+		username s "$2" allow-insecure-http s yes 1 password s pw 2>&1) || { echo "$out" >&2; return 1; }
 	it_busctl_path "$out"
 }
 # spool_one USER ACCOUNT: one scan that ends spooled.

@@ -73,7 +73,7 @@ job_prop() {
 		sed 's/^[a-z] //; s/^"\(.*\)"$/\1/'
 }
 add_nc() {
-	printf '%s\n' "$NCD_PASSWORD" | ctl "$A" accounts add "$1" --type webdav \
+	printf '%s\n' "$NCD_PASSWORD" | ctl "$A" accounts add "$1" --type webdav --allow-insecure-http yes \
 		--url "$2" --username "$NCD_USER" --folder "$3" \
 		--name-template '{name}' --password-stdin 2>&1
 }

@@ -26,7 +26,7 @@ SECRET=pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 htpasswd -b "$IT_DAV_DIR/htpasswd" alicedav "$SECRET" 2>/dev/null ||
 	it_die "cannot add the test login to Apache"
 
-out=$(printf '%s\n' "$SECRET" | ctl "$A" accounts add dav --type webdav \
+out=$(printf '%s\n' "$SECRET" | ctl "$A" accounts add dav --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username alicedav --folder alice --password-stdin 2>&1)
 ACC=$(printf '%s\n' "$out" | grep -o '/org/mfpscan/Daemon1/account/[0-9a-zA-Z_]*')
 [ -n "$ACC" ] || it_die "alice's account" "$out"

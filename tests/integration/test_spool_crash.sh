@@ -231,7 +231,7 @@ dav_start() {
 
 up
 for u in "$A" "$B"; do
-	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$u" accounts add dav --type webdav \
+	out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$u" accounts add dav --type webdav --allow-insecure-http yes \
 		--url "$RELAY_URL" --username "$DAV_USER" --folder full \
 		--name-template '{name}' --password-stdin 2>&1)
 	assert_match "$u adds the flapping WebDAV account" created "$out"

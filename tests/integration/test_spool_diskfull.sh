@@ -46,7 +46,7 @@ state() {
 tmpfiles() { find "$SPOOL" -mindepth 3 -path "$SPOOL/*/tmp/*" -type f | wc -l; }
 
 for u in "$A" "$B"; do
-	out=$(printf 'pw\n' | ctl "$u" accounts add down --type webdav \
+	out=$(printf 'pw\n' | ctl "$u" accounts add down --type webdav --allow-insecure-http yes \
 		--url http://127.0.0.1:1/dav --name-template '{name}' --password-stdin 2>&1)
 	assert_match "$u adds an account on a server that is down" created "$out"
 done

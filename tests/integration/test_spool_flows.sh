@@ -163,7 +163,7 @@ it_start_dav 256
 FULL=$DAV_ROOT/full
 IT_RETRY_INITIAL=1 SLOW=1
 restart
-out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav \
+out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --folder full \
 	--name-template '{name}' --password-stdin 2>&1)
 assert_match "alice adds a WebDAV account (Apache over a tmpfs)" created "$out"
@@ -308,7 +308,7 @@ assert_eq "(c) allow: ... the new one is c5" c5-001.png "$(tk "$T4" destination.
 cp "$T3" "$IT_DIR/t3.before"
 cp "$T4" "$IT_DIR/t4.before"
 r3=$(prop "$A" "$E3" RetriesLeft)
-out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$B" accounts add bfull --type webdav \
+out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$B" accounts add bfull --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --folder full \
 	--name-template '{name}' --password-stdin 2>&1)
 assert_match "(d) bob adds an account on the same full server" created "$out"
@@ -441,17 +441,17 @@ g_case() {
 	assert_eq "(g) $label: nothing was spooled" "" "$(entries "$A")"
 }
 printf '%s\n' "$DAV_PASSWORD" >"$IT_DIR/dav.pw"
-g_case webdav full "$FULL" "$DAV_URL/full" -t webdav -u "$DAV_URL" -f full \
+g_case webdav full "$FULL" "$DAV_URL/full" -t webdav -I -u "$DAV_URL" -f full \
 	-U "$DAV_USER" -p "$IT_DIR/dav.pw"
 S3_DIR=$IT_DIR/s3
 if out=$(bash "$IT_TOP/tests/servers/s3rver.sh" start "$S3_DIR" 2>&1); then
 	eval "$out"
-	out=$(printf '%s\n' "$S3_SECRET_KEY" | ctl "$A" accounts add s3 --type s3 \
+	out=$(printf '%s\n' "$S3_SECRET_KEY" | ctl "$A" accounts add s3 --type s3 --allow-insecure-http yes \
 		--url "$S3_URL" --access-key "$S3_ACCESS_KEY" --name-template '{name}' \
 		--password-stdin 2>&1)
 	assert_match "(g) alice adds an S3 account (s3rver)" created "$out"
 	printf '%s\n' "$S3_SECRET_KEY" >"$IT_DIR/s3.pw"
-	g_case s3 s3 "$S3_ROOT/scans" "$S3_URL" -t s3 -u "$S3_URL" \
+	g_case s3 s3 "$S3_ROOT/scans" "$S3_URL" -t s3 -I -u "$S3_URL" \
 		-k "$S3_ACCESS_KEY" -p "$IT_DIR/s3.pw"
 	assert_file_lacks "(g) s3: the daemon's log does not hold the secret key" \
 		"$S3_SECRET_KEY" "$IT_DIR/daemon.log"
@@ -481,7 +481,7 @@ out=$(bash "$IT_TOP/tests/servers/webdav-node.sh" start "$WDN_DIR" "$QUOTA" 2>&1
 eval "$out"
 # The account first points at a port where nothing listens: the scan is
 # spooled (network); then alice fixes the URL (the entry follows it).
-out=$(printf '%s\n' "$WDN_PASSWORD" | ctl "$A" accounts add quota --type webdav \
+out=$(printf '%s\n' "$WDN_PASSWORD" | ctl "$A" accounts add quota --type webdav --allow-insecure-http yes \
 	--url http://127.0.0.1:1 --username "$WDN_USER" --name-template '{name}' \
 	--password-stdin 2>&1)
 assert_match "(f) alice adds an account (server unreachable for now)" created "$out"

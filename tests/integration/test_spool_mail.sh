@@ -107,11 +107,11 @@ count() { mails | grep -Ec -- "$1" || true; }
 
 IT_RETRY_INITIAL=1 SLOW=1
 restart
-out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav \
+out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add full --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --folder full --name-template '{name}' \
 	--notify-email "$AMAIL" --password-stdin 2>&1)
 assert_match "alice adds a WebDAV account with a notify address" created "$out"
-out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$B" accounts add bfull --type webdav \
+out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$B" accounts add bfull --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --folder full --name-template '{name}' \
 	--notify-email "$BMAIL" --password-stdin 2>&1)
 assert_match "bob adds one too" created "$out"

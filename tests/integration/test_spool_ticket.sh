@@ -20,7 +20,7 @@ it_start_daemon
 A=$IT_ALICE
 SPOOL=$IT_DIR/spool/$IT_ALICE_UID
 
-out=$(printf 'pw\n' | ctl "$A" accounts add down --type webdav \
+out=$(printf 'pw\n' | ctl "$A" accounts add down --type webdav --allow-insecure-http yes \
 	--url http://127.0.0.1:1/dav --username u --folder Scans/2026 \
 	--name-template '{name}' --password-stdin 2>&1)
 assert_match "alice adds an account on a server that is down" created "$out"

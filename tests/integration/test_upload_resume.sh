@@ -42,9 +42,9 @@ new_proxy() {
 }
 args_for() {
 	case $1 in
-	s3) echo "-t s3 -u http://127.0.0.1:$CUT_PORT/scans -k $S3_ACCESS_KEY -p $scratch/s3.pw" ;;
+	s3) echo "-t s3 -I -u http://127.0.0.1:$CUT_PORT/scans -k $S3_ACCESS_KEY -p $scratch/s3.pw" ;;
 	sftp) echo "-t sftp -u sftp://127.0.0.1:$CUT_PORT/~ -U $SFTP_USER -H $SFTP_HOSTKEY -p $scratch/sftp.pw" ;;
-	webdav) echo "-t webdav -u http://127.0.0.1:$CUT_PORT/remote.php/dav/files/$NC_USER -U $NC_USER -p $scratch/nc.pw" ;;
+	webdav) echo "-t webdav -I -u http://127.0.0.1:$CUT_PORT/remote.php/dav/files/$NC_USER -U $NC_USER -p $scratch/nc.pw" ;;
 	esac
 }
 target_of() {
@@ -154,12 +154,12 @@ expect_eq "webdav: the useless chunks were dropped" "" "$(leftovers webdav)"
 small=$scratch/small.bin
 head -c 3000000 /dev/urandom >"$small"
 rm -f "$scratch/small.resume"
-run_upload -t webdav -u "$NC_URL" -U "$NC_USER" -p "$scratch/nc.pw" -K 5242880 \
+run_upload -t webdav -I -u "$NC_URL" -U "$NC_USER" -p "$scratch/nc.pw" -K 5242880 \
 	-R "$scratch/small.resume" put "$small" small.bin
 expect_same_file "a document smaller than one chunk is uploaded" "$small" "$NC_ROOT/small.bin"
 start_server nextcloud.sh plain nochunking
 echo "$NC_PASSWORD" >"$scratch/plain.pw"
-run_upload -t webdav -u "$NC_URL" -U "$NC_USER" -p "$scratch/plain.pw" -K 5242880 \
+run_upload -t webdav -I -u "$NC_URL" -U "$NC_USER" -p "$scratch/plain.pw" -K 5242880 \
 	-R "$scratch/plain.resume" put "$doc20" big.bin
 expect_eq "a WebDAV server without chunking gets a plain PUT" 0 "$rc"
 expect_same_file "... byte-exact" "$doc20" "$NC_ROOT/big.bin"

@@ -13,7 +13,7 @@ set -uo pipefail
 
 start_server s3rver.sh s3
 echo "$S3_SECRET_KEY" >"$scratch/s3.pw"
-S=(-t s3 -k "$S3_ACCESS_KEY" -p "$scratch/s3.pw")
+S=(-t s3 -I -k "$S3_ACCESS_KEY" -p "$scratch/s3.pw")
 doc=$scratch/doc.pdf
 make_file "$doc" 700
 size=$(stat -c %s "$doc")
@@ -72,17 +72,17 @@ expect_text "progress reaches the document's size" "progress $size/$size" "$erro
 
 echo WRONGKEY >"$scratch/bad.pw"
 expect_class "an unknown access key is auth (check)" auth \
-	-t s3 -k WRONGKEY -p "$scratch/bad.pw" -u "$S3_URL" check
+	-t s3 -I -k WRONGKEY -p "$scratch/bad.pw" -u "$S3_URL" check
 expect_text "with the store's code" "InvalidAccessKeyId" "$errout"
 expect_class "an unknown access key is auth (put)" auth \
-	-t s3 -k WRONGKEY -p "$scratch/bad.pw" -u "$S3_URL" put "$doc" x.pdf
+	-t s3 -I -k WRONGKEY -p "$scratch/bad.pw" -u "$S3_URL" put "$doc" x.pdf
 expect_no_text "the secret is not echoed" "WRONGKEY:" "$errout"
 echo "not-$S3_SECRET_KEY" >"$scratch/wrong.pw"
 expect_class "the right access key with a wrong secret is auth (check)" auth \
-	-t s3 -k "$S3_ACCESS_KEY" -p "$scratch/wrong.pw" -u "$S3_URL" check
+	-t s3 -I -k "$S3_ACCESS_KEY" -p "$scratch/wrong.pw" -u "$S3_URL" check
 expect_text "with the store's code" "SignatureDoesNotMatch" "$errout"
 expect_class "the right access key with a wrong secret is auth (put)" auth \
-	-t s3 -k "$S3_ACCESS_KEY" -p "$scratch/wrong.pw" -u "$S3_URL" put "$doc" wrong-secret.pdf
+	-t s3 -I -k "$S3_ACCESS_KEY" -p "$scratch/wrong.pw" -u "$S3_URL" put "$doc" wrong-secret.pdf
 if s3_get "$S3_URL/wrong-secret.pdf" "$scratch/ws.pdf"; then
 	not_ok "nothing is stored with a wrong secret" "wrong-secret.pdf exists"
 else
@@ -127,7 +127,7 @@ expect_class "a missing bucket is not-found (check)" not-found "${S[@]}" -u "${S
 expect_text "with the store's code" "NoSuchBucket" "$errout"
 expect_class "a missing bucket is not-found (put)" not-found "${S[@]}" -u "${S3_URL%/scans}/nobucket" put "$doc" x.pdf
 expect_class "a store that is down is network" network "${S[@]}" -u "http://127.0.0.1:$(dead_port)/scans" put "$doc" x.pdf
-expect_class "a missing access key is invalid" invalid -t s3 -p "$scratch/s3.pw" -u "$S3_URL" check
+expect_class "a missing access key is invalid" invalid -t s3 -I -p "$scratch/s3.pw" -u "$S3_URL" check
 
 if [ -n "${S3_PROXY_URL:-}" ]; then
 	run_upload "${S[@]}" -u "$S3_PROXY_URL" -f via-proxy put "$doc" p.pdf

@@ -12,7 +12,7 @@ set -uo pipefail
 start_server apache-dav.sh apache 512 tls
 pwfile=$scratch/dav.pw
 echo "$DAV_PASSWORD" >"$pwfile"
-W=(-t webdav -U "$DAV_USER" -p "$pwfile")
+W=(-t webdav -I -U "$DAV_USER" -p "$pwfile")
 doc=$scratch/doc.pdf
 make_file "$doc" 300
 size=$(stat -c %s "$doc")
@@ -61,11 +61,11 @@ expect_same_file "and arrives byte-exact" "$doc" "$DAV_ROOT/full/small.pdf"
 # --- wrong password, server down, bad URLs
 echo "not-the-password" >"$scratch/bad.pw"
 expect_class "a wrong password is auth (check)" auth \
-	-t webdav -U "$DAV_USER" -p "$scratch/bad.pw" -u "$DAV_URL" check
+	-t webdav -I -U "$DAV_USER" -p "$scratch/bad.pw" -u "$DAV_URL" check
 expect_text "the server's 401 is quoted" "401" "$errout"
 expect_no_text "the wrong password is not echoed" "not-the-password" "$errout"
 expect_class "a wrong password is auth (put)" auth \
-	-t webdav -U "$DAV_USER" -p "$scratch/bad.pw" -u "$DAV_URL" put "$doc" x.pdf
+	-t webdav -I -U "$DAV_USER" -p "$scratch/bad.pw" -u "$DAV_URL" put "$doc" x.pdf
 expect_class "a server that is down is network" network \
 	"${W[@]}" -u "http://127.0.0.1:$(dead_port)/dav" put "$doc" x.pdf
 expect_class "credentials in the URL are refused" invalid \
@@ -93,7 +93,7 @@ expect_text "the message names the target" "elsewhere.invalid" "$errout"
 # --- npm webdav-server: RFC 4331 quota and 507 past it
 start_server webdav-node.sh wdn 1000000
 echo "$WDN_PASSWORD" >"$scratch/wdn.pw"
-N=(-t webdav -U "$WDN_USER" -p "$scratch/wdn.pw" -u "$WDN_URL")
+N=(-t webdav -I -U "$WDN_USER" -p "$scratch/wdn.pw" -u "$WDN_URL")
 a=$scratch/a.pdf b=$scratch/b.pdf
 make_file "$a" 580
 make_file "$b" 580
@@ -117,7 +117,7 @@ expect_eq "a retry of the first is already-there" "already-there $WDN_URL/inbox/
 # server keeps such partial files under the final name; a retry replaces
 # them, but never a shorter file that is not the start of ours.
 start_server webdav-node.sh wdn2 100000000
-P=(-t webdav -U "$WDN_USER" -p "$scratch/wdn.pw" -u "$WDN_URL")
+P=(-t webdav -I -U "$WDN_USER" -p "$scratch/wdn.pw" -u "$WDN_URL")
 head -c 100000 "$doc" >"$scratch/cut.part"
 curl -s -u "$WDN_USER:$WDN_PASSWORD" -T "$scratch/cut.part" "$WDN_URL/cut.pdf" >/dev/null
 expect_eq "the partial file is there" 100000 "$(stat -c %s "$WDN_ROOT/cut.pdf")"
@@ -141,7 +141,7 @@ expect_same_file "and kept" "$scratch/twin.pdf" "$WDN_ROOT/twin.pdf"
 # --- a server answering as Nextcloud does (tests/servers/nextcloud-dav.js)
 start_server nextcloud-dav.sh ncd
 echo "$NCD_PASSWORD" >"$scratch/ncd.pw"
-X=(-t webdav -U "$NCD_USER" -p "$scratch/ncd.pw" -u "$NCD_URL")
+X=(-t webdav -I -U "$NCD_USER" -p "$scratch/ncd.pw" -u "$NCD_URL")
 for q in -3 -2 -1 absent; do
 	echo "$q" >"$NCD_CTL/quota"
 	run_upload "${X[@]}" -f "q$q" check
@@ -179,7 +179,7 @@ rm -f "$NCD_CTL/no-length"
 
 # --- a broken server: bad replies are clear errors
 start_server bad-http.sh bad
-B=(-t webdav -U someone -p "$pwfile")
+B=(-t webdav -I -U someone -p "$pwfile")
 expect_class "a PROPFIND reply that is not XML is a server error" server "${B[@]}" -u "$BAD_URL/garbage" check
 expect_text "and says so" "not a valid WebDAV multistatus" "$errout"
 expect_class "an HTML page instead of a multistatus is a server error" server "${B[@]}" -u "$BAD_URL/html" check

@@ -88,7 +88,8 @@ check "GetManagedObjects" bctl "$A" call "$IT_DEST" "$IT_PATH" \
 if it_have_dav; then
 	it_start_dav
 	out=$(mgr "$A" CreateAccount 'ssa{sv}a{sv}' dav webdav \
-		3 url s "$DAV_URL" username s "$DAV_USER" folder s vg/scans \
+		4 url s "$DAV_URL" username s "$DAV_USER" folder s vg/scans \
+		allow-insecure-http s yes \
 		1 password s "$DAV_PASSWORD" 2>&1)
 	dav=$(it_busctl_path "$out")
 	[ -n "$dav" ] || it_die "alice cannot create a webdav account" "$out"
@@ -105,7 +106,7 @@ fi
 # --- a failing upload is spooled; Retry, Open, Discard ------------------
 # Port 1 on loopback: nothing listens there (connection refused).
 out=$(mgr "$A" CreateAccount 'ssa{sv}a{sv}' down webdav \
-	2 url s http://127.0.0.1:1/dav username s alice \
+	3 url s http://127.0.0.1:1/dav username s alice allow-insecure-http s yes \
 	1 password s vg-secret-not-here 2>&1)
 down=$(it_busctl_path "$out")
 [ -n "$down" ] || it_die "alice cannot create a webdav account" "$out"

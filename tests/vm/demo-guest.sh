@@ -119,10 +119,10 @@ it_start_daemon
 tell "mfpscand runs: $IT_DAEMON --config /etc/mfpscan/mfpscand.conf (pid $IT_DAEMON_PID)"
 
 step "2. Two users add their storage accounts (mfpscanctl, as themselves)"
-printf '%s\n' "$DAV_PASSWORD" | ctl "$B" accounts add office --type webdav \
+printf '%s\n' "$DAV_PASSWORD" | ctl "$B" accounts add office --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --folder bob \
 	--notify-email bob@office.example --password-stdin
-printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add cloud --type webdav \
+printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add cloud --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --folder full/alice \
 	--notify-email alice@office.example --password-stdin
 tell "bob:   $(ctl "$B" accounts list 2>&1 | tail -n +2 | tr -s ' ')"

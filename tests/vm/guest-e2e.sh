@@ -29,7 +29,7 @@ it_start_daemon
 it_start_dav
 
 A=$IT_ALICE
-out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add cloud --type webdav \
+out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add cloud --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --folder "alice/scans" \
 	--password-stdin 2>&1)
 check "alice adds a WebDAV account with mfpscanctl" test $? -eq 0

@@ -172,7 +172,7 @@ fi
 # --- spooled entries (first boot, server down) ------------------------------
 
 if [ "$step" = first ]; then
-	printf 'secret\n' | ctl "$A" accounts add cloud --type webdav \
+	printf 'secret\n' | ctl "$A" accounts add cloud --type webdav --allow-insecure-http yes \
 		--url http://127.0.0.1:9/dav --username scanuser --folder alice --name-template '{name}' \
 		--notify-email alice@office.example --password-stdin >/dev/null ||
 		it_die "account"

@@ -153,7 +153,7 @@ for u in "$A" "$B"; do
 	scan "$u" home && verify "local ($u)" "$(urldecode "${URL#file://}")" "$u"
 done
 
-out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add cloud --type webdav \
+out=$(printf '%s\n' "$DAV_PASSWORD" | ctl "$A" accounts add cloud --type webdav --allow-insecure-http yes \
 	--url "$DAV_URL" --username "$DAV_USER" --folder alice/scans \
 	--password-stdin 2>&1) && pass "alice adds a WebDAV account" ||
 	fail "alice adds a WebDAV account" "$out"
