@@ -25,6 +25,7 @@
 
 #include "accounts.h"
 #include "config.h"
+#include "durable.h"
 #include "log.h"
 #include "name_template.h"
 #include "ph_client.h"
@@ -337,54 +338,6 @@ static int check_plain_http(char *const *f, enum dest_type type,
 
 /* --- files --------------------------------------------------------------- */
 
-static int fsync_dir(const char *dir, struct err *e)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = 0;
-
-	if (fd < 0 || fsync(fd) < 0)
-		r = err_set(e, ERR_LOCAL, errno, errno,
-			    "accounts: cannot sync %s: %s", dir, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
-/* Durable replace of @dir/@name: temp file, fsync, rename, fsync dir. */
-static int write_durable(const char *dir, const char *name, const void *data,
-			 size_t len, struct err *e)
-{
-	char tmp[PATH_MAX], final[PATH_MAX];
-	int fd, r = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
-	snprintf(final, sizeof(final), "%s/%s", dir, name);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return err_set(e, ERR_LOCAL, errno, errno,
-			       "accounts: cannot create %s: %s", tmp, strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
-		r = err_set(e, ERR_LOCAL, errno, errno ? errno : EIO,
-			    "accounts: cannot write %s: %s (disk full?)", tmp,
-			    strerror(errno ? errno : EIO));
-		goto fail;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp, final) < 0) {
-		r = err_set(e, ERR_LOCAL, errno, errno,
-			    "accounts: cannot rename %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	return fsync_dir(dir, e);
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return r;
-}
-
 /* Read a whole small file; *@out is NUL-terminated. */
 static int read_small(const char *path, size_t max, char **out, size_t *len,
 		      struct err *e)
@@ -435,7 +388,8 @@ static int account_store(struct account *acc, char *const *f, uint32_t counter,
 		json_object_object_add(o, account_keys[i], json_object_new_string(f[i]));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	snprintf(name, sizeof(name), "%s.json", acc->id);
-	r = text ? write_durable(acc->store->dir, name, text, strlen(text), e) :
+	r = text ? durable_write_at(AT_FDCWD, acc->store->dir, name, text,
+				    strlen(text), "accounts", e) :
 		   err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
 	json_object_put(o);
 	return r;
@@ -510,7 +464,8 @@ static int secrets_store(const struct account *acc, json_object *o,
 	if (r < 0)
 		return r;
 	snprintf(name, sizeof(name), "%s.secret", acc->id);
-	r = write_durable(acc->store->dir, name, blob, len, e);
+	r = durable_write_at(AT_FDCWD, acc->store->dir, name, blob, len,
+			     "accounts", e);
 	free(blob);
 	return r;
 }
@@ -732,7 +687,8 @@ static void accounts_purge(struct accounts *a, const char *file)
 	char path[PATH_MAX], json[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", a->dir, file);
-	if (has_suffix(file, ".tmp")) {
+	/* durable.c's temp files, and the "NAME.tmp" of older versions */
+	if (strncmp(file, ".tmp-", 5) == 0 || has_suffix(file, ".tmp")) {
 		log_msg(LOG_WARNING, "accounts: removing half-written %s (a crash during a change)", path);
 		unlink(path);
 	} else if (has_suffix(file, ".secret")) {
@@ -754,9 +710,9 @@ static int accounts_scan(struct accounts *a, struct err *e)
 		return err_set(e, ERR_LOCAL, errno, errno, "accounts: cannot read %s: %s",
 			       a->dir, strerror(errno));
 	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (has_suffix(de->d_name, ".json"))
+		if (de->d_name[0] != '.' && has_suffix(de->d_name, ".json"))
 			accounts_load_one(a, de->d_name);
 		else
 			accounts_purge(a, de->d_name);
@@ -1008,7 +964,7 @@ int accounts_delete(struct accounts *a, struct account *acc, struct err *e)
 	/* the settings are gone first: an orphan secret is purged at start */
 	snprintf(path, sizeof(path), "%s/%s.secret", a->dir, acc->id);
 	unlink(path);
-	fsync_dir(a->dir, NULL);
+	durable_sync_dir(AT_FDCWD, a->dir);
 	for (pp = &a->list; *pp; pp = &(*pp)->next) {
 		if (*pp == acc) {
 			*pp = acc->next;

@@ -3,7 +3,7 @@
  * profiles: the store of panel profiles (profile number -> owner, account,
  * reading settings) in state_dir/profiles.json. The whole file is small (at
  * most 99 entries) and rewritten durably on each change: O_EXCL temp file
- * 0600, write, fsync, rename, fsync of the directory. Entries read back are
+ * 0600, write, fsync, rename, fsync of the directory (durable.c). Entries read back are
  * validated with the same scan_options functions as Manager.Scan's options.
  */
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "log.h"
 #include "profiles.h"
 
@@ -170,52 +171,6 @@ static int entry_from_json(json_object *j, struct profile *pr, struct err *e)
 	return options_from_json(opts, &pr->opts, e);
 }
 
-static int fsync_dir(const char *dir, struct err *e)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = 0;
-
-	if (fd < 0 || fsync(fd) < 0)
-		r = err_set(e, ERR_LOCAL, errno, errno, "profiles: cannot sync %s: %s",
-			    dir, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
-/* Durable replace of dir/profiles.json with @text. */
-static int write_file(const char *dir, const char *text, struct err *e)
-{
-	char tmp[PATH_MAX], final[PATH_MAX];
-	size_t len = strlen(text);
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, PROFILES_FILE);
-	snprintf(final, sizeof(final), "%s/%s", dir, PROFILES_FILE);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return err_set(e, ERR_LOCAL, errno, errno, "profiles: cannot create %s: %s",
-			       tmp, strerror(errno));
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
-		int err = errno ? errno : EIO;
-
-		close(fd);
-		unlink(tmp);
-		return err_set(e, ERR_LOCAL, err, err, "profiles: cannot write %s: %s (disk full?)",
-			       tmp, strerror(err));
-	}
-	close(fd);
-	if (rename(tmp, final) < 0) {
-		int err = errno;
-
-		unlink(tmp);
-		return err_set(e, ERR_LOCAL, err, err, "profiles: cannot rename %s: %s",
-			       tmp, strerror(err));
-	}
-	return fsync_dir(dir, e);
-}
-
 /* Write the store as it would be with @used/@slot. */
 static int store(const struct profiles *p, const bool *used,
 		 const struct profile *slot, struct err *e)
@@ -247,7 +202,8 @@ static int store(const struct profiles *p, const bool *used,
 	}
 	json_object_object_add(root, "profiles", arr);
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
-	r = text ? write_file(p->dir, text, e) :
+	r = text ? durable_write_at(AT_FDCWD, p->dir, PROFILES_FILE, text,
+				    strlen(text), "profiles", e) :
 		   err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "profiles: out of memory");
 	json_object_put(root);
 	return r;
@@ -329,8 +285,12 @@ int profiles_load(const char *dir, struct profiles **out, struct err *e)
 		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "profiles: out of memory");
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, PROFILES_FILE);
+	/* writes interrupted by a crash (durable.c's temp name, and the
+	 * one versions before it used) */
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-%s", dir, PROFILES_FILE);
+	unlink(tmp);
 	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, PROFILES_FILE);
-	unlink(tmp);	/* a write interrupted by a crash */
+	unlink(tmp);
 	r = read_file(path, &text, e);
 	if (r > 0) {
 		r = parse(p, path, text, e);
