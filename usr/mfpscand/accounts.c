@@ -25,6 +25,7 @@
 
 #include "accounts.h"
 #include "config.h"
+#include "accounts_writer.h"
 #include "durable.h"
 #include "log.h"
 #include "name_template.h"
@@ -51,6 +52,17 @@ struct account {
 	uint32_t counter;		/* documents named so far */
 	uint32_t last_page_counter;	/* of the last page 1 (account_make_name) */
 	bool has_secrets;		/* a secret is stored (or may be: loaded) */
+	/*
+	 * The owner's name and primary group, looked up once (at load, or by
+	 * the writer thread at Create: NSS may ask LDAP, the main loop must
+	 * not wait for it). NULL / (gid_t)-1 when the uid has no entry.
+	 */
+	char *owner_name;
+	gid_t owner_gid;
+	bool creating;			/* its Create is being written: invisible */
+	bool changing;			/* an Update, SetSecrets or Delete is queued */
+	bool deleting;			/* ... a Delete: no more writes of its file */
+	char **f_next;			/* the queued Update's fields, or NULL */
 };
 
 struct accounts {
@@ -59,6 +71,7 @@ struct accounts {
 	struct secrets_key *key;
 	struct account *list;
 	size_t n;
+	struct accounts_writer *writer;	/* every write of the files below */
 };
 
 static const char *const account_keys[ACCOUNT_FIELD_COUNT] = {
@@ -369,16 +382,16 @@ out:
 	return r;
 }
 
-static int account_store(struct account *acc, char *const *f, uint32_t counter,
-			 struct err *e)
+/* The account file's text for @f and @counter (malloc'd), or NULL. */
+static char *account_json_text(const struct account *acc, char *const *f,
+			       uint32_t counter)
 {
 	json_object *o = json_object_new_object();
-	char name[ACCOUNT_ID_LEN + 8];
 	const char *text;
-	int r;
+	char *dup;
 
 	if (!o)
-		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
+		return NULL;
 	json_object_object_add(o, "version", json_object_new_int(ACCOUNT_VERSION));
 	json_object_object_add(o, "id", json_object_new_string(acc->id));
 	json_object_object_add(o, "owner", json_object_new_int64(acc->owner));
@@ -387,12 +400,9 @@ static int account_store(struct account *acc, char *const *f, uint32_t counter,
 	for (int i = 0; i < ACCOUNT_FIELD_COUNT; i++)
 		json_object_object_add(o, account_keys[i], json_object_new_string(f[i]));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	snprintf(name, sizeof(name), "%s.json", acc->id);
-	r = text ? durable_write_at(AT_FDCWD, acc->store->dir, name, text,
-				    strlen(text), "accounts", e) :
-		   err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
+	dup = text ? strdup(text) : NULL;
 	json_object_put(o);
-	return r;
+	return dup;
 }
 
 /* --- secrets ------------------------------------------------------------- */
@@ -445,28 +455,21 @@ static int secrets_load(const struct account *acc, json_object **out,
 	return 0;
 }
 
-static int secrets_store(const struct account *acc, json_object *o,
-			 struct err *e)
+/* Seal @o for @acc's secrets file (*@blob malloc'd). */
+static int secrets_seal_obj(const struct account *acc, json_object *o,
+			    uint8_t **blob, size_t *len, struct err *e)
 {
-	char name[ACCOUNT_ID_LEN + 8];
 	const char *text;
-	uint8_t *blob;
-	size_t len, tlen;
+	size_t tlen;
 	int r;
 
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if (!text)
 		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
 	tlen = strlen(text);
-	r = secrets_seal(acc->store->key, acc->id, text, tlen, &blob, &len, e);
+	r = secrets_seal(acc->store->key, acc->id, text, tlen, blob, len, e);
 	/* the serialised text is json-c's buffer: wipe it */
 	OPENSSL_cleanse((char *)text, tlen);
-	if (r < 0)
-		return r;
-	snprintf(name, sizeof(name), "%s.secret", acc->id);
-	r = durable_write_at(AT_FDCWD, acc->store->dir, name, blob, len,
-			     "accounts", e);
-	free(blob);
 	return r;
 }
 
@@ -496,8 +499,13 @@ static int secrets_merge(json_object *o, const struct account_secrets *sec,
 	return 0;
 }
 
-int account_set_secrets(struct account *acc, const struct account_secrets *sec,
-			struct err *e)
+/*
+ * The sealed secrets @acc will have with @sec merged in (*@blob malloc'd),
+ * checked against the plain-http rule; *@any: a secret remains.
+ */
+static int secrets_prepare(const struct account *acc,
+			   const struct account_secrets *sec, uint8_t **blob,
+			   size_t *len, bool *any, struct err *e)
 {
 	json_object *o = NULL;
 	int r;
@@ -512,13 +520,11 @@ int account_set_secrets(struct account *acc, const struct account_secrets *sec,
 	if (r < 0)
 		return r;
 	r = secrets_merge(o, sec, e);
+	*any = r == 0 && json_object_object_length(o) > 0;
 	if (r == 0)
-		r = check_plain_http(acc->f, acc->type,
-				     json_object_object_length(o) > 0, e);
+		r = check_plain_http(acc->f, acc->type, *any, e);
 	if (r == 0)
-		r = secrets_store(acc, o, e);
-	if (r == 0)
-		acc->has_secrets = json_object_object_length(o) > 0;
+		r = secrets_seal_obj(acc, o, blob, len, e);
 	json_cleanse_put(o);
 	return r;
 }
@@ -534,6 +540,7 @@ static struct account *account_alloc(struct accounts *a, const char *id,
 		return NULL;
 	acc->store = a;
 	acc->owner = owner;
+	acc->owner_gid = (gid_t)-1;
 	acc->type = type;
 	snprintf(acc->id, sizeof(acc->id), "%s", id);
 	snprintf(acc->path, sizeof(acc->path), ACCOUNT_PREFIX "/%s", id);
@@ -553,6 +560,7 @@ static void account_free(struct account *acc)
 	if (!acc)
 		return;
 	fields_free(acc->f);
+	free(acc->owner_name);
 	free(acc);
 }
 
@@ -577,6 +585,24 @@ static const char *json_str(json_object *o, const char *key)
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+/*
+ * The name and primary group of @uid (*@name malloc'd, NULL and
+ * (gid_t)-1 when it has no entry). May wait on NSS: at load, before the
+ * bus is served, or on the writer thread.
+ */
+static void owner_lookup(uid_t uid, char **name, gid_t *gid)
+{
+	char pwbuf[4096];
+	struct passwd pw, *res = NULL;
+
+	*name = NULL;
+	*gid = (gid_t)-1;
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res) {
+		*name = strdup(res->pw_name);
+		*gid = res->pw_gid;
+	}
 }
 
 /* Fill @acc's fields from a parsed account file; validated structurally. */
@@ -670,6 +696,7 @@ static void accounts_load_one(struct accounts *a, const char *file)
 	}
 	json_object_put(o);
 	acc->has_secrets = secrets_file_exists(acc);
+	owner_lookup(acc->owner, &acc->owner_name, &acc->owner_gid);
 	account_warn_plain_http(acc);
 	accounts_link(a, acc);
 }
@@ -756,6 +783,8 @@ int accounts_load(struct daemon *d, struct accounts **out, struct err *e)
 		r = secrets_key_load(state, &a->key, e);
 	if (r == 0)
 		r = accounts_scan(a, e);
+	if (r == 0)
+		r = accounts_writer_start(d, &a->writer, e);
 	if (r < 0) {
 		accounts_free(a);
 		return r;
@@ -769,6 +798,7 @@ struct accounts *accounts_free(struct accounts *a)
 {
 	if (!a)
 		return NULL;
+	a->writer = accounts_writer_free(a->writer);
 	while (a->list) {
 		struct account *next = a->list->next;
 
@@ -781,15 +811,23 @@ struct accounts *accounts_free(struct accounts *a)
 	return NULL;
 }
 
+/* An account whose Create is still being written does not exist yet. */
+static struct account *visible_from(struct account *acc)
+{
+	while (acc && acc->creating)
+		acc = acc->next;
+	return acc;
+}
+
 struct account *accounts_next(struct accounts *a, struct account *prev)
 {
-	return prev ? prev->next : a->list;
+	return visible_from(prev ? prev->next : a->list);
 }
 
 struct account *accounts_by_id(struct accounts *a, const char *id)
 {
 	for (struct account *acc = a->list; acc; acc = acc->next)
-		if (strcmp(acc->id, id) == 0)
+		if (!acc->creating && strcmp(acc->id, id) == 0)
 			return acc;
 	return NULL;
 }
@@ -874,13 +912,234 @@ static int accounts_check_new(struct accounts *a, uid_t owner,
 	return 0;
 }
 
+/* --- changes, written by the writer thread -------------------------------- */
+
+enum change_kind { CHANGE_CREATE, CHANGE_UPDATE, CHANGE_SECRETS, CHANGE_DELETE };
+
+/*
+ * One queued change of an account's files. The writer thread touches only
+ * this (and the store's immutable dir), never the account itself.
+ */
+struct account_change {
+	enum change_kind kind;
+	struct account *acc;
+	const char *dir;
+	char id[ACCOUNT_ID_LEN + 1];
+	uid_t owner;
+	char *f[ACCOUNT_FIELD_COUNT];	/* create, update: the new fields */
+	char *json;			/* the settings file to write, or NULL */
+	uint8_t *secret;		/* the sealed secrets to write, or NULL */
+	size_t secret_len;
+	bool secrets_after;		/* a secret remains after the change */
+	char *owner_name;		/* create: looked up by the writer */
+	gid_t owner_gid;
+	account_change_fn done;
+	void *ud;
+};
+
+static void change_free(struct account_change *c)
+{
+	fields_free(c->f);
+	free(c->json);
+	if (c->secret)
+		secrets_free_len((char *)c->secret, c->secret_len);
+	free(c->owner_name);
+	free(c);
+}
+
+static struct account_change *change_new(struct account *acc,
+					 enum change_kind kind,
+					 account_change_fn done, void *ud)
+{
+	struct account_change *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->kind = kind;
+	c->acc = acc;
+	c->dir = acc->store->dir;
+	snprintf(c->id, sizeof(c->id), "%s", acc->id);
+	c->owner = acc->owner;
+	c->done = done;
+	c->ud = ud;
+	return c;
+}
+
+static int write_named(const char *dir, const char *id, const char *suffix,
+		       const void *data, size_t len, struct err *e)
+{
+	char name[ACCOUNT_ID_LEN + 8];
+
+	snprintf(name, sizeof(name), "%s%s", id, suffix);
+	return durable_write_at(AT_FDCWD, dir, name, data, len, "accounts", e);
+}
+
+static void unlink_named(const char *dir, const char *id, const char *suffix)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s%s", dir, id, suffix);
+	unlink(path);
+}
+
+static int change_remove_files(struct account_change *c, struct err *e)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s.json", c->dir, c->id);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return err_set(e, ERR_LOCAL, errno, errno, "accounts: cannot remove %s: %s",
+			       path, strerror(errno));
+	/* the settings are gone first: an orphan secret is purged at start */
+	unlink_named(c->dir, c->id, ".secret");
+	durable_sync_dir(AT_FDCWD, c->dir);
+	return 0;
+}
+
+/* Writer thread: secrets first (a crash leaves an orphan start removes). */
+static int change_work(void *arg, struct err *e)
+{
+	struct account_change *c = arg;
+	int r = 0;
+
+	if (c->kind == CHANGE_DELETE)
+		return change_remove_files(c, e);
+	if (c->kind == CHANGE_CREATE)
+		owner_lookup(c->owner, &c->owner_name, &c->owner_gid);
+	if (c->secret)
+		r = write_named(c->dir, c->id, ".secret", c->secret, c->secret_len, e);
+	if (r == 0 && c->json)
+		r = write_named(c->dir, c->id, ".json", c->json, strlen(c->json), e);
+	if (r < 0 && c->kind == CHANGE_CREATE)
+		unlink_named(c->dir, c->id, ".secret");
+	return r;
+}
+
+static void accounts_unlink(struct accounts *a, struct account *acc)
+{
+	for (struct account **pp = &a->list; *pp; pp = &(*pp)->next) {
+		if (*pp == acc) {
+			*pp = acc->next;
+			a->n--;
+			return;
+		}
+	}
+}
+
+static int account_counter_write(struct account *acc, struct err *e);
+
+/* Main thread: adopt a written Update's fields; the mask of changes. */
+static uint32_t change_adopt_fields(struct account *acc, char **f)
+{
+	uint32_t mask = 0;
+
+	for (int i = 0; i < ACCOUNT_FIELD_COUNT; i++) {
+		if (strcmp(f[i], acc->f[i]) != 0)
+			mask |= 1U << i;
+		free(acc->f[i]);
+		acc->f[i] = f[i];
+		f[i] = NULL;
+	}
+	return mask;
+}
+
+static void change_created(struct account *acc, struct account_change *c)
+{
+	acc->creating = false;
+	acc->owner_name = c->owner_name;
+	acc->owner_gid = c->owner_gid;
+	c->owner_name = NULL;
+	log_msg(LOG_INFO, "accounts: uid %u created account %s (%s)",
+		(unsigned int)acc->owner, acc->id, dest_type_name(acc->type));
+}
+
+/* Main thread: the change is on disk (r == 0) or not; tell the caller. */
+static void change_done(struct daemon *d, void *arg, int r, const struct err *e)
+{
+	struct account_change *c = arg;
+	struct account *acc = c->acc;
+	uint32_t changed = 0;
+	bool gone = (r == 0 && c->kind == CHANGE_DELETE) ||
+		    (r < 0 && c->kind == CHANGE_CREATE);
+
+	acc->changing = false;
+	acc->deleting = false;
+	acc->f_next = NULL;
+	if (r == 0 && c->kind == CHANGE_CREATE)
+		change_created(acc, c);
+	else if (r == 0 && c->kind == CHANGE_UPDATE)
+		changed = change_adopt_fields(acc, c->f);
+	else if (r == 0 && c->kind == CHANGE_SECRETS)
+		acc->has_secrets = c->secrets_after;
+	else if (r < 0 && c->kind == CHANGE_UPDATE)
+		/* a counter write queued meanwhile carried the failed fields */
+		account_counter_write(acc, NULL);
+	if (gone)
+		accounts_unlink(acc->store, acc);
+	c->done(d, acc, changed, c->ud, r, e);
+	if (r == 0 && c->kind == CHANGE_DELETE)
+		log_msg(LOG_INFO, "accounts: account %s deleted", acc->id);
+	if (gone)
+		account_free(acc);
+	change_free(c);
+}
+
+static int change_submit(struct account_change *c, struct err *e)
+{
+	int r = accounts_writer_submit(c->acc->store->writer, change_work,
+				       change_done, c, NULL, e);
+
+	if (r < 0)
+		return r;
+	if (c->kind != CHANGE_CREATE)
+		c->acc->changing = true;
+	c->acc->deleting = c->kind == CHANGE_DELETE;
+	if (c->kind == CHANGE_UPDATE)
+		c->acc->f_next = c->f;
+	return 0;
+}
+
+/* One change at a time per account: the next is built on what it wrote. */
+static int account_check_idle(const struct account *acc, struct err *e)
+{
+	if (acc->changing)
+		return err_set(e, ERR_LOCAL, EBUSY, EBUSY,
+			       "a change to this account is still being saved; try again");
+	return 0;
+}
+
+static int create_prepare(struct account *acc, const char *name,
+			  const struct account_settings *s,
+			  const struct account_secrets *secrets,
+			  struct account_change *c, struct err *e)
+{
+	struct account_settings all = *s;
+	struct accounts *a = acc->store;
+	int r;
+
+	all.v[ACCOUNT_NAME] = name;
+	r = fields_build(acc->f, NULL, &all, e);
+	if (r == 0)
+		r = check_all(acc->f, acc->type, acc->owner, true, e);
+	if (r == 0)
+		r = accounts_check_name_free(a, acc->owner, acc->f[ACCOUNT_NAME], NULL, e);
+	if (r == 0)
+		r = check_plain_http(acc->f, acc->type, false, e);
+	if (r == 0 && secrets)
+		r = secrets_prepare(acc, secrets, &c->secret, &c->secret_len,
+				    &acc->has_secrets, e);
+	if (r == 0 && !(c->json = account_json_text(acc, acc->f, 0)))
+		r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
+	return r;
+}
+
 int accounts_create(struct accounts *a, uid_t owner, const char *name,
 		    const char *type, const struct account_settings *s,
 		    const struct account_secrets *secrets,
-		    struct account **out, struct err *e)
+		    account_change_fn done, void *ud, struct err *e)
 {
-	struct account_settings all = *s;
 	char id[ACCOUNT_ID_LEN + 1];
+	struct account_change *c = NULL;
 	struct account *acc;
 	int r;
 
@@ -890,91 +1149,139 @@ int accounts_create(struct accounts *a, uid_t owner, const char *name,
 	if (r < 0)
 		return r;
 	acc = account_alloc(a, id, owner, dest_type_from_name(type));
-	if (!acc)
-		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
-	all.v[ACCOUNT_NAME] = name;
-	r = fields_build(acc->f, NULL, &all, e);
-	if (r == 0)
-		r = check_all(acc->f, acc->type, owner, true, e);
-	if (r == 0)
-		r = accounts_check_name_free(a, owner, acc->f[ACCOUNT_NAME], NULL, e);
-	if (r == 0)
-		r = check_plain_http(acc->f, acc->type, false, e);
-	/* secrets first: a crash then leaves an orphan that start removes */
-	if (r == 0 && secrets)
-		r = account_set_secrets(acc, secrets, e);
-	if (r == 0)
-		r = account_store(acc, acc->f, 0, e);
-	if (r < 0) {
-		char path[PATH_MAX];
-
-		snprintf(path, sizeof(path), "%s/%s.secret", a->dir, id);
-		unlink(path);
-		account_free(acc);
-		return r;
+	if (acc)
+		c = change_new(acc, CHANGE_CREATE, done, ud);
+	r = c ? create_prepare(acc, name, s, secrets, c, e) :
+		err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
+	/* linked, invisible, while it is written: its name is taken */
+	if (r == 0) {
+		acc->creating = true;
+		accounts_link(a, acc);
+		r = change_submit(c, e);
+		if (r < 0)
+			accounts_unlink(a, acc);
 	}
-	accounts_link(a, acc);
-	log_msg(LOG_INFO, "accounts: uid %u created account %s (%s)",
-		(unsigned int)owner, id, type);
-	*out = acc;
-	return 0;
+	if (r < 0) {
+		if (c)
+			change_free(c);
+		account_free(acc);
+	}
+	return r;
 }
 
 int account_update(struct account *acc, const struct account_settings *s,
-		   uint32_t *changed, struct err *e)
+		   account_change_fn done, void *ud, struct err *e)
 {
-	char *f[ACCOUNT_FIELD_COUNT] = { 0 };
-	uint32_t mask = 0;
+	struct account_change *c = change_new(acc, CHANGE_UPDATE, done, ud);
 	int r;
 
-	r = fields_build(f, acc->f, s, e);
-	if (r < 0)
-		return r;
-	r = check_all(f, acc->type, acc->owner, true, e);
+	if (!c)
+		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
+	r = account_check_idle(acc, e);
 	if (r == 0)
-		r = accounts_check_name_free(acc->store, acc->owner, f[ACCOUNT_NAME],
+		r = fields_build(c->f, acc->f, s, e);
+	if (r == 0)
+		r = check_all(c->f, acc->type, acc->owner, true, e);
+	if (r == 0)
+		r = accounts_check_name_free(acc->store, acc->owner, c->f[ACCOUNT_NAME],
 					     acc, e);
 	if (r == 0)
-		r = check_plain_http(f, acc->type, acc->has_secrets, e);
+		r = check_plain_http(c->f, acc->type, acc->has_secrets, e);
+	if (r == 0 && !(c->json = account_json_text(acc, c->f, acc->counter)))
+		r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
 	if (r == 0)
-		r = account_store(acc, f, acc->counter, e);
-	if (r < 0) {
-		fields_free(f);
-		return r;
-	}
-	for (int i = 0; i < ACCOUNT_FIELD_COUNT; i++) {
-		if (strcmp(f[i], acc->f[i]) != 0)
-			mask |= 1U << i;
-		free(acc->f[i]);
-		acc->f[i] = f[i];
-	}
-	*changed = mask;
-	return 0;
+		r = change_submit(c, e);
+	if (r < 0)
+		change_free(c);
+	return r;
 }
 
-int accounts_delete(struct accounts *a, struct account *acc, struct err *e)
+int account_set_secrets(struct account *acc, const struct account_secrets *sec,
+			account_change_fn done, void *ud, struct err *e)
 {
-	char path[PATH_MAX];
-	struct account **pp;
+	struct account_change *c = change_new(acc, CHANGE_SECRETS, done, ud);
+	int r;
 
-	snprintf(path, sizeof(path), "%s/%s.json", a->dir, acc->id);
-	if (unlink(path) < 0 && errno != ENOENT)
-		return err_set(e, ERR_LOCAL, errno, errno, "accounts: cannot remove %s: %s",
-			       path, strerror(errno));
-	/* the settings are gone first: an orphan secret is purged at start */
-	snprintf(path, sizeof(path), "%s/%s.secret", a->dir, acc->id);
-	unlink(path);
-	durable_sync_dir(AT_FDCWD, a->dir);
-	for (pp = &a->list; *pp; pp = &(*pp)->next) {
-		if (*pp == acc) {
-			*pp = acc->next;
-			a->n--;
-			break;
-		}
+	if (!c)
+		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
+	r = account_check_idle(acc, e);
+	if (r == 0)
+		r = secrets_prepare(acc, sec, &c->secret, &c->secret_len,
+				    &c->secrets_after, e);
+	if (r == 0)
+		r = change_submit(c, e);
+	if (r < 0)
+		change_free(c);
+	return r;
+}
+
+int accounts_delete(struct account *acc, account_change_fn done, void *ud,
+		    struct err *e)
+{
+	struct account_change *c = change_new(acc, CHANGE_DELETE, done, ud);
+	int r;
+
+	if (!c)
+		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
+	r = account_check_idle(acc, e);
+	if (r == 0)
+		r = change_submit(c, e);
+	if (r < 0)
+		change_free(c);
+	return r;
+}
+
+/* Main thread: a counter write ran; it names no account (it may be gone). */
+static void counter_written(struct daemon *d, void *arg, int r,
+			    const struct err *e)
+{
+	struct account_change *c = arg;
+
+	if (r < 0)
+		log_msg(LOG_ERR, "%s; the document counter of account %s was not saved",
+			e->msg, c->id);
+	change_free(c);
+}
+
+/*
+ * Queue a write of @acc's file with its current counter, and the fields
+ * a queued Update is writing (it lands after that one). Its ticket is the
+ * writer's latest (accounts_write_ticket()).
+ */
+static int account_counter_write(struct account *acc, struct err *e)
+{
+	char *text = account_json_text(acc, acc->f_next ? acc->f_next : acc->f,
+				       acc->counter);
+	struct account_change *c;
+	int r;
+
+	c = text ? change_new(acc, CHANGE_UPDATE, NULL, NULL) : NULL;
+	if (!c) {
+		free(text);
+		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
 	}
-	log_msg(LOG_INFO, "accounts: account %s deleted", acc->id);
-	account_free(acc);
-	return 0;
+	c->json = text;
+	r = accounts_writer_submit(acc->store->writer, change_work,
+				   counter_written, c, NULL, e);
+	if (r < 0)
+		change_free(c);
+	return r;
+}
+
+uint64_t accounts_write_ticket(struct accounts *a)
+{
+	return accounts_writer_last_ticket(a->writer);
+}
+
+int accounts_wait_written(struct accounts *a, uint64_t ticket, struct err *e)
+{
+	return accounts_writer_wait(a->writer, ticket, e);
+}
+
+void accounts_stop_writer(struct accounts *a)
+{
+	if (a)
+		accounts_writer_stop(a->writer);
 }
 
 /* --- accessors (daemon.h and accounts.h) ----------------------------------- */
@@ -1048,13 +1355,8 @@ static int dest_fill_secrets(const struct account *acc, struct dest *d,
 /* The owner and primary group a local document is handed to. */
 static void dest_set_owner(const struct account *acc, struct dest *d)
 {
-	char pwbuf[4096];
-	struct passwd pw, *res = NULL;
-
 	d->owner_uid = acc->owner;
-	d->owner_gid = (gid_t)-1;
-	if (getpwuid_r(acc->owner, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res)
-		d->owner_gid = res->pw_gid;
+	d->owner_gid = acc->owner_gid;
 }
 
 int account_dest_get(const struct account *acc, struct dest *dest,
@@ -1125,12 +1427,11 @@ int account_make_name_counter(struct account *acc, const char *job_name,
 		.when = time(NULL), .name = job_name, .page = page,
 		.counter = fresh ? acc->counter + 1 : *counter,
 	};
-	char pwbuf[4096], uidname[32], buf[NAME_TEMPLATE_MAX + 1];
-	struct passwd pw, *res = NULL;
+	char uidname[32], buf[NAME_TEMPLATE_MAX + 1];
 	int r;
 
-	if (getpwuid_r(acc->owner, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res)
-		f.user = res->pw_name;
+	if (acc->owner_name)
+		f.user = acc->owner_name;
 	else
 		f.user = (snprintf(uidname, sizeof(uidname), "uid%u",
 				   (unsigned int)acc->owner), uidname);
@@ -1139,13 +1440,20 @@ int account_make_name_counter(struct account *acc, const char *job_name,
 	if (r == 0 && strlen(buf) >= len)
 		r = err_set(e, ERR_LOCAL, ENAMETOOLONG, ENAMETOOLONG,
 			    "accounts: file name buffer too small");
-	/* persist first so that a crash never reuses a counter value */
-	if (r == 0 && fresh)
-		r = account_store(acc, acc->f, acc->counter + 1, e);
+	if (r == 0 && fresh && acc->deleting)
+		r = err_set(e, ERR_NOT_FOUND, 0, ENOENT, "the account is being deleted");
 	if (r < 0)
 		return r;
+	/*
+	 * The counter is written by the writer thread; the caller waits for
+	 * it (accounts_wait_written()) before the name is used, so a crash
+	 * never reuses a counter value. A value whose write fails is skipped.
+	 */
 	if (fresh) {
 		acc->counter++;
+		r = account_counter_write(acc, e);
+		if (r < 0)
+			return r;
 		acc->last_page_counter = acc->counter;
 		*counter = acc->counter;
 	}

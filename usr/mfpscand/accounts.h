@@ -12,7 +12,15 @@
  * Every value is validated here, whoever calls: the type is known, the URL
  * scheme fits the type, names and templates are sane, an email address
  * has no CR/LF, a folder has no ".." component, a local folder or CA file
- * of an ordinary user belongs to that user. Main thread only.
+ * of an ordinary user belongs to that user.
+ *
+ * Main thread only, except accounts_wait_written(). The main thread never
+ * waits on the files: changes are validated and serialised on it, then
+ * written (durable.c: fsyncs) by the one writer thread
+ * (accounts_writer.h), in order; the caller's completion runs on the main
+ * thread once they are on disk (a D-Bus reply is sent then). The owner's
+ * name and group are looked up once, at load or by the writer at Create
+ * (getpwuid_r may wait on NSS/LDAP).
  */
 #ifndef MFPSCAND_ACCOUNTS_H
 #define MFPSCAND_ACCOUNTS_H
@@ -92,27 +100,51 @@ struct account *accounts_next(struct accounts *a, struct account *prev);
 struct account *accounts_by_id(struct accounts *a, const char *id);
 
 /*
- * Create an account of @owner. @secrets may be NULL. Returns 0 with *@out
- * set, or a negative errno with @e (ERR_INVALID naming the key).
+ * The end of a queued change, on the main thread: @r 0 when it is on
+ * disk (and adopted), else a negative errno with @e. @acc is valid during
+ * the call only when the change deleted it or a Create failed (it is
+ * freed right after). @changed: Update's bit (1 << field) per changed field.
  */
+typedef void (*account_change_fn)(struct daemon *d, struct account *acc,
+				  uint32_t changed, void *ud, int r,
+				  const struct err *e);
+
+/*
+ * Each call validates now and returns 0 when the change is queued (@done
+ * runs later, exactly once), or a negative errno with @e (ERR_INVALID
+ * naming the key; ERR_LOCAL/-EBUSY while another change of the account
+ * is being saved) and @done is never called.
+ */
+
+/* Create an account of @owner; @secrets may be NULL. Invisible until written. */
 int accounts_create(struct accounts *a, uid_t owner, const char *name,
 		    const char *type, const struct account_settings *s,
 		    const struct account_secrets *secrets,
-		    struct account **out, struct err *e);
+		    account_change_fn done, void *ud, struct err *e);
 
-/*
- * Apply @s to @acc (validated as a whole, stored durably, then adopted).
- * *@changed gets a bit (1 << field) per field whose value changed.
- */
+/* Apply @s to @acc: validated as a whole, written, then adopted. */
 int account_update(struct account *acc, const struct account_settings *s,
-		   uint32_t *changed, struct err *e);
+		   account_change_fn done, void *ud, struct err *e);
 
 /* Merge @sec into the stored secrets ("" removes a key). */
 int account_set_secrets(struct account *acc, const struct account_secrets *sec,
-			struct err *e);
+			account_change_fn done, void *ud, struct err *e);
 
-/* Remove @acc's files and free it. */
-int accounts_delete(struct accounts *a, struct account *acc, struct err *e);
+/* Remove @acc's files; @acc is freed after @done. */
+int accounts_delete(struct account *acc, account_change_fn done, void *ud,
+		    struct err *e);
+
+/* The ticket of the last write queued (main thread). */
+uint64_t accounts_write_ticket(struct accounts *a);
+
+/*
+ * Wait until the write @ticket is on disk; any thread but the main one.
+ * 0, or -EIO with @e when it (or a later write) failed.
+ */
+int accounts_wait_written(struct accounts *a, uint64_t ticket, struct err *e);
+
+/* Write what is queued and stop the writer (shutdown); idempotent. */
+void accounts_stop_writer(struct accounts *a);
 
 const char *account_id(const struct account *acc);
 const char *account_type_name(const struct account *acc);

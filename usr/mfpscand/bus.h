@@ -121,4 +121,14 @@ int bus_account_read_settings(sd_bus_message *m, bool allow_name,
 int bus_account_read_secrets(sd_bus_message *m, struct account_secrets *s,
 			     struct err *e);
 
+/*
+ * Manager.CreateAccount's work: create the account of @uid and answer @m
+ * once it is on disk (the object path), or with the error. Returns what a
+ * method handler returns (1: answered later).
+ */
+int bus_account_create(struct daemon *d, sd_bus_message *m, uid_t uid,
+		       const char *name, const char *type,
+		       const struct account_settings *s,
+		       const struct account_secrets *sec);
+
 #endif

@@ -6,7 +6,9 @@
  * all), so that another user's account is indistinguishable from one that
  * does not exist. Check() logs in to the destination on a worker thread
  * and answers from the main thread through daemon_post(), so a slow
- * server never blocks the bus. No property or method returns a secret.
+ * server never blocks the bus; Create, Update, SetSecrets and Delete are
+ * answered once the writer thread has their change on disk (accounts.h).
+ * No property or method returns a secret.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -235,45 +237,174 @@ static void account_emit_changed(struct daemon *d, struct account *acc,
 					    DAEMON_IFACE_ACCOUNT, names);
 }
 
-static int method_update(sd_bus_message *m, void *userdata,
-			 sd_bus_error *error)
+/*
+ * A call answered when its change is on disk (accounts.h): the writer
+ * thread does the fsyncs, the reply goes out from its completion.
+ */
+struct change_call {
+	sd_bus_message *m;
+	uid_t owner;
+};
+
+static struct change_call *change_call_new(sd_bus_message *m, uid_t owner)
 {
-	struct account *acc = userdata;
-	struct account_settings s;
-	uint32_t changed = 0;
+	struct change_call *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->m = sd_bus_message_ref(m);
+		c->owner = owner;
+	}
+	return c;
+}
+
+static void change_call_end(struct change_call *c, int r)
+{
+	if (r < 0)
+		log_errno(LOG_DEBUG, -r, "accounts: reply");
+	sd_bus_message_unref(c->m);
+	free(c);
+}
+
+/* Queue a change with @start; 1: answered later, else the reply's result. */
+static int change_call_start(sd_bus_message *m, uid_t owner,
+			     int (*start)(void *arg, account_change_fn done,
+					  void *ud, struct err *e),
+			     void *arg, account_change_fn done)
+{
+	struct change_call *c = change_call_new(m, owner);
 	struct err e;
 	int r;
 
-	if ((r = account_access(m, acc)) <= 0)
+	if (!c)
+		return sd_bus_reply_method_errorf(m, BUS_ERROR_LOCAL, "Out of memory.");
+	err_clear(&e);
+	r = start(arg, done, c, &e);
+	if (r < 0) {
+		change_call_end(c, 0);
+		return bus_reply_err(m, &e);
+	}
+	return 1;
+}
+
+struct update_args {
+	struct account *acc;
+	struct account_settings s;
+};
+
+static int update_start(void *arg, account_change_fn done, void *ud,
+			struct err *e)
+{
+	struct update_args *u = arg;
+
+	return account_update(u->acc, &u->s, done, ud, e);
+}
+
+static void update_done(struct daemon *d, struct account *acc,
+			uint32_t changed, void *ud, int r, const struct err *e)
+{
+	struct change_call *c = ud;
+
+	if (r == 0)
+		account_emit_changed(d, acc, changed);
+	change_call_end(c, r < 0 ? bus_reply_err(c->m, e) :
+			sd_bus_reply_method_return(c->m, NULL));
+}
+
+static int method_update(sd_bus_message *m, void *userdata,
+			 sd_bus_error *error)
+{
+	struct update_args u = { .acc = userdata };
+	struct err e;
+	int r;
+
+	if ((r = account_access(m, u.acc)) <= 0)
 		return r;
 	err_clear(&e);
-	r = bus_account_read_settings(m, true, &s, &e);
-	if (r == 0)
-		r = account_update(acc, &s, &changed, &e);
+	r = bus_account_read_settings(m, true, &u.s, &e);
 	if (r < 0)
 		return bus_reply_err(m, &e);
-	account_emit_changed(bus_acct_d, acc, changed);
-	return sd_bus_reply_method_return(m, NULL);
+	return change_call_start(m, account_owner(u.acc), update_start, &u,
+				 update_done);
+}
+
+struct secrets_args {
+	struct account *acc;
+	struct account_secrets s;
+};
+
+static int secrets_start(void *arg, account_change_fn done, void *ud,
+			 struct err *e)
+{
+	struct secrets_args *a = arg;
+
+	return account_set_secrets(a->acc, &a->s, done, ud, e);
+}
+
+static void secrets_done(struct daemon *d, struct account *acc,
+			 uint32_t changed, void *ud, int r, const struct err *e)
+{
+	struct change_call *c = ud;
+
+	if (r == 0)
+		log_msg(LOG_INFO, "accounts: secrets of %s changed", account_id(acc));
+	change_call_end(c, r < 0 ? bus_reply_err(c->m, e) :
+			sd_bus_reply_method_return(c->m, NULL));
 }
 
 static int method_set_secrets(sd_bus_message *m, void *userdata,
 			      sd_bus_error *error)
 {
-	struct account *acc = userdata;
-	struct account_secrets s;
+	struct secrets_args a = { .acc = userdata };
 	struct err e;
 	int r;
 
-	if ((r = account_access(m, acc)) <= 0)
+	if ((r = account_access(m, a.acc)) <= 0)
 		return r;
 	err_clear(&e);
-	r = bus_account_read_secrets(m, &s, &e);
-	if (r == 0)
-		r = account_set_secrets(acc, &s, &e);
+	r = bus_account_read_secrets(m, &a.s, &e);
 	if (r < 0)
 		return bus_reply_err(m, &e);
-	log_msg(LOG_INFO, "accounts: secrets of %s changed", account_id(acc));
-	return sd_bus_reply_method_return(m, NULL);
+	return change_call_start(m, account_owner(a.acc), secrets_start, &a,
+				 secrets_done);
+}
+
+struct create_args {
+	struct daemon *d;
+	uid_t uid;
+	const char *name, *type;
+	const struct account_settings *s;
+	const struct account_secrets *sec;
+};
+
+static int create_start(void *arg, account_change_fn done, void *ud,
+			struct err *e)
+{
+	struct create_args *a = arg;
+
+	return accounts_create(a->d->accounts, a->uid, a->name, a->type, a->s,
+			       a->sec, done, ud, e);
+}
+
+static void create_done(struct daemon *d, struct account *acc,
+			uint32_t changed, void *ud, int r, const struct err *e)
+{
+	struct change_call *c = ud;
+
+	if (r == 0)
+		bus_emit_object_added(d, c->owner, account_path(acc));
+	change_call_end(c, r < 0 ? bus_reply_err(c->m, e) :
+			sd_bus_reply_method_return(c->m, "o", account_path(acc)));
+}
+
+int bus_account_create(struct daemon *d, sd_bus_message *m, uid_t uid,
+		       const char *name, const char *type,
+		       const struct account_settings *s,
+		       const struct account_secrets *sec)
+{
+	struct create_args a = { .d = d, .uid = uid, .name = name,
+				 .type = type, .s = s, .sec = sec };
+
+	return change_call_start(m, uid, create_start, &a, create_done);
 }
 
 /* --- Check() ----------------------------------------------------------------- */
@@ -393,6 +524,8 @@ static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 void bus_account_join_workers(struct daemon *d)
 {
+	/* queued account writes finish; their replies are posted */
+	accounts_stop_writer(d->accounts);
 	for (struct check_req *req = check_reqs; req; req = req->next) {
 		if (!req->joined) {
 			pthread_join(req->thread, NULL);
@@ -403,27 +536,37 @@ void bus_account_join_workers(struct daemon *d)
 
 /* --- Delete() ---------------------------------------------------------------- */
 
+static int delete_start(void *arg, account_change_fn done, void *ud,
+			struct err *e)
+{
+	return accounts_delete(arg, done, ud, e);
+}
+
+/* @acc is still valid here and freed right after. */
+static void delete_done(struct daemon *d, struct account *acc,
+			uint32_t changed, void *ud, int r, const struct err *e)
+{
+	struct change_call *c = ud;
+
+	if (r == 0) {
+		if (d->jobs)
+			jobs_account_deleted(d->jobs, acc);
+		bus_emit_object_removed(d, c->owner, account_path(acc),
+					DAEMON_IFACE_ACCOUNT);
+	}
+	change_call_end(c, r < 0 ? bus_reply_err(c->m, e) :
+			sd_bus_reply_method_return(c->m, NULL));
+}
+
 static int method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct account *acc = userdata;
-	struct daemon *d = bus_acct_d;
-	char path[256];
-	uid_t owner;
-	struct err e;
 	int r;
 
 	if ((r = account_access(m, acc)) <= 0)
 		return r;
-	owner = account_owner(acc);
-	snprintf(path, sizeof(path), "%s", account_path(acc));
-	if (d->jobs)
-		jobs_account_deleted(d->jobs, acc);
-	err_clear(&e);
-	r = accounts_delete(d->accounts, acc, &e);
-	if (r < 0)
-		return bus_reply_err(m, &e);
-	bus_emit_object_removed(d, owner, path, DAEMON_IFACE_ACCOUNT);
-	return sd_bus_reply_method_return(m, NULL);
+	return change_call_start(m, account_owner(acc), delete_start, acc,
+				 delete_done);
 }
 
 static const sd_bus_vtable account_vtable[] = {

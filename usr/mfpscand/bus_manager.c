@@ -246,7 +246,6 @@ static int method_create_account(sd_bus_message *m, void *userdata,
 	struct account_settings s;
 	struct account_secrets sec;
 	const char *name, *type;
-	struct account *acc;
 	struct err e;
 	uid_t uid;
 	int r;
@@ -263,12 +262,10 @@ static int method_create_account(sd_bus_message *m, void *userdata,
 	r = bus_account_read_settings(m, false, &s, &e);
 	if (r == 0)
 		r = bus_account_read_secrets(m, &sec, &e);
-	if (r == 0)
-		r = accounts_create(d->accounts, uid, name, type, &s, &sec, &acc, &e);
 	if (r < 0)
 		return bus_reply_err(m, &e);
-	bus_emit_object_added(d, uid, account_path(acc));
-	return sd_bus_reply_method_return(m, "o", account_path(acc));
+	/* answered once the account is on disk */
+	return bus_account_create(d, m, uid, name, type, &s, &sec);
 }
 
 /* --- scanning (handled by the jobs part) ----------------------------------------- */

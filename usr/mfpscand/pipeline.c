@@ -289,6 +289,7 @@ struct name_call {
 	int page;
 	uint32_t *counter;		/* the job's: its pages share it */
 	char out[TICKET_NAME_MAX];
+	uint64_t written;		/* the counter's write, to wait for */
 	struct err e;
 };
 
@@ -301,9 +302,12 @@ static int make_name_main(struct jobs *j, void *arg)
 		return err_set(&c->e, ERR_NOT_FOUND, 0, ENOENT,
 			       "the account was deleted");
 	/* The pages of one job share one counter, whatever else runs. */
-	return account_make_name_counter(acc, c->job->opts.name, c->ext,
-					 c->page, c->counter, c->out,
-					 sizeof(c->out), &c->e);
+	int r = account_make_name_counter(acc, c->job->opts.name, c->ext,
+					  c->page, c->counter, c->out,
+					  sizeof(c->out), &c->e);
+
+	c->written = accounts_write_ticket(j->d->accounts);
+	return r;
 }
 
 /*
@@ -316,11 +320,14 @@ static void doc_name(struct pipe *p, int page, char *out, size_t len)
 			       .counter = &p->name_counter };
 
 	c.ext = doc_format_extension(p->fmt);
-	if (jobs_call_main(p->j, make_name_main, &c) == 0 && c.out[0]) {
+	/* the counter is on disk before its name is used (no reuse after a crash) */
+	if (jobs_call_main(p->j, make_name_main, &c) == 0 && c.out[0] &&
+	    accounts_wait_written(p->j->d->accounts, c.written, &c.e) == 0) {
 		snprintf(out, len, "%s", c.out);
 		return;
 	}
-	/* The account is gone or the daemon stops: a unique fallback. */
+	/* The account is gone, its counter was not saved, or the daemon
+	 * stops: a unique fallback. */
 	if (page > 0)
 		snprintf(out, len, "%s-job%" PRIu64 "-%03d.%s",
 			 p->job->opts.name, p->job->id, page, c.ext);
