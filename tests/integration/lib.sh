@@ -206,18 +206,29 @@ it_make_service_user() {
 	id -nG mfpscan | grep -qw scanner || usermod -aG scanner mfpscan
 }
 
-# The daemon drops to IT_DAEMON_USER. In the test VM's guests (no udev
-# rules give the engines to group scanner there, except in some suites)
-# it keeps root; the helper still writes local folders as their owner.
-# "-" passes neither --user nor the [local] rules: a daemon from before
-# the privilege separation (to show a test failing on it).
-if [ -z "${IT_DAEMON_USER:-}" ]; then
-	if grep -q 'mfpscan\.run=' /proc/cmdline 2>/dev/null; then
-		IT_DAEMON_USER=root
-	else
-		IT_DAEMON_USER=mfpscan
-	fi
-fi
+# The daemon drops to IT_DAEMON_USER: the service user "mfpscan", on the
+# host and in the test VM's guests alike (there it_guest_udevd gives the
+# engines to group scanner, as on the appliance). "-" passes neither
+# --user nor the [local] rules: a daemon from before the privilege
+# separation (to show a test failing on it).
+IT_DAEMON_USER=${IT_DAEMON_USER:-mfpscan}
+
+# it_guest_udevd: in a test VM's guest, systemd-udevd with the project's
+# udev/70-mfpscan.rules (engines root:scanner 0660, the panel's
+# attributes group scanner), as on the appliance; start it before the
+# module so that every engine gets the rules. Idempotent.
+it_guest_udevd() {
+	local udevd=/lib/systemd/systemd-udevd
+	getent group scanner >/dev/null || groupadd --system scanner ||
+		it_die "groupadd scanner"
+	mkdir -p /etc/udev/rules.d
+	install -m 0644 "$IT_TOP/udev/70-mfpscan.rules" /etc/udev/rules.d/ ||
+		it_die "cannot install udev/70-mfpscan.rules"
+	udevadm control --ping >/dev/null 2>&1 && { udevadm control --reload; return 0; }
+	[ -x "$udevd" ] || udevd=/usr/lib/systemd/systemd-udevd
+	"$udevd" --daemon && udevadm control --ping ||
+		it_die "systemd-udevd did not start"
+}
 
 # it_init: check prerequisites, make the temp dir and the two users.
 it_init() {

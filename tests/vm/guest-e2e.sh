@@ -13,6 +13,8 @@ set -u
 it_init
 it_need_ctl
 it_need_verify
+# the daemon runs as mfpscan: the rules give it the engine (group scanner)
+it_guest_udevd
 
 insmod "$IT_TOP/kernel/mfpscan.ko" || it_die "insmod mfpscan.ko failed"
 sim=/sys/kernel/config/mfpscan-sim/e2e
@@ -20,12 +22,17 @@ mkdir "$sim" && echo 5 >"$sim/adf_pages" && echo 1 >"$sim/live" ||
 	it_die "cannot create the sim engine instance"
 dev=/dev/$(cat "$sim/devname")
 check "the sim engine appears as $dev" test -c "$dev"
+udevadm settle -t 30
+assert_eq "$dev is root:scanner 0660 for the daemon's user" "root scanner 660" \
+	"$(stat -c '%U %G %a' "$dev" 2>&1)"
 
 it_start_bus
 # The daemon's config: the kernel engine, through read() and through mmap.
 IT_DEVICES="[device.default]\npath = $dev\ndriver = kernel\n\n[device.ring]\npath = $dev#mmap\ndriver = kernel" \
 	it_write_config
 it_start_daemon
+assert_eq "the daemon runs as the service user mfpscan" "$(id -u mfpscan)" \
+	"$(awk '/^Uid:/ {print $2}' "/proc/$IT_DAEMON_PID/status" 2>&1)"
 it_start_dav
 
 A=$IT_ALICE

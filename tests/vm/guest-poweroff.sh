@@ -32,6 +32,9 @@ set -u
 step=$1
 cuts=$2
 formats=${3:-both}
+# Not yet as the service user mfpscan: this guest has no udevd to give
+# the engine to group scanner (it_guest_udevd) and is not rerun here.
+IT_DAEMON_USER=${IT_DAEMON_USER:-root}
 . "$(dirname "$0")/../integration/lib.sh"
 IT_TEST=poweroff-$step
 it_init

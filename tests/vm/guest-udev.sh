@@ -113,6 +113,8 @@ path = /dev/mfpscan-by-serial/SIM-0001
 driver = kernel
 CONF
 it_start_daemon
+assert_eq "the daemon runs as the service user mfpscan" "$(id -u mfpscan)" \
+	"$(awk '/^Uid:/ {print $2}' "/proc/$IT_DAEMON_PID/status" 2>&1)"
 check "the daemon's udev monitor runs" \
 	it_wait_for "$LOG" 'udev: watching subsystem mfpscan'
 check "the daemon lists the engines present" \
