@@ -11,7 +11,8 @@
 #   * with count = 2: one "needs attention" mail when the retries run out,
 #     none for a later manual Retry() that fails again; freeing space and
 #     Retry() give its "cleared" mail;
-#   * bob's document mails bob only; every mail's envelope recipient and
+#   * bob's document mails bob only (spooled, then needs attention when his
+#     retries run out); every mail's envelope recipient and
 #     To: are the account's notify-email, subjects name the file and the
 #     account; the WebDAV password appears in no mail.
 #
@@ -175,9 +176,14 @@ assert_eq "bob's scan to the full server is kept (exit 2)" 2 "$rc"
 check "bob's spooled mail arrives" wait_mails 6
 assert_eq "bob's spooled mail goes to bob" 1 \
 	"$(count "^rcpt=$BMAIL\|to=$BMAIL\|.*subject=Scan not uploaded yet: \"m3-001.png\" is waiting for \"bfull\"")"
+# bob's two retries (count = 2) run out while the server stays full: wait
+# for that mail too, then the count does not depend on how fast they ran
+check "bob's needs-attention mail arrives" wait_mails 7
+assert_eq "... it goes to bob" 1 \
+	"$(count "^rcpt=$BMAIL\|to=$BMAIL\|.*subject=Scan needs your attention: \"m3-001.png\" could not be uploaded to \"bfull\"$")"
 assert_eq "alice got 5 mails, all addressed to her only" 5 \
 	"$(count "^rcpt=$AMAIL\|to=$AMAIL\|")"
-assert_eq "bob got 1 mail" 1 "$(count "^rcpt=$BMAIL\|to=$BMAIL\|")"
+assert_eq "bob got 2 mails" 2 "$(count "^rcpt=$BMAIL\|to=$BMAIL\|")"
 assert_no_match "no mail mixes recipients" "rcpt=$AMAIL\|to=$BMAIL|rcpt=$BMAIL\|to=$AMAIL" "$(mails)"
 unfill
 
