@@ -537,6 +537,37 @@ group_hostile() {
 	emu_stop
 }
 
+# kernel_warnings: kernel warnings and refused commits in the log so far
+kernel_warnings() {
+	dmesg | grep -cE 'WARNING:|commit of .* reserved'
+}
+
+# straggle NODE: usb_straggle's rounds against --straggle 0:2 (a device
+# that says it stopped with a record of the old job still to send), and no
+# kernel warning meanwhile (the core refusing a commit of the old record)
+straggle() {
+	local w0 rc
+	w0=$(kernel_warnings)
+	"$top/build/usb/usb_straggle" "$1" 3
+	rc=$?
+	grep "straggle:" "$emu_log" | tail -n 2
+	[ "$(kernel_warnings)" = "$w0" ] ||
+		{ dmesg | grep -E -A2 'WARNING:|commit of'; return 1; }
+	return $rc
+}
+
+# Job control against a device that misbehaves around it: a stopped job's
+# record still in the device, a device that no longer answers, a reset.
+group_control() {
+	local node
+	load_modules
+	emu_start --straggle 0:2 || return
+	node=$(usb_node) || { notok "control: node"; return; }
+	check "control: ABORT, START: the old job's held record never reaches the new job" \
+		straggle "$node"
+	emu_stop
+}
+
 # Plug/unplug cycles and the button event through the kernel driver.
 group_plug() {
 	load_modules
@@ -669,7 +700,7 @@ bed_report() {
 
 msg=$(bed_setup) || bail "bed $USB_BED: $msg"
 [ -x "$emu" ] || bail "$emu missing (make -C usr all)"
-groups=${*:-kernel hostile plug libusb diff daemon}
+groups=${*:-kernel control hostile plug libusb diff daemon}
 for g in $groups; do
 	"group_$g"
 done

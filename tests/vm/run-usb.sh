@@ -19,7 +19,7 @@
 #
 #   run-usb.sh [--bed ffs|xhci|both] [GROUP...]
 #
-# Groups: kernel hostile plug libusb diff daemon (default all); "bench" is
+# Groups: kernel control hostile plug libusb diff daemon (default all); "bench" is
 # the benchmark: throughput of kernel read/mmap and libusb against a raw
 # usbfs read of the same emulator on the same controller (make bench-usb:
 # the xhci bed). USB_BEDS="ffs xhci" is the default bed list.
@@ -51,6 +51,9 @@ cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude/uapi \
 	-o build/usb/usb_mmap_unplug tests/kselftest/usb_mmap_unplug.c
 cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude/uapi -Iinclude \
 	-Itests/kselftest -o build/usb/usb_hostile tests/kselftest/usb_hostile.c \
+	tests/kselftest/mfpscan_util.c -lz
+cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude/uapi -Iinclude \
+	-Itests/kselftest -o build/usb/usb_straggle tests/kselftest/usb_straggle.c \
 	tests/kselftest/mfpscan_util.c -lz
 
 # run_bed BED GROUP...: one VM; its output in build/usb/last-run-BED.txt,

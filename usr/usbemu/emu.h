@@ -45,6 +45,7 @@ struct emu_opts {
 	const char *serial;
 	uint32_t adf_pages;
 	struct emu_fault jam, sensor, disconnect, corrupt;
+	struct emu_fault straggle;	/* page and band of --straggle */
 	bool cover_open;
 	uint32_t stall_ms;
 	int bad_header;			/* 0, 1 long, 2 short */
@@ -101,6 +102,7 @@ struct emu {
 	bool running;			/* a job is being streamed */
 	bool start_req;
 	bool abort_req;
+	bool holding;			/* --straggle: a record held back */
 	volatile sig_atomic_t quit;	/* SIGTERM/SIGINT */
 	uint32_t hostile_left;		/* flood records still to send */
 	volatile sig_atomic_t press;	/* SIGUSR1: the button was pressed */

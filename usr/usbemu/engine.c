@@ -153,6 +153,7 @@ void emu_configured(struct emu *em, bool on)
 	}
 	if (!on && em->running)
 		em->abort_req = true;
+	pthread_cond_broadcast(&em->cond);
 	pthread_mutex_unlock(&em->lock);
 }
 
@@ -297,6 +298,12 @@ int emu_control(struct emu *em, const struct usb_ctrlrequest *c,
 		pthread_mutex_lock(&em->lock);
 		if (em->running)
 			em->abort_req = true;
+		if (em->holding) {
+			/* --straggle: says stopped, its FIFO still full */
+			em->running = false;
+			em->st.state = MFPSCAN_STATE_ABORTED;
+			em->st.error = MFPSCAN_ERR_ABORTED;
+		}
 		em->st.request_error = USB_RQERR_NONE;
 		pthread_mutex_unlock(&em->lock);
 		emu_vlog("ABORT");

@@ -8,6 +8,7 @@
  * so that each transport can end the transfer the way the protocol says.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@ struct emu_job {
 	size_t buf_size;
 	struct timespec t0;
 	uint64_t lines_done;
+	bool straggler;			/* this job holds a record back */
+	bool straggled;			/* the previous job did */
 };
 
 /* One record, ended by a short packet (a ZLP when a multiple of 64). */
@@ -125,7 +128,10 @@ static void emu_pace(struct emu *em, struct emu_job *j)
 		;
 }
 
-enum emu_band_result { BAND_SENT, BAND_JOB_OVER, BAND_UNPLUGGED };
+/* BAND_STRAGGLED: --straggle ended the job, the next one was started. */
+enum emu_band_result {
+	BAND_SENT, BAND_JOB_OVER, BAND_UNPLUGGED, BAND_STRAGGLED
+};
 
 /* One line of the page: the --image content as the pattern engine samples
  * it (page_image.h), or the formula. */
@@ -136,6 +142,87 @@ static void emu_fill_line(const struct emu *em, const struct emu_job *j,
 		page_image_fill_line(em->o.content, &j->p, line, dst);
 	else
 		pattern_fill_line(dst, j->page, line, j->p.bytes_per_line);
+}
+
+/* Past a band of @lines lines with @flags. */
+static void emu_advance(struct emu_job *j, uint32_t lines, uint32_t flags)
+{
+	j->line += lines;
+	j->band++;
+	if (flags & MFPSCAN_BAND_PAGE_END) {
+		j->page++;
+		j->band = 0;
+		j->line = 0;
+	}
+}
+
+/* The job's next band, faultless, into j->buf; its length. */
+static size_t emu_plain_band(struct emu *em, struct emu_job *j)
+{
+	uint32_t lines = j->p.lines_per_page - j->line, flags = 0;
+	uint8_t *payload = j->buf + USB_HEADER_BYTES;
+	struct mfpscan_band h;
+
+	if (lines > j->p.band_lines)
+		lines = j->p.band_lines;
+	if (!j->line)
+		flags |= MFPSCAN_BAND_PAGE_START;
+	if (j->line + lines == j->p.lines_per_page)
+		flags |= MFPSCAN_BAND_PAGE_END |
+			 (j->page + 1 == j->pages ? MFPSCAN_BAND_JOB_END : 0);
+	for (uint32_t i = 0; i < lines; i++)
+		emu_fill_line(em, j, payload + (size_t)i * j->p.bytes_per_line,
+			      j->line + i);
+	emu_header(j, &h, lines, flags, 0);
+	h.checksum = (uint32_t)crc32(0L, payload, h.payload_bytes);
+	usb_band_to_wire(j->buf, &h);
+	return USB_HEADER_BYTES + h.payload_bytes;
+}
+
+/*
+ * --straggle P:B: a device that says it stopped while its FIFO still
+ * holds the job's data. The band's header and part of its payload go out
+ * (a short packet ends the transfer, so the host parses them); the rest
+ * waits until the host ABORTed (answered at once: the job reports
+ * ABORTED) and STARTed the next job; then the rest of the band and the
+ * old job's next band, labelled with the old job, come before the new
+ * job's records. @len: the band's record in j->buf.
+ */
+static enum emu_band_result emu_straggle(struct emu *em, struct emu_job *j,
+					 size_t len)
+{
+	const uint8_t *w = j->buf;
+	size_t part = USB_HEADER_BYTES + ((len - USB_HEADER_BYTES) / 2 | 1);
+	bool go;
+
+	/* from before the host can see the part: its ABORT finds us holding */
+	pthread_mutex_lock(&em->lock);
+	em->holding = true;
+	pthread_mutex_unlock(&em->lock);
+	if (!em->t->bulk_send(em, w, part, true)) {
+		pthread_mutex_lock(&em->lock);
+		em->holding = false;
+		pthread_mutex_unlock(&em->lock);
+		return BAND_UNPLUGGED;
+	}
+	fprintf(stderr, "mfpscan-usbemu: straggle: job %u page %u band %u: %zu of %zu bytes sent, holding the rest\n",
+		j->job, j->page, j->band, part, len);
+	pthread_mutex_lock(&em->lock);
+	while (!em->start_req && em->enabled && !em->quit)
+		pthread_cond_wait(&em->cond, &em->lock);
+	go = em->start_req;
+	em->holding = false;
+	pthread_mutex_unlock(&em->lock);
+	if (!go || !em->t->bulk_send(em, w + part, len - part, true))
+		return BAND_UNPLUGGED;
+	emu_advance(j, usb_get32(w + offsetof(struct mfpscan_band, lines)),
+		    usb_get32(w + offsetof(struct mfpscan_band, flags)));
+	len = emu_plain_band(em, j);
+	if (!emu_send(em, j->buf, len))
+		return BAND_UNPLUGGED;
+	fprintf(stderr, "mfpscan-usbemu: straggle: job %u: the rest and page %u band %u sent after the next START\n",
+		j->job, j->page, j->band);
+	return BAND_STRAGGLED;
 }
 
 static enum emu_band_result emu_band(struct emu *em, struct emu_job *j)
@@ -202,6 +289,9 @@ static enum emu_band_result emu_band(struct emu *em, struct emu_job *j)
 		em->o.bad_header = 0;
 		emu_vlog("page 0 band 1: truncated header");
 	}
+	if (j->straggler && em->o.straggle.page == j->page &&
+	    em->o.straggle.line == j->band && !extra && !em->o.bad_header)
+		return emu_straggle(em, j, len);
 	if (emu_fault_hit(&em->o.disconnect, j->page, j->line, lines)) {
 		/* Half the record in full packets, then the cable goes. */
 		size_t half = (len / 2) & ~(size_t)511;
@@ -220,13 +310,7 @@ static enum emu_band_result emu_band(struct emu *em, struct emu_job *j)
 	em->st.page = j->page;
 	em->st.line = j->line + lines;
 	pthread_mutex_unlock(&em->lock);
-	j->line += lines;
-	j->band++;
-	if (flags & MFPSCAN_BAND_PAGE_END) {
-		j->page++;
-		j->band = 0;
-		j->line = 0;
-	}
+	emu_advance(j, lines, flags);
 	return flags & MFPSCAN_BAND_JOB_END ? BAND_JOB_OVER : BAND_SENT;
 }
 
@@ -297,6 +381,9 @@ static void emu_run_job(struct emu *em, struct emu_job *j)
 	bool first = true;
 
 	emu_job_buf(j, need);
+	/* --straggle: every other job, from the first on */
+	j->straggler = em->o.straggle.set && !j->straggled;
+	j->straggled = false;
 	j->page = j->band = j->line = 0;
 	j->lines_done = 0;
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
@@ -338,6 +425,12 @@ static void emu_run_job(struct emu *em, struct emu_job *j)
 			nanosleep(&ts, NULL);
 		}
 		first = false;
+	}
+	if (r == BAND_STRAGGLED) {
+		/* the next job runs: not ours to finish */
+		j->straggled = true;
+		emu_vlog("job %u over (straggled)", j->job);
+		return;
 	}
 	/* Unplugged without a JOB_END record: the job is lost. */
 	emu_finish(em, MFPSCAN_ERR_REMOVED);

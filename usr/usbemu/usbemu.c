@@ -25,7 +25,7 @@
 #include "emu.h"
 
 /* Long-only options (no short letter to collide with). */
-enum { OPT_IMAGE = 0x100, OPT_IMAGE_DPI, OPT_REDIR };
+enum { OPT_IMAGE = 0x100, OPT_IMAGE_DPI, OPT_REDIR, OPT_STRAGGLE };
 
 struct emu g_emu;
 
@@ -51,7 +51,8 @@ static void usage(FILE *f)
 	      "         [--serial S]\n"
 	      "         [--adf-pages N] [--jam P:L] [--sensor P:L] [--cover-open]\n"
 	      "         [--stall-ms N] [--disconnect-at P:L] [--corrupt-crc P:B]\n"
-	      "         [--bad-header long|short] [--button N] [--line-rate N]\n"
+	      "         [--bad-header long|short] [--straggle P:B]\n"
+	      "         [--button N] [--line-rate N]\n"
 	      "         [--no-events] [--proto-version MAJOR:MINOR]\n"
 	      "         [--extra-caps BITS] [--image FILE [--image-dpi N]]\n"
 	      "         [--hostile N [--hostile-seed S]] [-v]\n"
@@ -173,6 +174,7 @@ int main(int argc, char **argv)
 		{ "stall-ms", required_argument, NULL, 'S' },
 		{ "disconnect-at", required_argument, NULL, 'D' },
 		{ "corrupt-crc", required_argument, NULL, 'C' },
+		{ "straggle", required_argument, NULL, OPT_STRAGGLE },
 		{ "bad-header", required_argument, NULL, 'B' },
 		{ "button", required_argument, NULL, 'b' },
 		{ "line-rate", required_argument, NULL, 'r' },
@@ -214,6 +216,7 @@ int main(int argc, char **argv)
 		case 'S': ok = parse_u32(optarg, &o->stall_ms); break;
 		case 'D': ok = parse_pair(optarg, &o->disconnect); break;
 		case 'C': ok = parse_pair(optarg, &o->corrupt); break;
+		case OPT_STRAGGLE: ok = parse_pair(optarg, &o->straggle); break;
 		case 'B':
 			o->bad_header = !strcmp(optarg, "long") ? 1 :
 					!strcmp(optarg, "short") ? 2 : 0;
