@@ -47,6 +47,7 @@ struct emu_opts {
 	struct emu_fault jam, sensor, disconnect, corrupt;
 	struct emu_fault straggle;	/* page and band of --straggle */
 	bool cover_open;
+	bool mute;			/* --mute-control */
 	uint32_t stall_ms;
 	int bad_header;			/* 0, 1 long, 2 short */
 	int button;			/* -1: none */
@@ -103,6 +104,7 @@ struct emu {
 	bool start_req;
 	bool abort_req;
 	bool holding;			/* --straggle: a record held back */
+	bool muted;			/* --mute-control: answers no more */
 	volatile sig_atomic_t quit;	/* SIGTERM/SIGINT */
 	uint32_t hostile_left;		/* flood records still to send */
 	volatile sig_atomic_t press;	/* SIGUSR1: the button was pressed */
@@ -121,6 +123,7 @@ void emu_vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void emu_caps(struct mfpscan_caps *c, const char *serial);
 int emu_control(struct emu *em, const struct usb_ctrlrequest *c,
 		uint8_t *data, size_t len);
+bool emu_mute(struct emu *em, const struct usb_ctrlrequest *c);
 void emu_configured(struct emu *em, bool on);
 void emu_press_button(struct emu *em);
 void emu_queue_event(struct emu *em, uint8_t type, uint8_t value);

@@ -267,6 +267,28 @@ static int emu_start_job(struct emu *em, const struct usb_ctrlrequest *c)
 }
 
 /*
+ * --mute-control: from the first SET_PARAMS on, the device answers no
+ * vendor request at all (a hung engine). The transport asks before it
+ * touches the request's data stage; true: leave the request unanswered.
+ */
+bool emu_mute(struct emu *em, const struct usb_ctrlrequest *c)
+{
+	bool mute;
+
+	if ((c->bRequestType & USB_TYPE_MASK) != USB_TYPE_VENDOR)
+		return false;
+	pthread_mutex_lock(&em->lock);
+	if (em->o.mute && c->bRequest == MFPU_REQ_SET_PARAMS)
+		em->muted = true;
+	mute = em->muted;
+	pthread_mutex_unlock(&em->lock);
+	if (mute)
+		fprintf(stderr, "mfpscan-usbemu: mute: request %#x not answered\n",
+			c->bRequest);
+	return mute;
+}
+
+/*
  * One vendor request. IN: @data is the reply buffer (at least
  * USB_INFO_BYTES), the result its length before wLength cuts it. OUT:
  * @data holds the @len bytes of the data stage, the result 0. -1: stall

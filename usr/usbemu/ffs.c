@@ -21,9 +21,10 @@
 
 struct ffs {
 	int ep0, ep_bulk, ep_int;
+	bool mute;		/* a request left unanswered: ep0 untouched */
 };
 
-static struct ffs g_ffs = { -1, -1, -1 };
+static struct ffs g_ffs = { -1, -1, -1, false };
 
 static void ffs_die(const char *what)
 {
@@ -151,6 +152,11 @@ static void ffs_setup(struct emu *em, struct ffs *f,
 	ssize_t n = 0;
 	int r;
 
+	if (emu_mute(em, c)) {
+		/* any read or write of ep0 would answer it */
+		f->mute = true;
+		return;
+	}
 	if (!(c->bRequestType & USB_DIR_IN) && want) {
 		/* the data stage; reading it acknowledges the request */
 		n = read(f->ep0, buf, want < sizeof(buf) ? want : sizeof(buf));
@@ -219,8 +225,12 @@ static int ffs_ep0_loop(struct emu *em, struct ffs *f)
 			}
 			ffs_die("reading ep0 events");
 		}
-		for (size_t i = 0; i < (size_t)n / sizeof(ev[0]); i++)
+		for (size_t i = 0; i < (size_t)n / sizeof(ev[0]) && !f->mute; i++)
 			ffs_event(em, f, &ev[i]);
+		while (f->mute && !em->quit)
+			pause();	/* hung, until SIGTERM */
+		if (em->quit)
+			return 0;
 	}
 }
 

@@ -64,6 +64,9 @@ struct redir {
 	uint8_t config;			/* 0 or 1 */
 	bool unplug_req;		/* --disconnect-at: pull the cable */
 	bool closed;			/* QEMU went away */
+	uint64_t muted_id;		/* --mute-control: the last control */
+	struct usb_redir_control_packet_header muted; /* packet unanswered */
+	bool has_muted;
 };
 
 static struct redir g_redir = {
@@ -478,6 +481,13 @@ static void redir_cancel(void *priv, uint64_t id)
 	struct redir *r = redir_of(priv);
 
 	pthread_mutex_lock(&r->lock);
+	if (r->has_muted && r->muted_id == id) {
+		r->has_muted = false;
+		r->muted.status = usb_redir_cancelled;
+		r->muted.length = 0;
+		usbredirparser_send_control_packet(r->parser, id, &r->muted,
+						   NULL, 0);
+	}
 	for (unsigned int i = 0; i < r->nreq; i++) {
 		if (r->req[i].id != id)
 			continue;
@@ -545,6 +555,15 @@ static void redir_control(void *priv, uint64_t id,
 	}
 	if (data)
 		usbredirparser_free_packet_data(r->parser, data);
+	if (emu_mute(em, &c)) {
+		/* unanswered; a cancel of it is answered (redir_cancel) */
+		pthread_mutex_lock(&r->lock);
+		r->muted_id = id;
+		r->muted = *h;
+		r->has_muted = true;
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
 	if ((h->requesttype & USB_TYPE_MASK) == USB_TYPE_STANDARD)
 		res = redir_standard(em, h, buf, in ? h->length < sizeof(buf) ?
 						     h->length : sizeof(buf) : 0);

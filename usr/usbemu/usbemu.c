@@ -25,7 +25,7 @@
 #include "emu.h"
 
 /* Long-only options (no short letter to collide with). */
-enum { OPT_IMAGE = 0x100, OPT_IMAGE_DPI, OPT_REDIR, OPT_STRAGGLE };
+enum { OPT_IMAGE = 0x100, OPT_IMAGE_DPI, OPT_REDIR, OPT_STRAGGLE, OPT_MUTE };
 
 struct emu g_emu;
 
@@ -51,7 +51,7 @@ static void usage(FILE *f)
 	      "         [--serial S]\n"
 	      "         [--adf-pages N] [--jam P:L] [--sensor P:L] [--cover-open]\n"
 	      "         [--stall-ms N] [--disconnect-at P:L] [--corrupt-crc P:B]\n"
-	      "         [--bad-header long|short] [--straggle P:B]\n"
+	      "         [--bad-header long|short] [--straggle P:B] [--mute-control]\n"
 	      "         [--button N] [--line-rate N]\n"
 	      "         [--no-events] [--proto-version MAJOR:MINOR]\n"
 	      "         [--extra-caps BITS] [--image FILE [--image-dpi N]]\n"
@@ -175,6 +175,7 @@ int main(int argc, char **argv)
 		{ "disconnect-at", required_argument, NULL, 'D' },
 		{ "corrupt-crc", required_argument, NULL, 'C' },
 		{ "straggle", required_argument, NULL, OPT_STRAGGLE },
+		{ "mute-control", no_argument, NULL, OPT_MUTE },
 		{ "bad-header", required_argument, NULL, 'B' },
 		{ "button", required_argument, NULL, 'b' },
 		{ "line-rate", required_argument, NULL, 'r' },
@@ -217,6 +218,7 @@ int main(int argc, char **argv)
 		case 'D': ok = parse_pair(optarg, &o->disconnect); break;
 		case 'C': ok = parse_pair(optarg, &o->corrupt); break;
 		case OPT_STRAGGLE: ok = parse_pair(optarg, &o->straggle); break;
+		case OPT_MUTE: o->mute = true; break;
 		case 'B':
 			o->bad_header = !strcmp(optarg, "long") ? 1 :
 					!strcmp(optarg, "short") ? 2 : 0;
