@@ -22,6 +22,7 @@
  * core calls our ops only while registered, and disconnect unregisters
  * before it frees anything.
  */
+#include <linux/completion.h>
 #include <linux/crc32.h>
 #include <linux/delay.h>
 #include <linux/kernel.h>
@@ -68,6 +69,7 @@
 #define MU_STATUS_BYTES		32
 #define MU_EVENT_BYTES		8
 #define MU_HDR_BYTES		64
+#define MU_SETUP_BYTES		8
 
 #define MU_RX_URBS		4
 #define MU_RX_BYTES		(64 * 1024)
@@ -102,15 +104,24 @@ struct mfpscan_usb {
 	u32 capabilities;		/* MU_CAP_* from GET_INFO */
 	u32 max_record;			/* larger records are framing errors */
 
-	/* serialises control requests with disconnect */
+	/*
+	 * Serialises our control requests: guards ctrl_urb, ctrl_setup,
+	 * ctrl_buf and ctrl_done. Never held across anything but one request
+	 * (which disconnect cancels), never taken by disconnect.
+	 */
 	struct mutex io_mutex;
-	/* written under io_mutex; rx_work polls it with READ_ONCE */
+	/* set once by disconnect; read with READ_ONCE, without a lock */
 	bool disconnected;
 	/* a started job may still be sending; set under io_mutex, cleared
 	 * by rx_work without it (READ_ONCE/WRITE_ONCE)
 	 */
 	bool device_running;
-	u8 *ctrl_buf;			/* DMA-able, under io_mutex */
+	struct urb *ctrl_urb;		/* the one control request */
+	u8 *ctrl_setup;			/* its setup packet, MU_SETUP_BYTES */
+	u8 *ctrl_buf;			/* its data stage, DMA-able */
+	struct completion ctrl_done;	/* ctrl_urb given back */
+	/* ctrl_urb while in flight; poisoned by disconnect */
+	struct usb_anchor ctrl_anchor;
 
 	struct usb_anchor rx_anchor;	/* bulk URBs in flight */
 	struct mfpscan_usb_rx rx[MU_RX_URBS];
@@ -167,26 +178,75 @@ static void mfpscan_usb_delete(struct kref *kref)
 	}
 	usb_free_urb(mu->int_urb);
 	kfree(mu->int_buf);
+	usb_free_urb(mu->ctrl_urb);
+	kfree(mu->ctrl_setup);
 	kfree(mu->ctrl_buf);
 	usb_put_intf(mu->intf);
 	usb_put_dev(mu->udev);
 	kfree(mu);
 }
 
-/* Control requests; io_mutex held */
+/*
+ * Control requests; io_mutex held.
+ *
+ * A request is an URB on ctrl_anchor, not usb_control_msg(): the core
+ * calls start and stop with its I/O mutex held, and a device that does
+ * not answer would otherwise hold that mutex, and with it unplug, unbind,
+ * rmmod and every other file's job control, for the whole timeout.
+ * Disconnect poisons the anchor: the request in flight is killed at once,
+ * a later one is refused, and the caller gets -ENODEV. A fatal signal
+ * ends the wait too (-EINTR).
+ */
+
+static void mfpscan_usb_ctrl_complete(struct urb *urb)
+{
+	struct mfpscan_usb *mu = urb->context;
+
+	complete(&mu->ctrl_done);
+}
 
 static int mfpscan_usb_ctrl(struct mfpscan_usb *mu, bool in, u8 req,
 			    u16 value, u16 len)
 {
-	if (mu->disconnected)
+	struct urb *urb = mu->ctrl_urb;
+	long left;
+	int ret;
+
+	lockdep_assert_held(&mu->io_mutex);
+	if (READ_ONCE(mu->disconnected))
 		return -ENODEV;
-	return usb_control_msg(mu->udev,
-			       in ? usb_rcvctrlpipe(mu->udev, 0)
-				  : usb_sndctrlpipe(mu->udev, 0),
-			       req, (in ? USB_DIR_IN : USB_DIR_OUT) |
-			       USB_TYPE_VENDOR | USB_RECIP_INTERFACE,
-			       value, mu->ifnum, len ? mu->ctrl_buf : NULL, len,
-			       MU_CTRL_TIMEOUT_MS);
+	/* the setup packet (ch9): type, request, value, index, length */
+	mu->ctrl_setup[0] = (in ? USB_DIR_IN : USB_DIR_OUT) | USB_TYPE_VENDOR |
+			    USB_RECIP_INTERFACE;
+	mu->ctrl_setup[1] = req;
+	put_unaligned_le16(value, mu->ctrl_setup + 2);
+	put_unaligned_le16(mu->ifnum, mu->ctrl_setup + 4);
+	put_unaligned_le16(len, mu->ctrl_setup + 6);
+	usb_fill_control_urb(urb, mu->udev,
+			     in ? usb_rcvctrlpipe(mu->udev, 0)
+				: usb_sndctrlpipe(mu->udev, 0),
+			     mu->ctrl_setup, len ? mu->ctrl_buf : NULL, len,
+			     mfpscan_usb_ctrl_complete, mu);
+	reinit_completion(&mu->ctrl_done);
+	/* anchored before the check: a poisoned anchor refuses the submit */
+	usb_anchor_urb(urb, &mu->ctrl_anchor);
+	ret = usb_submit_urb(urb, GFP_KERNEL);
+	if (ret) {
+		usb_unanchor_urb(urb);
+		return READ_ONCE(mu->disconnected) || ret == -EPERM ? -ENODEV
+								     : ret;
+	}
+	left = wait_for_completion_killable_timeout(&mu->ctrl_done,
+						    msecs_to_jiffies(MU_CTRL_TIMEOUT_MS));
+	if (left <= 0)
+		usb_kill_urb(urb);	/* given back when this returns */
+	if (READ_ONCE(mu->disconnected))
+		return -ENODEV;		/* killed by disconnect */
+	if (left < 0)
+		return -EINTR;
+	if (!left)
+		return -ETIMEDOUT;
+	return urb->status ? urb->status : urb->actual_length;
 }
 
 /* GET_STATUS: state and request_error. */
@@ -929,6 +989,8 @@ static int mfpscan_usb_probe(struct usb_interface *intf,
 	mutex_init(&mu->io_mutex);
 	spin_lock_init(&mu->lock);
 	init_usb_anchor(&mu->rx_anchor);
+	init_usb_anchor(&mu->ctrl_anchor);
+	init_completion(&mu->ctrl_done);
 	INIT_LIST_HEAD(&mu->rx_done);
 	INIT_WORK(&mu->rx_work, mfpscan_usb_rx_work);
 	INIT_WORK(&mu->event_work, mfpscan_usb_event_work);
@@ -951,7 +1013,9 @@ static int mfpscan_usb_probe(struct usb_interface *intf,
 
 	ret = -ENOMEM;
 	mu->ctrl_buf = kmalloc(MU_INFO_BYTES, GFP_KERNEL);
-	if (!mu->ctrl_buf)
+	mu->ctrl_setup = kmalloc(MU_SETUP_BYTES, GFP_KERNEL);
+	mu->ctrl_urb = usb_alloc_urb(0, GFP_KERNEL);
+	if (!mu->ctrl_buf || !mu->ctrl_setup || !mu->ctrl_urb)
 		goto out_put_mu;
 	mutex_lock(&mu->io_mutex);
 	ret = mfpscan_usb_get_info(mu, &caps);
@@ -1016,10 +1080,14 @@ static void mfpscan_usb_disconnect(struct usb_interface *intf)
 {
 	struct mfpscan_usb *mu = usb_get_intfdata(intf);
 
-	/* No control request starts after this. */
-	mutex_lock(&mu->io_mutex);
+	/*
+	 * No control request starts after this, and the one in flight ends
+	 * now: a START or stop waiting for a device that does not answer
+	 * returns -ENODEV and lets go of the core's I/O mutex, which the
+	 * unregister below takes.
+	 */
 	WRITE_ONCE(mu->disconnected, true);
-	mutex_unlock(&mu->io_mutex);
+	usb_poison_anchored_urbs(&mu->ctrl_anchor);
 
 	mfpscan_usb_kill_urbs(mu);
 	/* Stops the engine (our stop), wakes readers with -ENODEV. */

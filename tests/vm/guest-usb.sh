@@ -565,6 +565,11 @@ group_control() {
 	node=$(usb_node) || { notok "control: node"; return; }
 	check "control: ABORT, START: the old job's held record never reaches the new job" \
 		straggle "$node"
+	emu_start --mute-control || return
+	node=$(usb_node) || { notok "control: node"; return; }
+	check "control: device stops answering, START pending: other files answered, unbind completes, START gets ENODEV" \
+		"$top/build/usb/usb_hang" "$node" \
+		"$(basename "$(readlink -f "/sys/class/mfpscan/${node##*/}/device")")"
 	emu_stop
 }
 

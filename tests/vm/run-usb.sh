@@ -55,6 +55,9 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude/uapi -Iinclude \
 cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude/uapi -Iinclude \
 	-Itests/kselftest -o build/usb/usb_straggle tests/kselftest/usb_straggle.c \
 	tests/kselftest/mfpscan_util.c -lz
+cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude/uapi -Iinclude \
+	-Itests/kselftest -o build/usb/usb_hang tests/kselftest/usb_hang.c \
+	tests/kselftest/mfpscan_util.c -lz -lpthread
 
 # run_bed BED GROUP...: one VM; its output in build/usb/last-run-BED.txt,
 # its exit status in build/usb/rc-BED, its wall time in build/usb/wall-BED
