@@ -91,6 +91,7 @@ struct mfpscan_usb_rx {
 	struct list_head node;
 	struct urb *urb;
 	struct mfpscan_usb *mu;
+	bool parked;	/* neither in flight nor queued; under mu->lock */
 };
 
 struct mfpscan_usb {
@@ -133,7 +134,8 @@ struct mfpscan_usb {
 	 */
 	spinlock_t lock;
 	struct list_head rx_done;	/* completed URBs, in order */
-	bool rx_stopped;		/* disconnect: resubmit nothing */
+	bool rx_stopped;		/* disconnect, reset, suspend: resubmit nothing */
+	bool stream_lost;		/* reset or suspend: the job's bytes are gone */
 	bool active;			/* the core wants bands of @job */
 	u32 job;
 	u32 bytes_per_line;
@@ -293,35 +295,58 @@ static void mfpscan_usb_rx_complete(struct urb *urb)
 	struct mfpscan_usb *mu = rx->mu;
 	unsigned long flags;
 
+	spin_lock_irqsave(&mu->lock, flags);
 	switch (urb->status) {
 	case -ENOENT:
 	case -ECONNRESET:
 	case -ESHUTDOWN:
 	case -ENODEV:
-		return;		/* killed or gone: nothing to hand on */
+	case -EPERM:
+		/* killed or gone: parked until a resume or reset restarts it */
+		rx->parked = true;
+		spin_unlock_irqrestore(&mu->lock, flags);
+		return;
 	default:
 		break;
 	}
-	spin_lock_irqsave(&mu->lock, flags);
 	list_add_tail(&rx->node, &mu->rx_done);
 	spin_unlock_irqrestore(&mu->lock, flags);
 	queue_work(mfpscan_usb_wq, &mu->rx_work);
 }
 
+static void mfpscan_usb_rx_park(struct mfpscan_usb *mu,
+				struct mfpscan_usb_rx *rx)
+{
+	spin_lock_irq(&mu->lock);
+	rx->parked = true;
+	spin_unlock_irq(&mu->lock);
+}
+
+/*
+ * Submit @rx, or park it if the URBs are stopped (disconnect, reset,
+ * suspend; a reset or resume submits the parked ones). One that
+ * mfpscan_usb_quiesce() poisoned between the check and the submit is
+ * refused by the submit (-EPERM) and parked too.
+ */
 static int mfpscan_usb_rx_submit(struct mfpscan_usb *mu,
 				 struct mfpscan_usb_rx *rx, gfp_t gfp)
 {
-	int ret;
+	int ret = 0;
 
 	spin_lock_irq(&mu->lock);
-	ret = mu->rx_stopped ? -ENODEV : 0;
+	rx->parked = mu->rx_stopped;
+	if (rx->parked)
+		ret = -ENODEV;
+	else
+		usb_anchor_urb(rx->urb, &mu->rx_anchor);
 	spin_unlock_irq(&mu->lock);
 	if (ret)
 		return ret;
-	usb_anchor_urb(rx->urb, &mu->rx_anchor);
 	ret = usb_submit_urb(rx->urb, gfp);
-	if (ret)
+	if (ret) {
 		usb_unanchor_urb(rx->urb);
+		mfpscan_usb_rx_park(mu, rx);
+	}
 	return ret;
 }
 
@@ -658,6 +683,23 @@ static bool mfpscan_usb_leaving(struct mfpscan_usb *mu, int status)
 	return false;
 }
 
+/*
+ * A reset or a suspend cut the stream (mfpscan_usb_quiesce()): the
+ * device forgot the job, the bytes in flight are gone. The job ends
+ * with a PROTOCOL error band where the delivered stream stands; the
+ * parser starts over at a record boundary.
+ */
+static void mfpscan_usb_stream_lost(struct mfpscan_usb *mu)
+{
+	mfpscan_usb_protocol_error(mu, "device reset or suspended");
+	mu->hdr_have = 0;
+	mu->pay_have = 0;
+	mu->hunting = false;
+	mu->deliver = false;
+	mu->payload = NULL;
+	WRITE_ONCE(mu->device_running, false);
+}
+
 static void mfpscan_usb_rx_work(struct work_struct *work)
 {
 	struct mfpscan_usb *mu = container_of(work, struct mfpscan_usb,
@@ -666,22 +708,30 @@ static void mfpscan_usb_rx_work(struct work_struct *work)
 	struct urb *urb;
 
 	for (;;) {
+		bool lost;
+
 		spin_lock_irq(&mu->lock);
+		lost = mu->stream_lost;
+		mu->stream_lost = false;
 		rx = list_first_entry_or_null(&mu->rx_done,
 					      struct mfpscan_usb_rx, node);
 		if (rx)
 			list_del(&rx->node);
 		spin_unlock_irq(&mu->lock);
+		if (lost)
+			mfpscan_usb_stream_lost(mu);
 		if (!rx)
 			return;
 		urb = rx->urb;
 		if (mfpscan_usb_unplugged(urb->status)) {
 			/* Killed or unplugged: disconnect() reports it. */
+			mfpscan_usb_rx_park(mu, rx);
 			continue;
 		} else if (!urb->status) {
 			mfpscan_usb_parse(mu, urb->transfer_buffer,
 					  urb->actual_length);
 		} else if (mfpscan_usb_leaving(mu, urb->status)) {
+			mfpscan_usb_rx_park(mu, rx);
 			continue;	/* disconnect() reports it */
 		} else {
 			/* A transfer error loses bytes: framing is gone. */
@@ -1099,6 +1149,94 @@ static void mfpscan_usb_disconnect(struct usb_interface *intf)
 	kref_put(&mu->kref, mfpscan_usb_delete);
 }
 
+/*
+ * Reset and suspend. The device forgets a job across either (usb-protocol.rst,
+ * "Reset and suspend"): stop the URBs (poisoned, so that none is
+ * submitted meanwhile) and have rx_work, the producer, end the job with a
+ * PROTOCOL error band, which wakes the readers. rx_work is not waited
+ * for: it may sleep in mfpscan_band_begin() until a reader makes room.
+ * Restart resubmits what is parked; the device scans again.
+ */
+static void mfpscan_usb_quiesce(struct mfpscan_usb *mu)
+{
+	int i;
+
+	spin_lock_irq(&mu->lock);
+	mu->rx_stopped = true;
+	mu->stream_lost = true;
+	spin_unlock_irq(&mu->lock);
+	/* each once, in flight or not: restart unpoisons each once */
+	for (i = 0; i < MU_RX_URBS; i++)
+		usb_poison_urb(mu->rx[i].urb);
+	if (mu->int_urb)
+		usb_poison_urb(mu->int_urb);
+	queue_work(mfpscan_usb_wq, &mu->rx_work);
+}
+
+static int mfpscan_usb_restart(struct mfpscan_usb *mu)
+{
+	bool submit[MU_RX_URBS];
+	int i, ret = 0;
+
+	/* unpoisoned while still stopped: rx_work parks them, no more */
+	for (i = 0; i < MU_RX_URBS; i++)
+		usb_unpoison_urb(mu->rx[i].urb);
+	spin_lock_irq(&mu->lock);
+	mu->rx_stopped = false;
+	for (i = 0; i < MU_RX_URBS; i++) {
+		submit[i] = mu->rx[i].parked;
+		mu->rx[i].parked = false;
+	}
+	spin_unlock_irq(&mu->lock);
+	for (i = 0; i < MU_RX_URBS; i++)
+		if (submit[i] && !ret)
+			ret = mfpscan_usb_rx_submit(mu, &mu->rx[i], GFP_NOIO);
+		else if (submit[i])
+			mfpscan_usb_rx_park(mu, &mu->rx[i]);
+	if (mu->int_urb) {
+		usb_unpoison_urb(mu->int_urb);
+		if (!ret)
+			ret = usb_submit_urb(mu->int_urb, GFP_NOIO);
+	}
+	return ret;
+}
+
+/* Runs with io_mutex held until post_reset: no control request between. */
+static int mfpscan_usb_pre_reset(struct usb_interface *intf)
+{
+	struct mfpscan_usb *mu = usb_get_intfdata(intf);
+
+	mutex_lock(&mu->io_mutex);
+	mfpscan_usb_quiesce(mu);
+	return 0;
+}
+
+static int mfpscan_usb_post_reset(struct usb_interface *intf)
+{
+	struct mfpscan_usb *mu = usb_get_intfdata(intf);
+	int ret = mfpscan_usb_restart(mu);
+
+	mutex_unlock(&mu->io_mutex);
+	if (ret)
+		dev_warn(&intf->dev, "URBs not restarted after reset: %d\n", ret);
+	return 0;
+}
+
+static int mfpscan_usb_suspend(struct usb_interface *intf, pm_message_t msg)
+{
+	struct mfpscan_usb *mu = usb_get_intfdata(intf);
+
+	mutex_lock(&mu->io_mutex);	/* a control request in flight ends */
+	mfpscan_usb_quiesce(mu);
+	mutex_unlock(&mu->io_mutex);
+	return 0;
+}
+
+static int mfpscan_usb_resume(struct usb_interface *intf)
+{
+	return mfpscan_usb_restart(usb_get_intfdata(intf));
+}
+
 static const struct usb_device_id mfpscan_usb_table[] = {
 	{ USB_DEVICE_AND_INTERFACE_INFO(MU_VID, MU_PID, USB_CLASS_VENDOR_SPEC,
 					MU_SUBCLASS, MU_PROTOCOL) },
@@ -1110,6 +1248,11 @@ static struct usb_driver mfpscan_usb_driver = {
 	.name		= "mfpscan_usb",
 	.probe		= mfpscan_usb_probe,
 	.disconnect	= mfpscan_usb_disconnect,
+	.suspend	= mfpscan_usb_suspend,
+	.resume		= mfpscan_usb_resume,
+	.reset_resume	= mfpscan_usb_resume,
+	.pre_reset	= mfpscan_usb_pre_reset,
+	.post_reset	= mfpscan_usb_post_reset,
 	.id_table	= mfpscan_usb_table,
 };
 

@@ -556,6 +556,38 @@ straggle() {
 	return $rc
 }
 
+# usb_devnode: the engine's usbfs node /dev/bus/usb/BBB/DDD
+usb_devnode() {
+	local d
+	d=$(usb_present | head -n 1) || return 1
+	printf '/dev/bus/usb/%03d/%03d\n' "$(cat "$d/busnum")" "$(cat "$d/devnum")"
+}
+
+# job_across NODE reset: a slow job's reader asleep in read(); a USB reset
+# (USBDEVFS_RESET) cuts the job: the reader wakes with the job's PROTOCOL
+# error band ("transport error"), not a removal; the node stays; the next
+# job on it is byte-exact.
+job_across() {
+	local node=$1 pid rc ok=0
+	"$rd" -d "$node" --source adf --pages 3 --mode gray --resolution 150 \
+		--check >$out/across.log 2>&1 &
+	pid=$!
+	wait_blocked $pid read 0 || { kill $pid; wait $pid; return 1; }
+	case $2 in
+	reset) "$top/build/usb/usb_reset" "$(usb_devnode)" || ok=1 ;;
+	*) echo "job_across: $2?"; ok=1 ;;
+	esac
+	[ $ok = 0 ] || { kill $pid; wait $pid; return 1; }
+	wait $pid
+	rc=$?
+	cat $out/across.log
+	dmesg | grep -E "mfpscan_usb.*(reset|suspend)" | tail -n 2
+	[ "$rc" = 1 ] && grep -q "transport error" $out/across.log ||
+		{ echo "reader exit $rc, expected the job's PROTOCOL error band"; return 1; }
+	[ -e "$node" ] || { echo "$node gone"; return 1; }
+	"$rd" -d "$node" --source flatbed --mode gray --resolution 75 --check
+}
+
 # Job control against a device that misbehaves around it: a stopped job's
 # record still in the device, a device that no longer answers, a reset.
 group_control() {
@@ -570,6 +602,11 @@ group_control() {
 	check "control: device stops answering, START pending: other files answered, unbind completes, START gets ENODEV" \
 		"$top/build/usb/usb_hang" "$node" \
 		"$(basename "$(readlink -f "/sys/class/mfpscan/${node##*/}/device")")"
+	# 100 lines/s: the 3 pages would take 50 s, the reset comes first
+	emu_start --line-rate 100 || return
+	node=$(usb_node) || { notok "control: node"; return; }
+	check "control: USB reset during a job: its PROTOCOL error band, same node, next job byte-exact" \
+		job_across "$node" reset
 	emu_stop
 }
 
