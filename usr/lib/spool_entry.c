@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * spool_entry: committed entries read (ticket, document, verification) and
+ * updated (a new ticket, installed as a commit installs one).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <inttypes.h>
+#include <pthread.h>
+
+#include "log.h"
+#include "spool_private.h"
+
+static int spool_do_update(struct spool *s, uid_t uid, const char *id,
+			   const struct ticket *t, struct err *e)
+{
+	struct spool_info *inf = spool_lookup(s, uid, id, e);
+	int r;
+
+	if (!inf)
+		return spool_id_valid(id) ? -ENOENT : -EINVAL;
+	if (t->owner_uid != uid || t->size != inf->size)
+		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
+			       "spool: update of %s would change its owner or size", id);
+	r = spool_write_ticket(s, uid, id, t, e);
+	if (r == 0)
+		r = spool_install_ticket(s, uid, id, e);
+	if (r == 0)
+		spool_info_from_ticket(inf, uid, id, t);
+	return r;
+}
+
+int spool_update(struct spool *s, uid_t uid, const char *id,
+		 const struct ticket *t, struct err *e)
+{
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = spool_do_update(s, uid, id, t, e);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int spool_get(struct spool *s, uid_t uid, const char *id, struct ticket *out,
+	      struct err *e)
+{
+	char rel[SPOOL_REL_MAX];
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	if (!spool_lookup(s, uid, id, e)) {
+		r = spool_id_valid(id) ? -ENOENT : -EINVAL;
+	} else {
+		spool_rel(rel, uid, "", id, ".json");
+		r = spool_read_ticket(s, rel, out, e);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int spool_open_document(struct spool *s, uid_t uid, const char *id, int *fd,
+			struct err *e)
+{
+	char rel[SPOOL_REL_MAX];
+	int r = 0, dfd = -1;
+
+	pthread_mutex_lock(&s->lock);
+	if (!spool_lookup(s, uid, id, e)) {
+		r = spool_id_valid(id) ? -ENOENT : -EINVAL;
+	} else {
+		spool_rel(rel, uid, "", id, ".doc");
+		dfd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (dfd < 0)
+			r = err_set(e, ERR_LOCAL, errno, errno, "spool: opening %s: %s",
+				    rel, strerror(errno));
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (r == 0)
+		*fd = dfd;
+	return r;
+}
+
+int spool_verify(struct spool *s, uid_t uid, const char *id, struct err *e)
+{
+	char hex[TICKET_SHA256_LEN + 1];
+	struct ticket t;
+	uint64_t size;
+	int fd, r;
+
+	r = spool_get(s, uid, id, &t, e);
+	if (r == 0)
+		r = spool_open_document(s, uid, id, &fd, e);
+	if (r < 0)
+		return r;
+	r = spool_sha256_fd(fd, hex, &size, e);
+	close(fd);
+	if (r == 0 && (size != t.size || strcmp(hex, t.sha256) != 0))
+		r = err_set(e, ERR_LOCAL, EIO, EIO,
+			    "spool: document %s is damaged: %" PRIu64 " bytes with sha256 %s, the ticket says %" PRIu64 " bytes with sha256 %s",
+			    id, size, hex, t.size, t.sha256[0] ? t.sha256 : "(none)");
+	return r;
+}
