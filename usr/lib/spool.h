@@ -22,8 +22,11 @@
  * (spool_create_temp()); when the upload succeeds it drops the temp file,
  * when it fails spool_commit() turns it into an entry by renaming.
  *
- * Thread-safe: every function takes the spool's lock. Ids are 32 lowercase
- * hex digits (128 random bits) and are checked on every call.
+ * Thread-safe. The spool's one lock is held only for short steps in
+ * memory and renames, never across an fsync or a hash, so that the
+ * daemon's main thread may call any of these (Documentation/spool.rst,
+ * "Locking"). Ids are 32 lowercase hex digits (128 random bits) and are
+ * checked on every call.
  */
 #ifndef MFPSCAN_SPOOL_H
 #define MFPSCAN_SPOOL_H

@@ -15,34 +15,82 @@
 #include "log.h"
 #include "spool_private.h"
 
-static int spool_do_update(struct spool *s, uid_t uid, const char *id,
-			   const struct ticket *t, struct err *e)
+/* May @t replace the ticket of (@uid, @id)? Under the lock. */
+static int spool_update_check(struct spool *s, uid_t uid, const char *id,
+			      const struct ticket *t, struct err *e)
 {
 	struct spool_info *inf = spool_lookup(s, uid, id, e);
-	int r;
 
 	if (!inf)
 		return spool_id_valid(id) ? -ENOENT : -EINVAL;
 	if (t->owner_uid != uid || t->size != inf->size)
 		return err_set(e, ERR_INVALID, EINVAL, EINVAL,
 			       "spool: update of %s would change its owner or size", id);
-	r = spool_write_ticket(s, uid, id, t, e);
+	return 0;
+}
+
+/*
+ * The temp name of one update's ticket, <uid>/tmp/<id>.<n>.upd: unique per
+ * call, so that two updates of one entry never write the same file, and
+ * never <id>.json, which recovery would take for an interrupted commit.
+ */
+static int spool_update_name(struct spool *s, uid_t uid, const char *id,
+			     const struct ticket *t, char *tmp, struct err *e)
+{
+	unsigned long seq;
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = spool_update_check(s, uid, id, t, e);
+	seq = s->update_seq++;
+	pthread_mutex_unlock(&s->lock);
 	if (r == 0)
-		r = spool_install_ticket(s, uid, id, e);
-	if (r == 0)
-		spool_info_from_ticket(inf, uid, id, t);
+		snprintf(tmp, SPOOL_REL_MAX, "%u/tmp/%s.%lu.upd",
+			 (unsigned int)uid, id, seq);
 	return r;
 }
 
-int spool_update(struct spool *s, uid_t uid, const char *id,
-		 const struct ticket *t, struct err *e)
+/* Install the written ticket @tmp if the entry is still there and alike. */
+static int spool_update_install(struct spool *s, uid_t uid, const char *id,
+				const struct ticket *t, const char *tmp,
+				struct err *e)
 {
 	int r;
 
 	pthread_mutex_lock(&s->lock);
-	r = spool_do_update(s, uid, id, t, e);
+	r = spool_update_check(s, uid, id, t, e);
+	if (r == 0)
+		r = spool_place_ticket(s, tmp, uid, id, e);
+	if (r == 0)
+		spool_info_from_ticket(spool_index_find(s, uid, id), uid, id, t);
 	pthread_mutex_unlock(&s->lock);
 	return r;
+}
+
+/*
+ * Like a commit, an update writes and syncs its ticket without the lock
+ * (the file is its own), and takes the lock only to rename it into place
+ * and update the index together; the directory's fsync follows unlocked
+ * (Documentation/spool.rst, "Locking").
+ */
+int spool_update(struct spool *s, uid_t uid, const char *id,
+		 const struct ticket *t, struct err *e)
+{
+	char tmp[SPOOL_REL_MAX];
+	int r;
+
+	r = spool_update_name(s, uid, id, t, tmp, e);
+	if (r < 0)
+		return r;
+	r = spool_write_ticket_at(s, tmp, t, e);
+	if (r == 0)
+		r = spool_update_install(s, uid, id, t, tmp, e);
+	if (r < 0) {
+		(void)unlinkat(s->root_fd, tmp, 0);
+		return r;
+	}
+	spool_sync_user_dir(s, uid);
+	return 0;
 }
 
 int spool_get(struct spool *s, uid_t uid, const char *id, struct ticket *out,

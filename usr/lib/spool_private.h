@@ -52,7 +52,13 @@ struct spool_user {
 };
 
 struct spool {
-	pthread_mutex_t lock;		/* guards users[] and the files */
+	/*
+	 * Guards users[], scans[], orphans[] and update_seq, and makes each
+	 * rename that adds, replaces or removes an entry's ticket one step
+	 * with the index change that goes with it. Never held across an
+	 * fsync, a hash or a read of a document (spool.rst, "Locking").
+	 */
+	pthread_mutex_t lock;
 	char root[SPOOL_PATH_MAX];	/* absolute, for temp paths */
 	int root_fd;			/* also holds the flock */
 	struct spool_limits lim;
@@ -62,6 +68,7 @@ struct spool {
 	size_t n_scans, cap_scans;
 	struct spool_orphan *orphans;	/* files recovery moved aside */
 	size_t n_orphans, cap_orphans;
+	unsigned long update_seq;	/* names update tickets in tmp/ */
 };
 
 /* ---- spool_path.c: names, paths, directories ---------------------------- */
@@ -119,6 +126,11 @@ int spool_write_ticket_at(struct spool *s, const char *rel,
 /* Durably write @t to <uid>/tmp/<id>.json. */
 int spool_write_ticket(struct spool *s, uid_t uid, const char *id,
 		       const struct ticket *t, struct err *e);
+/* Rename @from over <uid>/<id>.json, unsynced; @from removed on failure. */
+int spool_place_ticket(struct spool *s, const char *from, uid_t uid,
+		       const char *id, struct err *e);
+/* fsync <uid>/ (a failure is logged: recovery handles the crash). */
+void spool_sync_user_dir(struct spool *s, uid_t uid);
 /* Rename <uid>/tmp/<id>.json over <uid>/<id>.json and sync: the commit. */
 int spool_install_ticket(struct spool *s, uid_t uid, const char *id,
 			 struct err *e);

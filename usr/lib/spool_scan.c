@@ -2,6 +2,12 @@
 /*
  * spool_scan: scans in progress, <uid>/<id>.scan/ with their ticket and
  * finished pages (spool.h, "Scans in progress").
+ *
+ * A scan's directory has one writer, the job reading the scan (its id is
+ * new and random, and only that job is handed it), and recovery runs
+ * before any job: so these calls work on their files without the spool's
+ * lock, and the main thread never waits for a page's fsync. Only
+ * spool_scan_end() takes the lock, to drop the scan from the cut scans.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -103,8 +109,8 @@ static int spool_scan_write(struct spool *s, uid_t uid, const char *id,
 	return 0;
 }
 
-static int spool_do_scan_begin(struct spool *s, uid_t uid, const struct ticket *t,
-			       char *id_out, struct err *e)
+int spool_scan_begin(struct spool *s, uid_t uid, const struct ticket *t,
+		     char *id_out, struct err *e)
 {
 	char id[SPOOL_ID_MAX], rel[SPOOL_REL_MAX];
 	struct ticket nt = *t;
@@ -129,23 +135,11 @@ static int spool_do_scan_begin(struct spool *s, uid_t uid, const struct ticket *
 	return 0;
 }
 
-int spool_scan_begin(struct spool *s, uid_t uid, const struct ticket *t,
-		     char *id_out, struct err *e)
-{
-	int r;
-
-	pthread_mutex_lock(&s->lock);
-	r = spool_do_scan_begin(s, uid, t, id_out, e);
-	pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
 int spool_scan_update(struct spool *s, uid_t uid, const char *id,
 		      const struct ticket *t, struct err *e)
 {
 	int r;
 
-	pthread_mutex_lock(&s->lock);
 	r = spool_scan_check(s, uid, id, e);
 	if (r == 0 && t->owner_uid != uid)
 		r = err_set(e, ERR_INVALID, EINVAL, EINVAL,
@@ -153,7 +147,6 @@ int spool_scan_update(struct spool *s, uid_t uid, const char *id,
 			    id, t->owner_uid, (unsigned int)uid);
 	if (r == 0)
 		r = spool_scan_write(s, uid, id, t, e);
-	pthread_mutex_unlock(&s->lock);
 	return r;
 }
 
@@ -163,7 +156,6 @@ int spool_scan_page_create(struct spool *s, uid_t uid, const char *id,
 	char rel[SPOOL_REL_MAX], name[32];
 	int r, pfd = -1;
 
-	pthread_mutex_lock(&s->lock);
 	r = spool_scan_check(s, uid, id, e);
 	if (r == 0) {
 		spool_page_name(name, sizeof(name), page, false);
@@ -181,7 +173,6 @@ int spool_scan_page_create(struct spool *s, uid_t uid, const char *id,
 		spool_scan_rel(rel, sizeof(rel), uid, id, NULL);
 		spool_sync_dir(s, rel);
 	}
-	pthread_mutex_unlock(&s->lock);
 	if (r == 0)
 		*fd = pfd;
 	return r;
@@ -214,15 +205,12 @@ int spool_scan_page_commit(struct spool *s, uid_t uid, const char *id,
 {
 	int r;
 
-	/* The bytes first, outside the lock: other users' commits go on. */
 	if (fsync(fd) < 0)
 		return err_set(e, ERR_LOCAL, errno, errno, "spool: syncing page %u of scan %s: %s",
 			       page, id, strerror(errno));
-	pthread_mutex_lock(&s->lock);
 	r = spool_scan_check(s, uid, id, e);
 	if (r == 0)
 		r = spool_scan_page_finish(s, uid, id, page, true, e);
-	pthread_mutex_unlock(&s->lock);
 	return r;
 }
 
@@ -231,11 +219,9 @@ int spool_scan_page_discard(struct spool *s, uid_t uid, const char *id,
 {
 	int r;
 
-	pthread_mutex_lock(&s->lock);
 	r = spool_scan_check(s, uid, id, e);
 	if (r == 0)
 		r = spool_scan_page_finish(s, uid, id, page, false, e);
-	pthread_mutex_unlock(&s->lock);
 	return r;
 }
 
@@ -245,7 +231,6 @@ int spool_scan_page_open(struct spool *s, uid_t uid, const char *id,
 	char rel[SPOOL_REL_MAX], name[32];
 	int r, pfd = -1;
 
-	pthread_mutex_lock(&s->lock);
 	r = spool_scan_check(s, uid, id, e);
 	if (r == 0) {
 		spool_page_name(name, sizeof(name), page, true);
@@ -255,7 +240,6 @@ int spool_scan_page_open(struct spool *s, uid_t uid, const char *id,
 			r = err_set(e, ERR_LOCAL, errno, errno, "spool: opening %s: %s",
 				    rel, strerror(errno));
 	}
-	pthread_mutex_unlock(&s->lock);
 	if (r == 0)
 		*fd = pfd;
 	return r;
@@ -267,7 +251,6 @@ int spool_scan_get(struct spool *s, uid_t uid, const char *id,
 	char rel[SPOOL_REL_MAX];
 	int r;
 
-	pthread_mutex_lock(&s->lock);
 	r = spool_scan_check(s, uid, id, e);
 	if (r == 0) {
 		spool_scan_rel(rel, sizeof(rel), uid, id, "ticket.json");
@@ -275,7 +258,6 @@ int spool_scan_get(struct spool *s, uid_t uid, const char *id,
 	}
 	if (r == 0 && pages)
 		*pages = spool_scan_count(s, uid, id);
-	pthread_mutex_unlock(&s->lock);
 	return r;
 }
 
@@ -285,7 +267,6 @@ int spool_scan_create_doc(struct spool *s, uid_t uid, const char *id, int *fd,
 	char rel[SPOOL_REL_MAX];
 	int r, dfd = -1, n;
 
-	pthread_mutex_lock(&s->lock);
 	r = spool_scan_check(s, uid, id, e);
 	if (r == 0) {
 		spool_rel(rel, uid, "tmp/", id, ".doc");
@@ -303,7 +284,6 @@ int spool_scan_create_doc(struct spool *s, uid_t uid, const char *id, int *fd,
 			r = err_set(e, ERR_LOCAL, errno, errno, "spool: creating %s: %s",
 				    path, strerror(errno));
 	}
-	pthread_mutex_unlock(&s->lock);
 	if (r == 0)
 		*fd = dfd;
 	return r;
@@ -313,9 +293,11 @@ int spool_scan_end(struct spool *s, uid_t uid, const char *id, struct err *e)
 {
 	int r;
 
-	pthread_mutex_lock(&s->lock);
 	r = spool_id_valid(id) ? spool_scan_remove(s, uid, id, e) : spool_bad_id(id, e);
-	for (size_t i = 0; r == 0 && i < s->n_scans; i++) {
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n_scans; i++) {
 		if (s->scans[i].uid == uid && !strcmp(s->scans[i].id, id)) {
 			s->scans[i] = s->scans[--s->n_scans];
 			break;

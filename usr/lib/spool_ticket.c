@@ -130,13 +130,16 @@ int spool_write_ticket(struct spool *s, uid_t uid, const char *id,
 	return spool_write_ticket_at(s, rel, t, e);
 }
 
-/* Rename <uid>/tmp/<id>.json over <uid>/<id>.json and sync: the commit. */
-int spool_install_ticket(struct spool *s, uid_t uid, const char *id,
-			 struct err *e)
+/*
+ * Rename the ticket at @from (a durable temp file) over <uid>/<id>.json:
+ * the commit point, not yet synced (spool_sync_user_dir()). On failure
+ * @from is removed. Callers that share the entry hold the lock.
+ */
+int spool_place_ticket(struct spool *s, const char *from, uid_t uid,
+		       const char *id, struct err *e)
 {
-	char from[SPOOL_REL_MAX], to[SPOOL_REL_MAX], dir[SPOOL_REL_MAX];
+	char to[SPOOL_REL_MAX];
 
-	spool_rel(from, uid, "tmp/", id, ".json");
 	spool_rel(to, uid, "", id, ".json");
 	if (renameat(s->root_fd, from, s->root_fd, to) < 0) {
 		int r = err_set(e, ERR_LOCAL, errno, errno, "spool: installing %s: %s",
@@ -145,7 +148,28 @@ int spool_install_ticket(struct spool *s, uid_t uid, const char *id,
 		(void)unlinkat(s->root_fd, from, 0);
 		return r;
 	}
+	return 0;
+}
+
+/* fsync <uid>/: the renames done in it survive a crash from now on. */
+void spool_sync_user_dir(struct spool *s, uid_t uid)
+{
+	char dir[SPOOL_REL_MAX];
+
 	snprintf(dir, sizeof(dir), "%u", (unsigned int)uid);
 	spool_sync_dir(s, dir);
-	return 0;
+}
+
+/* Rename <uid>/tmp/<id>.json over <uid>/<id>.json and sync: the commit. */
+int spool_install_ticket(struct spool *s, uid_t uid, const char *id,
+			 struct err *e)
+{
+	char from[SPOOL_REL_MAX];
+	int r;
+
+	spool_rel(from, uid, "tmp/", id, ".json");
+	r = spool_place_ticket(s, from, uid, id, e);
+	if (r == 0)
+		spool_sync_user_dir(s, uid);
+	return r;
 }
