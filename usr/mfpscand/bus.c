@@ -34,6 +34,7 @@
 #define BUS_CONN_BUCKETS 4096	/* hash buckets by name and by uid */
 #define BUS_TREES_MAX	16
 #define BUS_SLOTS_MAX	48
+#define BUS_ASKING_MAX	1024	/* calls waiting for their caller's uid */
 
 /*
  * A connection the daemon knows. It sits in two hash chains: by unique
@@ -46,6 +47,18 @@ struct bus_conn {
 	bool subscribed;	/* Manager.Subscribe() called (root: gets signals) */
 	struct bus_conn *next_name;
 	struct bus_conn *next_uid;
+};
+
+/*
+ * A method call whose caller's uid the bus has just told us, put back on
+ * the read queue (bus_on_caller_uid()) and not dispatched again yet; then,
+ * while it is dispatched, bus_st.current. Holds a reference to the call,
+ * so that its address names it until it is done.
+ */
+struct bus_resolved {
+	sd_bus_message *m;
+	uid_t uid;
+	struct bus_resolved *next;
 };
 
 struct bus_tree {
@@ -66,6 +79,9 @@ static struct bus_state {
 	sd_bus_slot *slots[BUS_SLOTS_MAX];
 	size_t n_slots;
 	int internal;		/* > 0 while the daemon looks objects up itself */
+	size_t asking;		/* uid lookups in flight (bus_ask_caller_uid) */
+	struct bus_resolved *resolved;	/* calls put back with their uid */
+	struct bus_resolved *current;	/* the one being dispatched, or NULL */
 } bus_st;
 
 /* --- connections and callers --------------------------------------------- */
@@ -155,13 +171,15 @@ static void bus_conn_forget(const char *name)
 	}
 }
 
+/*
+ * The caller of @m: known from its connection (learnt when it appeared, or
+ * by bus_on_incoming() before its first call was dispatched), never asked
+ * of the bus here: this runs on the main loop, which must not wait.
+ */
 int bus_caller_uid(sd_bus_message *m, uid_t *uid)
 {
 	const char *sender = sd_bus_message_get_sender(m);
-	sd_bus_creds *creds = NULL;
 	struct bus_conn *c;
-	uid_t u;
-	int r;
 
 	if (!sender)
 		return -ENXIO;
@@ -170,21 +188,12 @@ int bus_caller_uid(sd_bus_message *m, uid_t *uid)
 		*uid = c->uid;
 		return 0;
 	}
-	r = sd_bus_get_name_creds(sd_bus_message_get_bus(m), sender,
-				  SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &creds);
-	if (r >= 0) {
-		r = sd_bus_creds_get_euid(creds, &u);
-		if (r < 0)
-			r = sd_bus_creds_get_uid(creds, &u);
+	if (bus_st.current && bus_st.current->m == m) {
+		*uid = bus_st.current->uid;
+		return 0;
 	}
-	sd_bus_creds_unref(creds);
-	if (r < 0) {
-		log_errno(LOG_WARNING, -r, "bus: cannot tell the uid of %s", sender);
-		return -EACCES;
-	}
-	bus_conn_add(sender, u);
-	*uid = u;
-	return 0;
+	log_msg(LOG_WARNING, "bus: the uid of %s is not known yet", sender);
+	return -EACCES;
 }
 
 int bus_subscribe(sd_bus_message *m, bool on)
@@ -345,6 +354,127 @@ static int bus_on_list_names(sd_bus_message *m, void *userdata,
 	while (sd_bus_message_read(m, "s", &name) > 0)
 		bus_conn_discover(userdata, name);
 	return 0;
+}
+
+/* --- callers not known yet: their uid asked without waiting --------------- */
+
+static struct bus_resolved *bus_resolved_free(struct bus_resolved *r)
+{
+	if (r) {
+		sd_bus_message_unref(r->m);
+		free(r);
+	}
+	return NULL;
+}
+
+/* Take @m's entry off the list of calls put back, or NULL. */
+static struct bus_resolved *bus_resolved_take(sd_bus_message *m)
+{
+	for (struct bus_resolved **p = &bus_st.resolved; *p; p = &(*p)->next) {
+		struct bus_resolved *r = *p;
+
+		if (r->m == m) {
+			*p = r->next;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+static void bus_asked_done(void *userdata)
+{
+	sd_bus_message_unref(userdata);
+	if (bus_st.asking > 0)
+		bus_st.asking--;
+}
+
+/* The caller could not be told: refuse the call, the daemon goes on. */
+static int bus_refuse_unknown(sd_bus_message *call)
+{
+	(void)sd_bus_reply_method_errorf(call, BUS_ERROR_ACCESS_DENIED,
+					 "The bus could not tell who is calling; try again.");
+	return 1;
+}
+
+/* The bus's answer to GetConnectionUnixUser for the sender of @userdata. */
+static int bus_on_caller_uid(sd_bus_message *reply, void *userdata,
+			     sd_bus_error *error)
+{
+	sd_bus_message *call = userdata;
+	struct bus_resolved *r;
+	uint32_t uid;
+
+	if (!bus_st.d)		/* the bus is closing (bus_done()) */
+		return 0;
+	if (sd_bus_message_is_method_error(reply, NULL) ||
+	    sd_bus_message_read(reply, "u", &uid) < 0) {
+		log_msg(LOG_WARNING, "bus: cannot tell the uid of %s",
+			sd_bus_message_get_sender(call));
+		return bus_refuse_unknown(call);
+	}
+	if (!bus_conn_find(sd_bus_message_get_sender(call)))
+		bus_conn_add(sd_bus_message_get_sender(call), uid);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return bus_refuse_unknown(call);
+	r->m = sd_bus_message_ref(call);
+	r->uid = uid;
+	r->next = bus_st.resolved;
+	bus_st.resolved = r;
+	/* Dispatched again as if it had just arrived, its caller known. */
+	if (sd_bus_enqueue_for_read(sd_bus_message_get_bus(call), call) < 0) {
+		bus_resolved_free(bus_resolved_take(call));
+		return bus_refuse_unknown(call);
+	}
+	return 1;
+}
+
+/* Ask the bus for the uid of @call's sender; @call waits for the answer. */
+static int bus_ask_caller_uid(struct daemon *d, sd_bus_message *call)
+{
+	sd_bus_slot *slot = NULL;
+	int r;
+
+	if (bus_st.asking >= BUS_ASKING_MAX)
+		return bus_refuse_unknown(call);
+	r = sd_bus_call_method_async(d->bus, &slot, "org.freedesktop.DBus",
+				     "/org/freedesktop/DBus", "org.freedesktop.DBus",
+				     "GetConnectionUnixUser", bus_on_caller_uid,
+				     call, "s", sd_bus_message_get_sender(call));
+	if (r < 0)
+		return bus_refuse_unknown(call);
+	/* the slot holds @call until the answer (or the bus) goes */
+	sd_bus_message_ref(call);
+	bus_st.asking++;
+	sd_bus_slot_set_destroy_callback(slot, bus_asked_done);
+	sd_bus_slot_set_floating(slot, 1);
+	sd_bus_slot_unref(slot);
+	return 1;
+}
+
+/*
+ * Every incoming message, before its method is dispatched (an sd-bus
+ * filter): a call from a connection whose uid is not known yet is held
+ * back, the bus asked asynchronously, and the call dispatched again with
+ * the answer; the loop serves others meanwhile. Returns 1 when held back.
+ */
+static int bus_on_incoming(sd_bus_message *m, void *userdata,
+			   sd_bus_error *error)
+{
+	const char *sender = sd_bus_message_get_sender(m);
+
+	bus_st.current = bus_resolved_free(bus_st.current);
+	if (!sd_bus_message_is_method_call(m, NULL, NULL) || !sender ||
+	    bus_conn_find(sender))
+		return 0;
+	bus_st.current = bus_resolved_take(m);
+	if (bus_st.current)
+		return 0;
+	log_msg(LOG_DEBUG, "bus: %s.%s from %s held back until the bus tells its uid",
+		sd_bus_message_get_interface(m) ? sd_bus_message_get_interface(m) : "",
+		sd_bus_message_get_member(m) ? sd_bus_message_get_member(m) : "",
+		sender);
+	return bus_ask_caller_uid(userdata, m);
 }
 
 /* --- errors ----------------------------------------------------------------- */
@@ -785,6 +915,10 @@ int bus_init(struct daemon *d, struct err *e)
 	if (r >= 0)
 		r = bus_keep_slot(slot);
 	if (r >= 0)
+		r = sd_bus_add_filter(d->bus, &slot, bus_on_incoming, d);
+	if (r >= 0)
+		r = bus_keep_slot(slot);
+	if (r >= 0)
 		r = sd_bus_call_method_async(d->bus, NULL, "org.freedesktop.DBus",
 					     "/org/freedesktop/DBus",
 					     "org.freedesktop.DBus", "ListNames",
@@ -811,5 +945,8 @@ void bus_done(struct daemon *d)
 			bus_conn_free(c);
 		}
 	}
+	bus_resolved_free(bus_st.current);
+	while (bus_st.resolved)
+		bus_resolved_free(bus_resolved_take(bus_st.resolved->m));
 	memset(&bus_st, 0, sizeof(bus_st));
 }
