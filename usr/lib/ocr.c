@@ -19,29 +19,6 @@ struct ocr {
 	void *ud;
 };
 
-bool ocr_languages_valid(const char *s)
-{
-	size_t n = strlen(s), run = 0;
-
-	if (n == 0 || n >= OCR_LANGUAGES_MAX)
-		return false;
-	for (size_t i = 0; i <= n; i++) {
-		char c = s[i];
-
-		if (c == '+' || c == '\0') {
-			if (run < 3 || run > 16)
-				return false;
-			run = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			   c == '_') {
-			run++;
-		} else {
-			return false;
-		}
-	}
-	return true;
-}
-
 int ocr_new(const char *languages, struct ocr **out, struct err *e)
 {
 	struct ocr *o;

@@ -13,7 +13,8 @@
  *   spool_remove.c   removal of entries and discard of temp documents
  *   spool_scan.c     scans in progress (<uid>/<id>.scan/)
  *   spool_recover.c  recovery at open, and what it found (cut scans, orphans)
- *   spool_limits.c   limits and admission (spool_reserve())
+ *   spool_limits.c   limits: defaults, parsing
+ *   spool_reserve.c  admission (spool_reserve())
  *
  * Every path is opened relative to the root directory's fd, so the root
  * can be renamed under us without sending writes elsewhere, and names are
