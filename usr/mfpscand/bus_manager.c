@@ -13,23 +13,17 @@
 #include <string.h>
 
 #include "accounts.h"
-#include "band_source.h"
 #include "bus.h"
 #include "bus_notices.h"
 #include "config.h"
+#include "device_caps.h"
+#include "jobs.h"
 #include "log.h"
 #include "notify_addr.h"
 #include "scan_options.h"
 #include "upload.h"
-#include "usb_watch.h"
 
 static const char *const manager_formats[] = { "pdf", "jpeg", "png", "tiff", NULL };
-
-/* Last capabilities read from each device, for when it is busy. */
-static struct {
-	bool have;
-	struct mfpscan_caps caps;
-} caps_cache[CONFIG_DEVICES_MAX];
 
 /* --- GetCapabilities ---------------------------------------------------------- */
 
@@ -99,66 +93,36 @@ static int append_resolutions(sd_bus_message *m, const struct mfpscan_caps *c)
 	return r;
 }
 
-/* Open the device briefly; *@caps is the fresh or the cached copy. */
-static int device_probe(size_t i, const struct config_device *cd,
-			const struct mfpscan_caps **caps, bool *busy,
-			struct err *e)
-{
-	struct band_source *src = NULL;
-	int r;
-
-	*busy = false;
-	/* the USB watcher knows whether a libusb engine is there */
-	r = cd->driver == CONFIG_DRIVER_LIBUSB ? usb_watch_present(cd->path) : -1;
-	if (r == 0)
-		return err_set(e, ERR_DEVICE, ENODEV, ENODEV,
-			       "the USB engine (%s) is not plugged in", cd->path);
-	if (r == 1 && caps_cache[i].have) {
-		*caps = &caps_cache[i].caps;
-		return 0;
-	}
-	r = band_source_open(cd->path, &src, e);
-	if (r >= 0) {
-		r = band_source_caps(src, &caps_cache[i].caps, e);
-		band_source_close(src);
-		caps_cache[i].have = r >= 0;
-	}
-	if (r == -EBUSY && caps_cache[i].have)
-		*busy = true;
-	else if (r < 0)
-		return r;
-	*caps = &caps_cache[i].caps;
-	return 0;
-}
-
+/*
+ * One device, from what its last probe found (device_caps.c): the device
+ * is never opened here, on the main loop. "probing" says a probe is queued
+ * or running; a device whose first probe has not ended is not available
+ * yet, with that as its reason.
+ */
 static int append_device(struct daemon *d, size_t i, sd_bus_message *m)
 {
 	const struct config_device *cd = &d->config->devices[i];
-	const struct mfpscan_caps *caps = NULL;
-	bool busy = false;
-	struct err e;
-	int r, probe;
+	struct devcaps_view v;
+	int r;
 
-	err_clear(&e);
-	probe = device_probe(i, cd, &caps, &busy, &e);
+	devcaps_get(d->jobs->devcaps, i, &v);
 	r = sd_bus_message_open_container(m, 'a', "{sv}");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "{sv}{sv}{sv}{sv}",
+		r = sd_bus_message_append(m, "{sv}{sv}{sv}{sv}{sv}",
 					  "name", "s", cd->name,
 					  "default", "b", strcmp(cd->name, d->config->default_device) == 0,
-					  "available", "b", probe == 0,
-					  "busy", "b", busy);
-	if (r >= 0 && probe < 0)
-		r = sd_bus_message_append(m, "{sv}", "reason", "s", e.msg);
-	if (r >= 0 && probe == 0) {
-		r = append_caps(m, caps);
+					  "available", "b", v.available,
+					  "busy", "b", v.busy || d->jobs->devices[i].busy,
+					  "probing", "b", v.probing);
+	if (r >= 0 && !v.available)
+		r = sd_bus_message_append(m, "{sv}", "reason", "s", v.reason);
+	if (r >= 0 && v.available) {
+		r = append_caps(m, &v.caps);
 		if (r >= 0)
-			r = append_resolutions(m, caps);
+			r = append_resolutions(m, &v.caps);
 	}
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
-	if (probe < 0)
-		log_msg(LOG_DEBUG, "manager: device %s unavailable: %s", cd->name, e.msg);
 	return r;
 }
 

@@ -538,7 +538,18 @@ static int jobs_devices_init(struct jobs *j, struct err *e)
 			return err_set(e, ERR_LOCAL, 0, ENOMEM, "out of memory");
 		j->n_devices++;
 	}
-	return 0;
+	return devcaps_start(c, &j->devcaps, e);
+}
+
+/*
+ * Scans right after the start find their device probed: the start waits
+ * for the first probes (before the bus is served), up to 10 s, after which
+ * a device still probing is reported as such and probed on.
+ */
+static void jobs_devices_wait(struct jobs *j)
+{
+	if (devcaps_wait_first(j->devcaps, 10000) < 0)
+		log_msg(LOG_WARNING, "jobs: a device is still being probed after 10 s; serving meanwhile");
 }
 
 static struct jobs_device *jobs_device(struct jobs *j, const char *name)
@@ -553,23 +564,32 @@ static struct jobs_device *jobs_device(struct jobs *j, const char *name)
 	return NULL;
 }
 
-/* The engine's capabilities, read once while the device is idle. */
-static int device_caps(struct jobs_device *dev, struct err *e)
+/*
+ * @dev's capabilities as the last probe found them (device_caps.c): never
+ * opens the device here, on the main loop. -EAGAIN while the first probe
+ * runs, or the reason it is unavailable.
+ */
+static int device_caps(struct jobs *j, struct jobs_device *dev,
+		       struct mfpscan_caps *caps, struct err *e)
 {
-	struct band_source *src = NULL;
-	int r;
+	struct devcaps_view v;
 
-	if (dev->have_caps)
+	devcaps_get(j->devcaps, (size_t)(dev - j->devices), &v);
+	if (v.available) {
+		*caps = v.caps;
 		return 0;
-	r = band_source_open(dev->spec, &src, e);
-	if (r < 0)
-		return r;
-	r = band_source_caps(src, &dev->caps, e);
-	band_source_close(src);
-	if (r < 0)
-		return r;
-	dev->have_caps = true;
-	return 0;
+	}
+	if (v.probing)
+		return err_set(e, ERR_DEVICE, EAGAIN, EAGAIN,
+			       "the scanner is being probed; scan again in a moment");
+	return err_set(e, ERR_DEVICE, ENODEV, ENODEV, "%s", v.reason);
+}
+
+void job_device_failed(struct job *job)
+{
+	if (job->device && job->jobs->devcaps)
+		devcaps_refresh(job->jobs->devcaps,
+				(size_t)(job->device - job->jobs->devices));
 }
 
 /* --- construction ------------------------------------------------------- */
@@ -610,6 +630,7 @@ int jobs_new(struct daemon *d, struct jobs **out, struct err *e)
 	r = jobs_devices_init(j, e);
 	if (r < 0)
 		goto fail;
+	jobs_devices_wait(j);
 	r = notify_new(j, &j->notify, e);
 	if (r < 0)
 		goto fail;
@@ -659,6 +680,7 @@ void jobs_free(struct jobs *j)
 	}
 	retry_runner_free(j->runner);
 	j->runner = NULL;
+	j->devcaps = devcaps_stop(j->devcaps);
 	notify_free(j->notify);
 	/* The table's references; a worker's goes with its last event. */
 	while ((job = j->jobs)) {
@@ -1213,6 +1235,7 @@ int jobs_handle_scan(struct jobs *j, sd_bus_message *m, uid_t caller,
 {
 	struct scan_options o;
 	struct mfpscan_params params;
+	struct mfpscan_caps caps;
 	struct jobs_device *dev;
 	struct scan_req *req = NULL;
 	struct job *job;
@@ -1234,11 +1257,11 @@ int jobs_handle_scan(struct jobs *j, sd_bus_message *m, uid_t caller,
 		return bus_reply_errorf(m, "DeviceBusy",
 			"The scanner '%s' is busy with another scan; try again when it has finished.",
 			dev->name);
-	if (device_caps(dev, &e) < 0) {
+	if (device_caps(j, dev, &caps, &e) < 0) {
 		err_prefix(&e, "scanner '%s'", dev->name);
 		return bus_reply_err(m, &e);
 	}
-	r = scan_params_from_options(&dev->caps, scan_options_source_name(o.source),
+	r = scan_params_from_options(&caps, scan_options_source_name(o.source),
 				     scan_options_color_name(o.color_mode),
 				     o.resolution, o.width_mm, o.height_mm,
 				     o.pages, 0, &params, &e);
@@ -1258,7 +1281,7 @@ int jobs_handle_scan(struct jobs *j, sd_bus_message *m, uid_t caller,
 		snprintf(job->opts.ocr, sizeof(job->opts.ocr), "%s",
 			 account_get(acc, ACCOUNT_OCR));
 	job->device = dev;
-	scan_expected_bytes(&o, &dev->caps, &params, &job->expected_bytes,
+	scan_expected_bytes(&o, &caps, &params, &job->expected_bytes,
 			    &job->expected_low);
 
 	r = account_dest_get(acc, &job->dest, &e);

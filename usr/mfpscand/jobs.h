@@ -38,6 +38,7 @@
 #include "job_panel.h"
 #include "panel.h"
 #include "scan_options.h"
+#include "device_caps.h"
 #include "spool.h"
 #include "ticket.h"
 #include "upload.h"
@@ -66,8 +67,6 @@ struct jobs_device {
 	bool busy;			/* a job is reading from it */
 	struct job *waiting;		/* prepared jobs waiting for it, FIFO;
 					 * each holds a reference */
-	bool have_caps;
-	struct mfpscan_caps caps;
 	bool has_panel;
 	char panel[PANEL_DIR_MAX];	/* sysfs dir of its panel and lamps */
 	struct panel_kept panel_kept;	/* the kept documents its message tells of */
@@ -164,8 +163,9 @@ struct jobs {
 	struct job *jobs;
 	uint64_t next_job_id;
 	struct sentry *entries;
-	struct jobs_device *devices;
+	struct jobs_device *devices;	/* config order, as devcaps */
 	size_t n_devices;
+	struct devcaps *devcaps;	/* what each device can do */
 	bool own_spool;			/* opened here, closed by jobs_free */
 	atomic_bool shutting_down;
 	atomic_int workers;		/* running worker threads */
@@ -177,6 +177,9 @@ struct jobs {
 /* --- jobs.c ------------------------------------------------------------ */
 
 const char *job_state_name(enum job_state s);
+/* The job failed: its device is probed again (its capabilities may have
+ * changed, or it may be gone). */
+void job_device_failed(struct job *job);
 struct job *jobs_find_job(struct jobs *j, const char *path);
 struct sentry *jobs_find_entry(struct jobs *j, const char *path);
 struct sentry *jobs_find_entry_id(struct jobs *j, uid_t uid, const char *id);

@@ -207,6 +207,8 @@ static void on_event(struct daemon *d, void *arg)
 		snprintf(job->error, sizeof(job->error), "%s", ev->error);
 		job->finished = time(NULL);
 		job_release_device(job);
+		if (job->state == JOB_FAILED)
+			job_device_failed(job);
 		job_show_outcome(job);	/* on the panel before the signal */
 		job_emit_changed(job, true);
 		log_msg(LOG_INFO, "jobs: %s (uid %u) %s%s%s", job->path,

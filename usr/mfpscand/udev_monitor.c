@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "jobs.h"
 #include "log.h"
 #include "profiles.h"
 #include "udev_monitor.h"
@@ -71,6 +72,9 @@ static void on_device(struct udev_device *dev)
 
 	if (!action)
 		return;
+	/* An engine came, went or changed: what it can do is probed again. */
+	if (um.d && um.d->jobs)
+		devcaps_refresh_all(um.d->jobs->devcaps);
 	if (strcmp(action, "add") == 0) {
 		log_engine(dev, "appeared");
 	} else if (strcmp(action, "remove") == 0) {
