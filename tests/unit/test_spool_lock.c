@@ -199,6 +199,29 @@ static void main_thread_calls(struct spool *s, const char *other_id,
 	free(v);
 }
 
+/*
+ * Run @fn(@job) in a worker until it is held in an unlocked fsync, make
+ * the main thread's calls meanwhile, then let it finish. @what names the
+ * call for the failure message.
+ */
+static void hold_worker_in_fsync(void *(*fn)(void *), void *job,
+				 struct spool *s, const char *other_id,
+				 const char *what)
+{
+	pthread_t th;
+
+	fs_arm(s, true);
+	assert_int_equal(pthread_create(&th, NULL, fn, job), 0);
+	if (!fs_wait_inside()) {
+		pthread_join(th, NULL);
+		fail_msg("%s synced only with the spool lock held (%d of %d fsyncs)",
+			 what, fs.under_lock, fs.synced);
+	}
+	main_thread_calls(s, other_id, TICKET_WAITING);
+	fs_release_and_disarm();
+	pthread_join(th, NULL);
+}
+
 struct update_job {
 	struct spool *s;
 	const char *id;
@@ -229,7 +252,6 @@ static void test_update_syncs_without_the_lock(void **state)
 	char id[SPOOL_ID_MAX];
 	struct spool_orphan *o;
 	struct ticket t;
-	pthread_t th;
 	struct err e;
 	size_t n;
 
@@ -238,16 +260,7 @@ static void test_update_syncs_without_the_lock(void **state)
 	assert_int_equal(spool_get(j.s, UID_B, id, &j.t, &e), 0);
 	j.id = id;
 	j.t.state = TICKET_NEEDS_ATTENTION;
-	fs_arm(j.s, true);
-	assert_int_equal(pthread_create(&th, NULL, update_run, &j), 0);
-	if (!fs_wait_inside()) {
-		pthread_join(th, NULL);
-		fail_msg("spool_update synced only with the spool lock held (%d of %d fsyncs)",
-			 fs.under_lock, fs.synced);
-	}
-	main_thread_calls(j.s, id, TICKET_WAITING);
-	fs_release_and_disarm();
-	pthread_join(th, NULL);
+	hold_worker_in_fsync(update_run, &j, j.s, id, "spool_update");
 	if (j.r < 0)
 		fail_msg("update: %s", j.e.msg);
 	assert_int_equal(fs.under_lock, 0);
@@ -288,7 +301,6 @@ static void test_page_commit_hashes_without_the_lock(void **state)
 	struct page_job j = { 0 };
 	char other[SPOOL_ID_MAX];
 	struct ticket t;
-	pthread_t th;
 	struct err e;
 
 	j.s = open_spool();
@@ -297,16 +309,7 @@ static void test_page_commit_hashes_without_the_lock(void **state)
 	ticket_init(&j.t);
 	snprintf(j.t.format, sizeof(j.t.format), "jpeg");
 	snprintf(j.t.remote_name, sizeof(j.t.remote_name), "page.jpg");
-	fs_arm(j.s, true);
-	assert_int_equal(pthread_create(&th, NULL, page_run, &j), 0);
-	if (!fs_wait_inside()) {
-		pthread_join(th, NULL);
-		fail_msg("spool_scan_commit_page synced only with the spool lock held (%d of %d fsyncs)",
-			 fs.under_lock, fs.synced);
-	}
-	main_thread_calls(j.s, other, TICKET_WAITING);
-	fs_release_and_disarm();
-	pthread_join(th, NULL);
+	hold_worker_in_fsync(page_run, &j, j.s, other, "spool_scan_commit_page");
 	if (j.r < 0)
 		fail_msg("commit page: %s", j.e.msg);
 	assert_int_equal(fs.under_lock, 0);

@@ -143,6 +143,7 @@ static void *devcaps_run(void *arg)
 int devcaps_start(const struct config *c, struct devcaps **out, struct err *e)
 {
 	struct devcaps *dc = calloc(1, sizeof(*dc));
+	pthread_condattr_t attr;
 	int r;
 
 	if (dc)
@@ -153,7 +154,10 @@ int devcaps_start(const struct config *c, struct devcaps **out, struct err *e)
 	}
 	pthread_mutex_init(&dc->lock, NULL);
 	pthread_cond_init(&dc->wake, NULL);
-	pthread_cond_init(&dc->probed, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&dc->probed, &attr);
+	pthread_condattr_destroy(&attr);
 	dc->n = c->n_devices;
 	for (size_t i = 0; i < dc->n; i++) {
 		dc->ent[i].cd = &c->devices[i];
@@ -202,15 +206,13 @@ static bool devcaps_all_probed(struct devcaps *dc)
 int devcaps_wait_first(struct devcaps *dc, unsigned int timeout_ms)
 {
 	struct timespec until;
+	long long ns;
 	int r = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &until);	/* the clock of dc->probed */
+	ns = until.tv_nsec + (long long)timeout_ms * 1000000LL;
+	until.tv_sec += (time_t)(ns / 1000000000LL);
+	until.tv_nsec = (long)(ns % 1000000000LL);
 	pthread_mutex_lock(&dc->lock);
 	while (r == 0 && !devcaps_all_probed(dc))
 		r = pthread_cond_timedwait(&dc->probed, &dc->lock, &until);
