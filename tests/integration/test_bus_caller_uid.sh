@@ -58,4 +58,14 @@ else
 fi
 
 it_daemon_alive "daemon alive after 60 fresh connections"
+
+# Every call put back was dispatched again and let go: the daemon says so
+# at its stop when one was not (a leak of the call while it runs).
+it_stop_daemon
+if grep -q 'calls put back were never dispatched again' "$IT_DIR/daemon.log"; then
+	fail "every call put back was dispatched again" \
+		"$(grep -m 1 'never dispatched again' "$IT_DIR/daemon.log")"
+else
+	pass "every call put back was dispatched again"
+fi
 it_finish
