@@ -353,12 +353,45 @@ static void test_no_fsync_under_the_lock(void **state)
 	spool_close(s);
 }
 
+/*
+ * An update cut by a crash before its rename leaves tmp/<id>.<n>.upd: the
+ * next start deletes it (the entry keeps its previous ticket, complete)
+ * instead of keeping it aside as an orphan its owner would be told of.
+ */
+static void test_cut_update_dropped_at_start(void **state)
+{
+	char id[SPOOL_ID_MAX], rel[SPOOL_REL_MAX], path[sizeof(root) + SPOOL_REL_MAX];
+	struct spool *s = open_spool();
+	struct spool_orphan *o;
+	struct ticket t;
+	struct err e;
+	size_t n;
+	FILE *f;
+
+	add_entry(s, UID_B, "bob's document", id);
+	spool_close(s);
+	spool_update_rel(rel, UID_B, id, 7);
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"half\": ", f);
+	fclose(f);
+	s = open_spool();
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(spool_orphans(s, &o, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(spool_get(s, UID_B, id, &t, &e), 0);
+	assert_int_equal(t.state, TICKET_WAITING);
+	spool_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_update_syncs_without_the_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_commit_hashes_without_the_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_fsync_under_the_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_update_dropped_at_start, setup, teardown),
 	};
 
 	log_open("test_spool_lock", false, getenv("VERBOSE") ? LOG_DEBUG : LOG_CRIT);

@@ -32,7 +32,8 @@ static int spool_update_check(struct spool *s, uid_t uid, const char *id,
 /*
  * The temp name of one update's ticket, <uid>/tmp/<id>.<n>.upd: unique per
  * call, so that two updates of one entry never write the same file, and
- * never <id>.json, which recovery would take for an interrupted commit.
+ * never <id>.json, which recovery would take for an interrupted commit;
+ * recovery deletes such a leftover (spool_recover.c).
  */
 static int spool_update_name(struct spool *s, uid_t uid, const char *id,
 			     const struct ticket *t, char *tmp, struct err *e)
@@ -45,8 +46,7 @@ static int spool_update_name(struct spool *s, uid_t uid, const char *id,
 	seq = s->update_seq++;
 	pthread_mutex_unlock(&s->lock);
 	if (r == 0)
-		snprintf(tmp, SPOOL_REL_MAX, "%u/tmp/%s.%lu.upd",
-			 (unsigned int)uid, id, seq);
+		spool_update_rel(tmp, uid, id, seq);
 	return r;
 }
 

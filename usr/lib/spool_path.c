@@ -169,3 +169,24 @@ bad:
 		       "spool: %.200s is not a temp file of user %u",
 		       path ? path : "(null)", (unsigned int)uid);
 }
+
+void spool_update_rel(char *rel, uid_t uid, const char *id, unsigned long seq)
+{
+	snprintf(rel, SPOOL_REL_MAX, "%u/tmp/%s.%lu%s", (unsigned int)uid, id,
+		 seq, SPOOL_UPDATE_EXT);
+}
+
+bool spool_update_name_is(const char *name)
+{
+	char id[SPOOL_ID_MAX];
+	const char *p = name + SPOOL_ID_LEN;
+	size_t digits = 0;
+
+	if (strnlen(name, SPOOL_ID_LEN + 1) <= SPOOL_ID_LEN || *p != '.')
+		return false;
+	memcpy(id, name, SPOOL_ID_LEN);
+	id[SPOOL_ID_LEN] = '\0';
+	for (p++; *p >= '0' && *p <= '9'; p++)
+		digits++;
+	return spool_id_valid(id) && digits > 0 && strcmp(p, SPOOL_UPDATE_EXT) == 0;
+}

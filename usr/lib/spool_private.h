@@ -44,6 +44,7 @@
 #include "ticket.h"
 
 #define SPOOL_REL_MAX 96	/* "<uid>/orphans/<id>.json.<time>" fits */
+#define SPOOL_UPDATE_EXT ".upd"	/* tmp/<id>.<n>.upd: an update's ticket */
 
 struct spool_user {
 	uid_t uid;
@@ -95,6 +96,10 @@ int spool_mkdir(struct spool *s, const char *rel, struct err *e);
 int spool_user_dirs(struct spool *s, uid_t uid, struct err *e);
 /* Does @rel exist (not followed if a symlink)? Its stat in @st (or NULL). */
 bool spool_exists(struct spool *s, const char *rel, struct stat *st);
+/* "<uid>/tmp/<id>.<seq>.upd": the temp ticket of one spool_update(). */
+void spool_update_rel(char *rel, uid_t uid, const char *id, unsigned long seq);
+/* Is @name (in tmp/) such a temp ticket? */
+bool spool_update_name_is(const char *name);
 /* The id of @path if it is "<root>/<uid>/tmp/<id>.doc", else -EINVAL. */
 int spool_tmp_id(struct spool *s, uid_t uid, const char *path, char *id,
 		 struct err *e);

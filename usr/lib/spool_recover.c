@@ -363,13 +363,28 @@ static void spool_recover_name(struct spool *s, uid_t uid, const char *name,
  * copy of a scan: nothing there is deleted unread. It goes to orphans/,
  * where its owner is told about it (spool_orphans()).
  */
+/*
+ * tmp/<id>.<n>.upd: an update a crash cut before its rename. The entry
+ * keeps its previous ticket, complete; this one holds no document, only
+ * bookkeeping that was never promised to anyone: deleted, not orphaned.
+ */
+static void spool_drop_update(struct spool *s, uid_t uid, const char *rel,
+			      const char *name)
+{
+	if (unlinkat(s->root_fd, rel, 0) < 0)
+		log_errno(LOG_ERR, errno, "spool: user %u: removing tmp/%s", (unsigned int)uid, name);
+	else
+		log_msg(LOG_INFO, "spool: user %u: tmp/%s: a ticket update cut by a crash, dropped (the entry keeps its previous ticket)",
+			(unsigned int)uid, name);
+}
+
 static void spool_keep_tmp(struct spool *s, uid_t uid,
 			   struct spool_recovery *rep)
 {
 	char dir[SPOOL_REL_MAX], rel[SPOOL_REL_MAX + NAME_MAX + 2];
 	char why[96];
 	struct dirent **list;
-	size_t kept = 0;
+	size_t kept = 0, dropped = 0;
 	struct stat st;
 	int n;
 
@@ -379,8 +394,11 @@ static void spool_keep_tmp(struct spool *s, uid_t uid,
 		const char *name = list[i]->d_name;
 
 		snprintf(rel, sizeof(rel), "%s/%s", dir, name);
-		if (strcmp(name, ".") && strcmp(name, "..") &&
-		    spool_exists(s, rel, &st) && S_ISREG(st.st_mode)) {
+		if (spool_update_name_is(name)) {
+			spool_drop_update(s, uid, rel, name);
+			dropped++;
+		} else if (strcmp(name, ".") && strcmp(name, "..") &&
+			   spool_exists(s, rel, &st) && S_ISREG(st.st_mode)) {
 			snprintf(why, sizeof(why), "left in tmp/ by an interrupted write (%lld bytes)",
 				 (long long)st.st_size);
 			snprintf(rel, sizeof(rel), "tmp/%s", name);
@@ -393,7 +411,7 @@ static void spool_keep_tmp(struct spool *s, uid_t uid,
 		free(list);
 	/* Syncing only what changed keeps a clean start at a few syscalls
 	 * per user instead of two fsyncs each. */
-	if (kept > 0)
+	if (kept + dropped > 0)
 		spool_sync_dir(s, dir);
 	rep->temp_orphaned += kept;
 }
