@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mfpscan stream: the producer side of a device's band stream, the engine
+ * interface of mfpscan.h that moves data: band reservation and commit, the
+ * job's end, the status page, the tail an mmap() consumer stores in the
+ * control page, and the wake-ups of readers and pollers. The ring itself
+ * (mfpscan_ring.c) stays pure; this file adds the device's state to it.
+ */
+#include <linux/crc32.h>
+#include <linux/err.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/spinlock.h>
+#include <linux/timekeeping.h>
+#include <linux/wait.h>
+
+#include "mfpscan.h"
+#include "mfpscan_dev.h"
+#include "mfpscan_ring.h"
+#include "mfpscan_stream.h"
+
+/* Status, positions and wake-ups; all with @lock held */
+
+void mfpscan_publish_status(struct mfpscan_dev *mdev)
+{
+	struct mfpscan_mmap_status *st = mdev->status;
+
+	WRITE_ONCE(st->error, mdev->error);
+	WRITE_ONCE(st->overruns, mdev->overruns);
+	WRITE_ONCE(st->job, mdev->job);
+	WRITE_ONCE(st->page, mdev->page);
+	/*
+	 * (E) Pairs with the consumer's load-acquire of state (F): a consumer
+	 * that sees a final state sees the head (stored before, (A)) that
+	 * covers the job's last record, and the fields above.
+	 */
+	smp_store_release(&st->state, mdev->state);
+}
+
+/*
+ * Wake read() sleepers, and the pollers waiting for @key: MFPSCAN_POLL_DATA
+ * when records reached the threshold, MFPSCAN_POLL_STATE when the job's
+ * state changed (its end, an overrun or the engine's removal can make any
+ * of those events true), 0 for none.
+ */
+void mfpscan_wake(struct mfpscan_dev *mdev, __poll_t key)
+{
+	wake_up_interruptible(&mdev->read_wq);
+	if (key)
+		wake_up_interruptible_poll(&mdev->poll_wq, key);
+}
+
+/*
+ * Take over the tail that an mmap() consumer stored in the control page, if
+ * it is valid (Documentation/ring.rst). Returns true if the tail moved.
+ */
+bool mfpscan_sync_user_tail(struct mfpscan_dev *mdev)
+{
+	struct mfpscan_ring *ring = &mdev->ring;
+	u64 t;
+
+	/* Not sampled (so sampled again later) while read() copies. */
+	if (mdev->copying)
+		return false;
+	/*
+	 * (C) Pairs with the consumer's store-release of control->tail (D):
+	 * the consumer finished reading the records below t before the
+	 * producer reuses their space.
+	 */
+	t = smp_load_acquire(&mdev->control->tail);
+	if (t == mdev->ctl_tail_seen)
+		return false;
+	mdev->ctl_tail_seen = t;
+	if (t == ring->tail || !mfpscan_ring_tail_valid(ring, t))
+		return false;
+	ring->tail = t;
+	return true;
+}
+
+/* Store the kernel's tail into the control page after a kernel consumer. */
+void mfpscan_set_user_tail(struct mfpscan_dev *mdev)
+{
+	WRITE_ONCE(mdev->control->tail, mdev->ring.tail);
+	mdev->ctl_tail_seen = mdev->ring.tail;
+}
+
+/* The poll()/read() readiness rule of Documentation/uapi.rst. */
+bool mfpscan_readable(struct mfpscan_dev *mdev)
+{
+	u64 used = mfpscan_ring_used(&mdev->ring);
+	u64 wake = max_t(u64, READ_ONCE(mdev->control->wakeup_bytes), 1);
+
+	return used >= wake || (used && mdev->state == MFPSCAN_STATE_STALLED) ||
+	       !mdev->running;
+}
+
+static bool mfpscan_space_or_stop(struct mfpscan_dev *mdev, u32 rb)
+{
+	struct mfpscan_ring *ring = &mdev->ring;
+	u32 room;
+	bool ret;
+
+	spin_lock(&mdev->lock);
+	mfpscan_sync_user_tail(mdev);
+	room = ring->size - (ring->head & (ring->size - 1));
+	/* what mfpscan_ring_reserve() needs, its headroom included */
+	ret = mdev->stopping ||
+	      ring->size >= mfpscan_ring_used(ring) + (rb > room ? room : 0) +
+			    rb + MFPSCAN_RECORD_ALIGN;
+	spin_unlock(&mdev->lock);
+	return ret;
+}
+
+/* Producer side */
+
+/*
+ * Reserve a record. @try: the core's own ABORTED band, which neither waits,
+ * nor overruns, nor honours @stopping.
+ */
+void *mfpscan_reserve(struct mfpscan_dev *mdev, u32 payload_bytes, bool try)
+{
+	struct mfpscan_ring *ring = &mdev->ring;
+	u32 rb = mfpscan_record_bytes(payload_bytes);
+	bool wake_readers = false;
+	void *hdr;
+
+	if (rb > ring->size / 2)
+		return ERR_PTR(-EINVAL);
+
+	spin_lock(&mdev->lock);
+	for (;;) {
+		if (!try && mdev->stopping) {
+			hdr = ERR_PTR(-ECANCELED);
+			break;
+		}
+		mfpscan_sync_user_tail(mdev);
+		if (mfpscan_ring_reserve(ring, rb,
+					 try ? 0 : MFPSCAN_RECORD_ALIGN)) {
+			hdr = mfpscan_ring_reserved(ring);
+			mdev->resv_payload = payload_bytes;
+			if (mdev->state == MFPSCAN_STATE_STALLED) {
+				mdev->state = MFPSCAN_STATE_SCANNING;
+				mfpscan_publish_status(mdev);
+			}
+			break;
+		}
+		if (try) {
+			hdr = ERR_PTR(-ENOSPC);
+			break;
+		}
+		if (!(mdev->caps.flags & MFPSCAN_CAP_CAN_STALL)) {
+			/* Overrun: the band is dropped and the job stops. */
+			mdev->overruns++;
+			mdev->running = false;
+			mdev->state = MFPSCAN_STATE_OVERRUN;
+			mfpscan_publish_status(mdev);
+			wake_readers = true;
+			hdr = ERR_PTR(-ENOSPC);
+			break;
+		}
+		if (mdev->state != MFPSCAN_STATE_STALLED) {
+			mdev->state = MFPSCAN_STATE_STALLED;
+			mfpscan_publish_status(mdev);
+		}
+		spin_unlock(&mdev->lock);
+		/* A stalled engine counts as readable, whatever wakeup_bytes. */
+		mfpscan_wake(mdev, MFPSCAN_POLL_STATE);
+		/*
+		 * Woken by consumers that move the tail; an mmap() consumer
+		 * that only writes the control page is noticed within a jiffy.
+		 */
+		wait_event_interruptible_timeout(ring->space_wq,
+						 mfpscan_space_or_stop(mdev, rb),
+						 1);
+		spin_lock(&mdev->lock);
+	}
+	spin_unlock(&mdev->lock);
+	if (wake_readers)
+		mfpscan_wake(mdev, MFPSCAN_POLL_STATE);
+	return hdr;
+}
+
+/**
+ * mfpscan_band_begin() - reserve ring space for the next band
+ * @mdev: the device, a job running
+ * @payload_bytes: lines * bytes_per_line of the band
+ *
+ * If the ring lacks space, an engine with MFPSCAN_CAP_CAN_STALL sleeps
+ * (state STALLED) until a consumer frees space; any other engine overruns:
+ * the band is dropped, the job ends in state OVERRUN.
+ *
+ * Return: where to write the payload, or ERR_PTR(-ENOSPC) (overrun, job
+ * ended), ERR_PTR(-ECANCELED) (job being stopped), ERR_PTR(-EINVAL) (record
+ * larger than half the ring). On error the engine stops producing.
+ */
+void *mfpscan_band_begin(struct mfpscan_dev *mdev, u32 payload_bytes)
+{
+	struct mfpscan_band *hdr = mfpscan_reserve(mdev, payload_bytes, false);
+
+	return IS_ERR(hdr) ? (void *)hdr : hdr + 1;
+}
+EXPORT_SYMBOL_GPL(mfpscan_band_begin);
+
+/**
+ * mfpscan_band_commit() - publish the band reserved by mfpscan_band_begin()
+ * @mdev: the device
+ * @desc: the band; a band with MFPSCAN_BAND_JOB_END ends the job (state
+ *	DONE, or ERROR/ABORTED with MFPSCAN_BAND_ERROR)
+ *
+ * Computes the checksum, fills the header, moves head and wakes consumers.
+ */
+void mfpscan_band_commit(struct mfpscan_dev *mdev,
+			 const struct mfpscan_band_desc *desc)
+{
+	struct mfpscan_ring *ring = &mdev->ring;
+	struct mfpscan_band *hdr = mfpscan_ring_reserved(ring);
+	u64 payload_bytes = (u64)desc->lines * desc->bytes_per_line;
+	bool is_error = desc->flags & MFPSCAN_BAND_ERROR;
+	bool job_end = desc->flags & MFPSCAN_BAND_JOB_END;
+	bool wake;
+	u64 head;
+
+	/*
+	 * An engine bug, never device data: the engine checks what it got
+	 * from the device before it commits. Publishing would put a header
+	 * that does not describe its record into the stream.
+	 */
+	if (WARN_ONCE(!ring->resv || payload_bytes != mdev->resv_payload,
+		      "%s: commit of %llu payload bytes, %u reserved\n",
+		      dev_name(&mdev->dev), payload_bytes,
+		      ring->resv ? mdev->resv_payload : 0)) {
+		spin_lock(&mdev->lock);
+		ring->pad = 0;
+		ring->resv = 0;
+		spin_unlock(&mdev->lock);
+		return;
+	}
+
+	hdr->magic = MFPSCAN_BAND_MAGIC;
+	hdr->header_bytes = sizeof(*hdr);
+	hdr->record_bytes = ring->resv;
+	hdr->job = mdev->job;
+	hdr->page = desc->page;
+	hdr->band = desc->band;
+	hdr->first_line = desc->first_line;
+	hdr->lines = desc->lines;
+	hdr->bytes_per_line = desc->bytes_per_line;
+	hdr->payload_bytes = payload_bytes;
+	hdr->flags = desc->flags & ~MFPSCAN_BAND_PAD;
+	hdr->error = is_error ? desc->error : MFPSCAN_ERR_NONE;
+	if (!payload_bytes)
+		hdr->checksum = 0;
+	else if (desc->has_checksum)
+		hdr->checksum = desc->checksum;
+	else
+		hdr->checksum = crc32_le(~0U, (u8 *)(hdr + 1), payload_bytes) ^
+				~0U;
+	hdr->reserved0 = 0;
+	hdr->timestamp_ns = ktime_get_ns();
+
+	spin_lock(&mdev->lock);
+	head = mfpscan_ring_publish(ring);
+	/*
+	 * (A) Pairs with the consumer's load-acquire of head (B): the record
+	 * is complete in memory before head covers it.
+	 */
+	smp_store_release(&mdev->status->head, head);
+
+	if (is_error) {
+		mdev->errors++;
+		mdev->error = desc->error;
+	} else {
+		mdev->bands++;
+		mdev->bytes += payload_bytes;
+	}
+	if (desc->flags & MFPSCAN_BAND_PAGE_START)
+		mdev->page_open = true;
+	mdev->page = desc->page;
+	mdev->line = desc->first_line + desc->lines;
+	mdev->next_band = desc->band + 1;
+	if (desc->flags & MFPSCAN_BAND_PAGE_END) {
+		mdev->page_open = false;
+		if (!is_error)
+			mdev->pages++;
+		if (!(desc->flags & MFPSCAN_BAND_JOB_END)) {
+			mdev->page = desc->page + 1;
+			mdev->line = 0;
+			mdev->next_band = 0;
+		}
+	}
+	if (desc->flags & MFPSCAN_BAND_JOB_END) {
+		mdev->running = false;
+		if (!is_error)
+			mdev->state = MFPSCAN_STATE_DONE;
+		else if (desc->error == MFPSCAN_ERR_ABORTED)
+			mdev->state = MFPSCAN_STATE_ABORTED;
+		else
+			mdev->state = MFPSCAN_STATE_ERROR;
+	}
+	mfpscan_publish_status(mdev);
+	wake = mfpscan_readable(mdev);
+	spin_unlock(&mdev->lock);
+
+	mfpscan_wake(mdev, !wake ? 0 : job_end ? MFPSCAN_POLL_STATE :
+			   MFPSCAN_POLL_DATA);
+}
+EXPORT_SYMBOL_GPL(mfpscan_band_commit);
+
+/**
+ * mfpscan_job_end() - end the job with an error band
+ * @mdev: the device, a job running
+ * @desc: the error band: @desc->flags holds MFPSCAN_BAND_ERROR and
+ *	MFPSCAN_BAND_JOB_END (and PAGE_END when a page was being scanned),
+ *	@desc->error the MFPSCAN_ERR_*; lines and bytes_per_line are ignored
+ *
+ * Like a band of no payload: may stall or overrun.
+ *
+ * Return: 0, or the error of mfpscan_band_begin().
+ */
+int mfpscan_job_end(struct mfpscan_dev *mdev,
+		    const struct mfpscan_band_desc *desc)
+{
+	struct mfpscan_band_desc d = *desc;
+	void *hdr;
+
+	hdr = mfpscan_reserve(mdev, 0, false);
+	if (IS_ERR(hdr))
+		return PTR_ERR(hdr);
+	d.lines = 0;
+	d.bytes_per_line = 0;
+	d.flags |= MFPSCAN_BAND_ERROR | MFPSCAN_BAND_JOB_END;
+	mfpscan_band_commit(mdev, &d);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mfpscan_job_end);
