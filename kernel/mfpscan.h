@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mfpscan: the interface between the character device core
- * (mfpscan_core.c) and the scanner engines that feed it (the simulated
- * engine in mfpscan_sim.c today, a USB engine later).
+ * mfpscan: the interface between the character device core (mfpscan.ko)
+ * and the scanner engines that feed it, each a module of its own: the
+ * simulated engine (mfpscan_sim.ko) and the USB engine (mfpscan_usb.ko).
  *
  * An engine allocates a device with mfpscan_dev_alloc(), registers it, and
  * from then on the core calls its mfpscan_engine_ops to start and stop jobs.
@@ -130,10 +130,5 @@ void mfpscan_band_commit(struct mfpscan_dev *mdev,
 int mfpscan_job_end(struct mfpscan_dev *mdev,
 		    const struct mfpscan_band_desc *desc);
 int mfpscan_emit_button(struct mfpscan_dev *mdev, u32 profile);
-
-int mfpscan_core_init(void);
-void mfpscan_core_exit(void);
-int mfpscan_sim_init(void);
-void mfpscan_sim_exit(void);
 
 #endif /* _MFPSCAN_H */

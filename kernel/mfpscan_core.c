@@ -409,7 +409,7 @@ EXPORT_SYMBOL_GPL(mfpscan_emit_button);
 
 /* Module */
 
-int mfpscan_core_init(void)
+static int __init mfpscan_init(void)
 {
 	int ret;
 
@@ -426,39 +426,16 @@ out_unregister_chrdev:
 	unregister_chrdev_region(mfpscan_devt, MFPSCAN_MAX_DEVS);
 	return ret;
 }
+module_init(mfpscan_init);
 
-void mfpscan_core_exit(void)
+static void __exit mfpscan_exit(void)
 {
 	class_unregister(&mfpscan_class);
 	unregister_chrdev_region(mfpscan_devt, MFPSCAN_MAX_DEVS);
 	ida_destroy(&mfpscan_ida);
 }
-
-static int __init mfpscan_init(void)
-{
-	int ret;
-
-	ret = mfpscan_core_init();
-	if (ret)
-		return ret;
-	ret = mfpscan_sim_init();
-	if (ret)
-		goto out_core_exit;
-	return 0;
-
-out_core_exit:
-	mfpscan_core_exit();
-	return ret;
-}
-module_init(mfpscan_init);
-
-static void __exit mfpscan_exit(void)
-{
-	mfpscan_sim_exit();
-	mfpscan_core_exit();
-}
 module_exit(mfpscan_exit);
 
-MODULE_DESCRIPTION("Multifunction printer scanner engines: band ring, /dev/mfpscanN, simulated engine");
+MODULE_DESCRIPTION("Multifunction printer scanner engines: band ring, /dev/mfpscanN");
 MODULE_AUTHOR("mfpscan project");
 MODULE_LICENSE("GPL");

@@ -66,9 +66,10 @@ if command -v dkms >/dev/null; then
 	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$dest/usr/src/mfpscan-1.0/dkms.conf")
 	dkms remove "mfpscan/$ver" --all >/dev/null 2>&1
 	check "dkms add takes the installed tree" dkms add "$dest/usr/src/mfpscan-$ver"
-	check "dkms builds both modules for $kver" dkms build -m mfpscan -v "$ver" -k "$kver"
+	check "dkms builds the three modules for $kver" dkms build -m mfpscan -v "$ver" -k "$kver"
 	check "... mfpscan.ko" test -s "/var/lib/dkms/mfpscan/$ver/$kver/x86_64/module/mfpscan.ko"
 	check "... mfpscan_usb.ko" test -s "/var/lib/dkms/mfpscan/$ver/$kver/x86_64/module/mfpscan_usb.ko"
+	check "... mfpscan_sim.ko" test -s "/var/lib/dkms/mfpscan/$ver/$kver/x86_64/module/mfpscan_sim.ko"
 	check "dkms remove cleans up" dkms remove "mfpscan/$ver" --all
 	rm -rf "/usr/src/mfpscan-$ver"
 else

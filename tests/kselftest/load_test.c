@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mfpscan module lifetime: rmmod is refused while a file is open (even after
- * its engine was removed) and works once it is closed; 100 load/unload
- * cycles with live instances (insmod, mkdir, live=1, a quick byte-exact
- * scan, live=0 or rmdir of the live instance, rmmod), some with a job still
- * running when the file is closed, some with two instances. Needs
- * MFPSCAN_KO=path/to/mfpscan.ko; leaves the module loaded.
+ * mfpscan module lifetime: the core (mfpscan.ko) and the sim engine
+ * (mfpscan_sim.ko, next to it) load and unload as a pair, the engine first.
+ * rmmod of the core is refused while a file is open (even after its engine
+ * was removed) and works once it is closed; the engine's module goes once
+ * its instances are gone, open files or not (like an unplugged USB engine);
+ * 100 load/unload cycles with live instances (insmod, mkdir, live=1, a
+ * quick byte-exact scan, live=0 or rmdir of the live instance, rmmod), some
+ * with a job still running when the file is closed, some with two
+ * instances. Needs MFPSCAN_KO=path/to/mfpscan.ko; leaves both loaded.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +32,21 @@ FIXTURE(load) {
 	int fd[2];
 };
 
-static bool loaded(void)
+static bool mod_loaded(const char *name)
 {
-	return access("/sys/module/mfpscan", F_OK) == 0;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return access(path, F_OK) == 0;
 }
 
-static int insmod(const char *ko)
+/* The core module is loaded. */
+static bool loaded(void)
+{
+	return mod_loaded("mfpscan");
+}
+
+static int insmod_one(const char *ko)
 {
 	int fd = open(ko, O_RDONLY | O_CLOEXEC), r;
 
@@ -44,9 +58,34 @@ static int insmod(const char *ko)
 	return r;
 }
 
+/* The core @ko, then mfpscan_sim.ko from the same directory. */
+static int insmod(const char *ko)
+{
+	char dir[PATH_MAX], sim[PATH_MAX + 32];
+	int r = 0;
+
+	snprintf(dir, sizeof(dir), "%s", ko);
+	snprintf(sim, sizeof(sim), "%s/mfpscan_sim.ko", dirname(dir));
+	if (!loaded())
+		r = insmod_one(ko);
+	if (!r && !mod_loaded("mfpscan_sim"))
+		r = insmod_one(sim);
+	return r;
+}
+
+static int rmmod_one(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+/* The engine, then the core; the first error. */
 static int rmmod(void)
 {
-	return syscall(SYS_delete_module, "mfpscan", O_NONBLOCK) ? -errno : 0;
+	int r = 0;
+
+	if (mod_loaded("mfpscan_sim"))
+		r = rmmod_one("mfpscan_sim");
+	return r ? r : rmmod_one("mfpscan");
 }
 
 /* rmmod, allowing module references dropped just after close() to settle */
@@ -108,6 +147,11 @@ TEST_F(load, rmmod_refused_while_file_open)
 	ASSERT_TRUE(loaded());
 	/* the engine goes away, the file stays open: still refused */
 	sim_destroy(&self->sim[0]);
+	err = rmmod_one("mfpscan_sim");
+	EXPECT_EQ(0, err) {
+		TH_LOG("rmmod mfpscan_sim without instances, a file open: %s",
+		       strerror(-err));
+	}
 	err = rmmod();
 	EXPECT_TRUE(err == -EAGAIN || err == -EBUSY) {
 		TH_LOG("rmmod with an open file of a removed engine: %s",

@@ -71,14 +71,14 @@ udevd=/lib/systemd/systemd-udevd
 [ -x "$udevd" ] || udevd=/usr/lib/systemd/systemd-udevd
 "$udevd" --daemon && udevadm control --ping || it_die "systemd-udevd did not start"
 tell "systemd-udevd runs with udev/70-mfpscan.rules"
-insmod "$IT_TOP/kernel/mfpscan.ko" || it_die "insmod mfpscan.ko failed"
+sh "$IT_TOP/scripts/load-modules.sh" || it_die "cannot load mfpscan.ko and mfpscan_sim.ko"
 sim=/sys/kernel/config/mfpscan-sim/panel
 mkdir "$sim" && echo "MFP-SIM 3000" >"$sim/model" && echo 10 >"$sim/adf_pages" &&
 	echo 1 >"$sim/live" || it_die "cannot create the simulated engine"
 dev=/dev/$(cat "$sim/devname")
 udevadm settle -t 30
 tell "udev made $(ls -l "$dev" | awk '{print $1, $3 ":" $4}') $dev and $(ls -l /dev/mfpscan | awk '{print $9, $10, $11}')"
-tell "scanner engine: $(cat /sys/class/mfpscan/${dev#/dev/}/model) at $dev (simulated, in mfpscan.ko)"
+tell "scanner engine: $(cat /sys/class/mfpscan/${dev#/dev/}/model) at $dev (simulated, mfpscan_sim.ko)"
 
 it_start_dav 2048
 # alice's share of the server is a small disk that is already almost full.

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # guest-e2e: the whole path with the real module, run inside the test guest
-# (tests/vm/run-e2e.sh boots it): the sim engine in mfpscan.ko ->
+# (tests/vm/run-e2e.sh boots it): the sim engine (mfpscan_sim.ko) ->
 # /dev/mfpscan0 -> mfpscand (on a private system-like dbus-daemon) ->
 # Apache WebDAV on the guest's loopback. A real user adds a WebDAV account
 # with mfpscanctl and scans a 3-page ADF job to PDF; the PDF on the server
@@ -16,7 +16,7 @@ it_need_verify
 # the daemon runs as mfpscan: the rules give it the engine (group scanner)
 it_guest_udevd
 
-insmod "$IT_TOP/kernel/mfpscan.ko" || it_die "insmod mfpscan.ko failed"
+sh "$IT_TOP/scripts/load-modules.sh" || it_die "cannot load mfpscan.ko and mfpscan_sim.ko"
 sim=/sys/kernel/config/mfpscan-sim/e2e
 mkdir "$sim" && echo 5 >"$sim/adf_pages" && echo 1 >"$sim/live" ||
 	it_die "cannot create the sim engine instance"

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs inside the test VM (as root, cwd = repo root): loads mfpscan.ko from
-# MFPSCAN_KO_DIR (default kernel/, the modules built for the running kernel),
+# Runs inside the test VM (as root, cwd = repo root): loads mfpscan.ko and
+# mfpscan_sim.ko from MFPSCAN_KO_DIR (default kernel/, the modules built for the running kernel),
 # checks that a sim instance comes up, runs every kselftest binary from
 # build/kselftest/ (or those named as arguments) and prints one nested TAP
 # stream in the kselftest runner's format. A binary fails when any of its
@@ -32,13 +32,8 @@ bail() {
 
 mountpoint -q $cfs || mount -t configfs configfs $cfs || bail "cannot mount configfs"
 mountpoint -q $dfs || mount -t debugfs debugfs $dfs || bail "cannot mount debugfs"
-[ -f "$ko" ] || bail "$ko missing (make modules)"
-for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
-	modprobe "$dep" || bail "modprobe $dep"
-done
-if [ ! -d /sys/module/mfpscan ]; then
-	insmod "$ko" || bail "insmod $ko failed"
-fi
+sh "$top/scripts/load-modules.sh" -d "$kodir" ||
+	bail "cannot load mfpscan.ko and mfpscan_sim.ko from $kodir"
 
 # smoke: one instance goes live and its node appears
 smoke=$cfs/mfpscan-sim/ksft-smoke

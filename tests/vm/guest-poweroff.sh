@@ -53,7 +53,7 @@ mkdir -p /appliance/spool /appliance/state
 chmod 0700 /appliance/spool /appliance/state
 SPOOL=/appliance/spool/$UIDA
 
-insmod "$IT_TOP/kernel/mfpscan.ko" || it_die "insmod"
+sh "$IT_TOP/scripts/load-modules.sh" || it_die "load-modules"
 sim=/sys/kernel/config/mfpscan-sim/power
 mkdir "$sim" && echo 50 >"$sim/adf_pages" && echo 2000 >"$sim/line_rate" &&
 	echo 1 >"$sim/live" || it_die "sim instance"

@@ -10,7 +10,7 @@
 # daemon-reload, udev and bus reloads). Nothing is started by hand: the
 # first mfpscanctl call on the real system bus activates the daemon through
 # systemd (SystemdService=), udevd applies the installed rules to the sim
-# engine of the real mfpscan.ko.
+# engine of the real mfpscan_sim.ko.
 #
 #   - local (/srv/scans/USER), WebDAV (Apache mod_dav on 127.0.0.1) and
 #     SFTP (OpenSSH internal-sftp on 127.0.0.1) scans by two real users with
@@ -60,7 +60,7 @@ assert_eq "the unit is installed, not started" inactive \
 	"$(systemctl is-active "$UNIT")"
 
 # --- the engine ----------------------------------------------------------------
-insmod "$IT_TOP/kernel/mfpscan.ko" || it_die "insmod mfpscan.ko failed"
+sh "$IT_TOP/scripts/load-modules.sh" || it_die "cannot load mfpscan.ko and mfpscan_sim.ko"
 sim=/sys/kernel/config/mfpscan-sim/sysd
 mkdir "$sim" && echo 5 >"$sim/adf_pages" && echo 1 >"$sim/live" ||
 	it_die "cannot create the sim engine instance"

@@ -44,7 +44,7 @@ UDEVD=/lib/systemd/systemd-udevd
 "$UDEVD" --daemon || it_die "systemd-udevd did not start"
 udevadm control --ping || it_die "udevd does not answer"
 
-insmod "$IT_TOP/kernel/mfpscan.ko" || it_die "insmod mfpscan.ko failed"
+sh "$IT_TOP/scripts/load-modules.sh" || it_die "cannot load mfpscan.ko and mfpscan_sim.ko"
 # sim_new NAME [SERIAL] [LINE_RATE]: a live sim instance; prints its devname.
 sim_new() {
 	local s=$CFS/$1

@@ -208,8 +208,8 @@ image_content() {
 }
 
 load_modules() {
-	[ -d /sys/module/mfpscan ] || insmod "$ko_core" || bail "insmod $ko_core"
-	[ -d /sys/module/mfpscan_usb ] || insmod "$ko_usb" || bail "insmod $ko_usb"
+	sh "$top/scripts/load-modules.sh" -d "$(dirname "$ko_usb")" usb ||
+		bail "cannot load mfpscan.ko and mfpscan_usb.ko"
 }
 
 # sysfs counter of the USB engine's device
