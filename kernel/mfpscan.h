@@ -33,6 +33,7 @@
 
 struct device;
 struct mfpscan_dev;
+struct module;
 
 /**
  * struct mfpscan_job - what the core hands to &mfpscan_engine_ops.start
@@ -91,6 +92,14 @@ struct mfpscan_panel {
 
 /**
  * struct mfpscan_engine_ops - what the core asks of an engine
+ * @owner: the engine's module (THIS_MODULE). The core holds a reference on
+ *	it across each call of @start and @set_panel, the calls that begin
+ *	work; once the module is going away they are not made (START and the
+ *	panel writes fail with -ENODEV). The engine's module exit must
+ *	mfpscan_dev_unregister() every device it registered: that waits for
+ *	the I/O mutex, under which every call is made, so @stop (always
+ *	called, the removal needs it) never runs in a module that is gone,
+ *	and after it no operation is called.
  * @start: begin producing @job asynchronously. Called with the device's I/O
  *	mutex held, after the core reset the ring and set the state to
  *	SCANNING. Must not sleep for long and must not call back into the core
@@ -108,6 +117,7 @@ struct mfpscan_panel {
  *	locks that the engine holds while calling mfpscan_dev_unregister().
  */
 struct mfpscan_engine_ops {
+	struct module *owner;
 	int (*start)(struct mfpscan_dev *mdev, const struct mfpscan_job *job);
 	void (*stop)(struct mfpscan_dev *mdev);
 	int (*set_panel)(struct mfpscan_dev *mdev,

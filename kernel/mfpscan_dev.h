@@ -12,6 +12,7 @@
 #include <linux/device.h>
 #include <linux/kref.h>
 #include <linux/leds.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -162,6 +163,21 @@ struct mfpscan_file {
 static inline struct mfpscan_dev *to_mfpscan_dev(struct device *dev)
 {
 	return container_of(dev, struct mfpscan_dev, dev);
+}
+
+/*
+ * Pin the engine's module across a call of its @start or @set_panel (with
+ * @io_mutex held, the device registered); false once the module is going
+ * away: the caller answers -ENODEV, as for a removed device.
+ */
+static inline bool mfpscan_engine_get(struct mfpscan_dev *mdev)
+{
+	return try_module_get(mdev->ops->owner);
+}
+
+static inline void mfpscan_engine_put(struct mfpscan_dev *mdev)
+{
+	module_put(mdev->ops->owner);
 }
 
 int mfpscan_panel_register(struct mfpscan_dev *mdev);

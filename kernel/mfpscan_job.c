@@ -156,7 +156,12 @@ long mfpscan_ioc_start(struct mfpscan_file *mf)
 	mfpscan_publish_status(mdev);
 	spin_unlock(&mdev->lock);
 
-	ret = mdev->ops->start(mdev, &job);
+	if (mfpscan_engine_get(mdev)) {
+		ret = mdev->ops->start(mdev, &job);
+		mfpscan_engine_put(mdev);
+	} else {
+		ret = -ENODEV;	/* the engine's module is going away */
+	}
 	if (ret) {
 		/* As if it never happened, but for the discarded records. */
 		spin_lock(&mdev->lock);

@@ -32,10 +32,16 @@ static const char * const mfpscan_lamp_names[MFPSCAN_LAMP_COUNT] = {
 /* Tell the engine; @io_mutex held. 0 when it has no panel. */
 static int mfpscan_panel_push(struct mfpscan_dev *mdev)
 {
+	int ret;
+
 	lockdep_assert_held(&mdev->io_mutex);
 	if (!mdev->ops->set_panel)
 		return 0;
-	return mdev->ops->set_panel(mdev, &mdev->panel);
+	if (!mfpscan_engine_get(mdev))
+		return -ENODEV;	/* the engine's module is going away */
+	ret = mdev->ops->set_panel(mdev, &mdev->panel);
+	mfpscan_engine_put(mdev);
+	return ret;
 }
 
 /* Length of one UTF-8 sequence at @s (at most @n bytes), 0 if invalid. */

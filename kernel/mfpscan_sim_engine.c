@@ -359,6 +359,7 @@ static int mfpscan_sim_set_panel(struct mfpscan_dev *mdev,
 }
 
 const struct mfpscan_engine_ops mfpscan_sim_ops = {
+	.owner		= THIS_MODULE,
 	.start		= mfpscan_sim_start,
 	.stop		= mfpscan_sim_stop,
 	.set_panel	= mfpscan_sim_set_panel,

@@ -903,6 +903,7 @@ static int mfpscan_usb_set_panel(struct mfpscan_dev *mdev,
 }
 
 static const struct mfpscan_engine_ops mfpscan_usb_ops = {
+	.owner		= THIS_MODULE,
 	.start		= mfpscan_usb_start,
 	.stop		= mfpscan_usb_stop,
 	.set_panel	= mfpscan_usb_set_panel,
