@@ -8,6 +8,7 @@
  */
 #include <linux/crc32.h>
 #include <linux/err.h>
+#include <linux/jiffies.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/poll.h>
@@ -115,6 +116,15 @@ static bool mfpscan_space_or_stop(struct mfpscan_dev *mdev, u32 rb)
 /* Producer side */
 
 /*
+ * How long a stalled producer sleeps before it samples the control page
+ * again, for an mmap() consumer that only writes its tail there: a jiffy,
+ * doubled each time the consumer has not moved, up to a tenth of a second.
+ * Consumers that make a system call (read(), poll(), G_STATUS, SYNC_PTR)
+ * wake the producer at once.
+ */
+#define MFPSCAN_STALL_RESAMPLE_MAX	(HZ / 10)
+
+/*
  * Reserve a record. @try: the core's own ABORTED band, which neither waits,
  * nor overruns, nor honours @stopping.
  */
@@ -122,7 +132,9 @@ void *mfpscan_reserve(struct mfpscan_dev *mdev, u32 payload_bytes, bool try)
 {
 	struct mfpscan_ring *ring = &mdev->ring;
 	u32 rb = mfpscan_record_bytes(payload_bytes);
+	long resample = 1;
 	bool wake_readers = false;
+	bool stalled;
 	void *hdr;
 
 	if (rb > ring->size / 2)
@@ -159,20 +171,23 @@ void *mfpscan_reserve(struct mfpscan_dev *mdev, u32 payload_bytes, bool try)
 			hdr = ERR_PTR(-ENOSPC);
 			break;
 		}
-		if (mdev->state != MFPSCAN_STATE_STALLED) {
+		stalled = mdev->state != MFPSCAN_STATE_STALLED;
+		if (stalled) {
 			mdev->state = MFPSCAN_STATE_STALLED;
 			mfpscan_publish_status(mdev);
 		}
 		spin_unlock(&mdev->lock);
-		/* A stalled engine counts as readable, whatever wakeup_bytes. */
-		mfpscan_wake(mdev, MFPSCAN_POLL_STATE);
 		/*
-		 * Woken by consumers that move the tail; an mmap() consumer
-		 * that only writes the control page is noticed within a jiffy.
+		 * A stalled engine counts as readable, whatever wakeup_bytes:
+		 * readers and pollers learn it once, when the state changes.
 		 */
-		wait_event_interruptible_timeout(ring->space_wq,
-						 mfpscan_space_or_stop(mdev, rb),
-						 1);
+		if (stalled)
+			mfpscan_wake(mdev, MFPSCAN_POLL_STATE);
+		if (!wait_event_interruptible_timeout(ring->space_wq,
+						      mfpscan_space_or_stop(mdev, rb),
+						      resample))
+			resample = min_t(long, 2 * resample,
+					 MFPSCAN_STALL_RESAMPLE_MAX);
 		spin_lock(&mdev->lock);
 	}
 	spin_unlock(&mdev->lock);

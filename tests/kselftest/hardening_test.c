@@ -17,7 +17,10 @@
  * - abort_with_exactly_full_ring: records that tile the ring exactly, the
  *   engine stalled, ABORT: the ABORTED band with JOB_END still comes;
  * - efault_on_second_record: read() returns the records copied before a
- *   fault and loses none (the faulting one is read next).
+ *   fault and loses none (the faulting one is read next);
+ * - stalled_engine_wakes_pollers_once (7): a producer stalled on a full
+ *   ring wakes the device's pollers when it stalls, not every jiffy while
+ *   it waits (a poller of an event that never comes counts its wake-ups).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -481,6 +484,91 @@ TEST_F(hard, efault_on_second_record)
 	h = (const void *)area;
 	EXPECT_EQ(1, h->band);
 	munmap(area, 3 * (size_t)pg);
+}
+
+/* Voluntary context switches of thread @tid of this process, -1 if unknown. */
+static long voluntary_switches(pid_t tid)
+{
+	char path[64], line[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+struct poller {
+	int fd;
+	pid_t tid;
+	int ret;
+};
+
+/* Waits for POLLOUT, which the device never reports: only wake-ups end it. */
+static void *pollout_thread(void *arg)
+{
+	struct poller *pl = arg;
+	struct pollfd pfd = { .fd = pl->fd, .events = POLLOUT };
+
+	__atomic_store_n(&pl->tid, gettid(), __ATOMIC_RELEASE);
+	pl->ret = poll(&pfd, 1, 3000);
+	return NULL;
+}
+
+TEST_F(hard, stalled_engine_wakes_pollers_once)
+{
+	struct poller pl = { .fd = -1 };
+	struct mfpscan_status st;
+	long before, after;
+	pthread_t th;
+	int i;
+
+	BODY_START();
+	/* as above: a 64 KiB ring the job fills at once, nobody reads */
+	ASSERT_EQ(0, sim_set_live(&self->sim, 0));
+	CLOSE_FD(self->a);
+	CLOSE_FD(self->b);
+	ASSERT_EQ(0, sim_cfg_write(&self->sim, "line_rate", "0"));
+	ASSERT_EQ(0, sim_cfg_write(&self->sim, "ring_kib", "64"));
+	ASSERT_EQ(0, sim_set_live(&self->sim, 1));
+	self->a = sim_open(&self->sim, O_RDWR);
+	ASSERT_LE(0, self->a);
+	self->b = sim_open(&self->sim, O_RDWR);
+	ASSERT_LE(0, self->b);
+	self->p = params_make(MFPSCAN_SOURCE_FLATBED, MFPSCAN_MODE_GRAY8, 75,
+			      21400, 355000, 1, 64);
+	ASSERT_EQ(0, params_set(self->a, &self->p));
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, mfp_wait_state(self->a, MFPSCAN_STATE_STALLED, 10000, &st));
+
+	pl.fd = self->b;
+	ASSERT_EQ(0, pthread_create(&th, NULL, pollout_thread, &pl));
+	for (i = 0; i < 500 && !(__atomic_load_n(&pl.tid, __ATOMIC_ACQUIRE) &&
+				 thread_in_syscall(pl.tid, SYS_poll)); i++)
+		msleep(2);
+	ASSERT_TRUE(thread_in_syscall(pl.tid, SYS_poll));
+	msleep(50);
+	before = voluntary_switches(pl.tid);
+	/* a second of a stalled producer: 100 to 1000 jiffies */
+	msleep(1000);
+	after = voluntary_switches(pl.tid);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_LE(0, before);
+	/* the poll() itself times out later; a wake-up a jiffy would be >= 100 */
+	EXPECT_GT(10, after - before) {
+		TH_LOG("the poller was woken %ld times in a second of a stalled producer",
+		       after - before);
+	}
+	EXPECT_EQ(0, pl.ret);
+	ASSERT_EQ(0, mfp_status(self->a, &st));
+	EXPECT_EQ(MFPSCAN_STATE_STALLED, st.state);
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_ABORT, NULL);
 }
 
 TEST_HARNESS_MAIN
