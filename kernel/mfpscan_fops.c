@@ -241,31 +241,6 @@ static bool mfpscan_read_ready(struct mfpscan_dev *mdev,
 }
 
 /*
- * Copy one record out: whole 64-bit words with unsafe_put_user() inside one
- * user access window, the tail with copy_to_user(). On ERMS CPUs
- * copy_to_user() is "rep movsb", which QEMU's TCG (the test bed) emulates
- * about a byte per step, at a fifth of this loop's speed; on hardware the
- * loop runs at store bandwidth too. Records are 8-byte aligned in the ring.
- */
-static int mfpscan_copy_out(char __user *dst, const void *src, u32 len)
-{
-	const u64 *s = src;
-	u32 words = len / 8, i;
-
-	if (!user_access_begin(dst, len))
-		return -EFAULT;
-	for (i = 0; i < words; i++)
-		unsafe_put_user(s[i], (u64 __user *)dst + i, efault);
-	user_access_end();
-	if (copy_to_user(dst + 8 * words, s + words, len % 8))
-		return -EFAULT;
-	return 0;
-efault:
-	user_access_end();
-	return -EFAULT;
-}
-
-/*
  * Copy whole records from [tail, head) to @buf, skipping PAD records.
  * Called with @read_mutex held, so the ring is not reset under us; with
  * @copying set no other consumer moves the tail, so the producer never
@@ -304,7 +279,7 @@ static ssize_t mfpscan_copy_records(struct mfpscan_dev *mdev,
 					ret = -EINVAL;
 				break;
 			}
-			if (mfpscan_copy_out(buf + done, hdr, len)) {
+			if (copy_to_user(buf + done, hdr, len)) {
 				ret = -EFAULT;
 				break;
 			}
