@@ -277,8 +277,7 @@ struct mfpscan_dev *mfpscan_dev_alloc(const struct mfpscan_caps *caps,
 	mutex_init(&mdev->read_mutex);
 	init_rwsem(&mdev->map_rwsem);
 	spin_lock_init(&mdev->lock);
-	init_waitqueue_head(&mdev->read_wq);
-	init_waitqueue_head(&mdev->poll_wq);
+	init_waitqueue_head(&mdev->event_wq);
 	mdev->state = MFPSCAN_STATE_IDLE;
 	mfpscan_publish_status(mdev);
 
@@ -370,8 +369,7 @@ void mfpscan_dev_unregister(struct mfpscan_dev *mdev)
 	spin_unlock(&mdev->lock);
 	mutex_unlock(&mdev->io_mutex);
 
-	wake_up_interruptible_all(&mdev->read_wq);
-	wake_up_interruptible_all(&mdev->poll_wq);
+	mfpscan_wake(mdev, MFPSCAN_POLL_STATE);
 	wake_up_all(&mdev->ring.space_wq);
 	mfpscan_panel_unregister(mdev);
 	cdev_device_del(&mdev->cdev, &mdev->dev);

@@ -98,10 +98,9 @@ struct mfpscan_lamp {
  * @panel: what the engine's panel shows, guarded by @io_mutex
  * @lamps: the LED class devices of the panel's lamps
  * @lamps_registered: how many of @lamps are registered
- * @read_wq: read() sleeps here; woken by every published record and
- *	state change
- * @poll_wq: poll() waits here; woken when the readiness rule
- *	(mfpscan_readable(), the wakeup_bytes threshold) holds
+ * @event_wq: one entry per open file (mfpscan_file.relay), woken by
+ *	mfpscan_wake() with a struct mfpscan_wake_key; each entry wakes its
+ *	file's read() and poll() sleepers only when their threshold is met
  */
 struct mfpscan_dev {
 	struct kref kref;
@@ -146,18 +145,26 @@ struct mfpscan_dev {
 	struct mfpscan_lamp lamps[MFPSCAN_LAMP_COUNT];
 	u32 lamps_registered;
 
-	wait_queue_head_t read_wq;
-	wait_queue_head_t poll_wq;
+	wait_queue_head_t event_wq;
 };
 
 /**
  * struct mfpscan_file - one open file
  * @mdev: the device, referenced
  * @params: reading parameters of this file, guarded by @mdev->io_mutex
+ * @wakeup_bytes: this file's threshold (MFPSCAN_IOC_S_WAKEUP), 0 = none;
+ *	written and read with WRITE_ONCE()/READ_ONCE(), no lock
+ * @relay: this file's entry in @mdev->event_wq
+ * @read_wq: read() of this file sleeps here
+ * @poll_wq: poll() of this file waits here
  */
 struct mfpscan_file {
 	struct mfpscan_dev *mdev;
 	struct mfpscan_params params;
+	u64 wakeup_bytes;
+	struct wait_queue_entry relay;
+	wait_queue_head_t read_wq;
+	wait_queue_head_t poll_wq;
 };
 
 static inline struct mfpscan_dev *to_mfpscan_dev(struct device *dev)

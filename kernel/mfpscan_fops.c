@@ -177,6 +177,18 @@ static long mfpscan_ioc_sync_ptr(struct mfpscan_file *mf, void __user *argp)
 	return copy_to_user(argp, &sp, sizeof(sp)) ? -EFAULT : 0;
 }
 
+static long mfpscan_ioc_s_wakeup(struct mfpscan_file *mf, void __user *argp)
+{
+	u64 bytes;
+
+	if (copy_from_user(&bytes, argp, sizeof(bytes)))
+		return -EFAULT;
+	if (mfpscan_gone(mf->mdev))
+		return -ENODEV;
+	WRITE_ONCE(mf->wakeup_bytes, bytes);
+	return 0;
+}
+
 static long mfpscan_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -203,6 +215,8 @@ static long mfpscan_ioctl(struct file *file, unsigned int cmd,
 		return mfpscan_ioc_recover(mf);
 	case MFPSCAN_IOC_SYNC_PTR:
 		return mfpscan_ioc_sync_ptr(mf, argp);
+	case MFPSCAN_IOC_S_WAKEUP:
+		return mfpscan_ioc_s_wakeup(mf, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -212,10 +226,11 @@ static long mfpscan_ioctl(struct file *file, unsigned int cmd,
 
 /*
  * What read() would do now, with @lock held: 1 records are ready, 0 end of
- * stream, or a negative errno (-EAGAIN: wait).
+ * stream, or a negative errno (-EAGAIN: wait). @due: a blocking read()
+ * waits for its threshold too (mfpscan_read_due()).
  */
 static int mfpscan_read_check(struct mfpscan_dev *mdev,
-			      struct mfpscan_file *mf)
+			      struct mfpscan_file *mf, bool due)
 {
 	if (mdev->gone)
 		return -ENODEV;
@@ -225,7 +240,7 @@ static int mfpscan_read_check(struct mfpscan_dev *mdev,
 		return -EPIPE;
 	mfpscan_sync_user_tail(mdev);
 	if (mfpscan_ring_used(&mdev->ring))
-		return 1;
+		return !due || mfpscan_read_due(mdev, mf) ? 1 : -EAGAIN;
 	return mdev->running ? -EAGAIN : 0;
 }
 
@@ -235,7 +250,7 @@ static bool mfpscan_read_ready(struct mfpscan_dev *mdev,
 	int ret;
 
 	spin_lock(&mdev->lock);
-	ret = mfpscan_read_check(mdev, mf);
+	ret = mfpscan_read_check(mdev, mf, true);
 	spin_unlock(&mdev->lock);
 	return ret != -EAGAIN;
 }
@@ -306,11 +321,12 @@ static ssize_t mfpscan_read(struct file *file, char __user *buf,
 {
 	struct mfpscan_file *mf = file->private_data;
 	struct mfpscan_dev *mdev = mf->mdev;
+	bool due = !(file->f_flags & O_NONBLOCK);
 	ssize_t ret;
 
 	for (;;) {
 		spin_lock(&mdev->lock);
-		ret = mfpscan_read_check(mdev, mf);
+		ret = mfpscan_read_check(mdev, mf, due);
 		spin_unlock(&mdev->lock);
 		if (ret <= 0 && ret != -EAGAIN)
 			return ret;
@@ -323,7 +339,7 @@ static ssize_t mfpscan_read(struct file *file, char __user *buf,
 			 * the last case go back to waiting.
 			 */
 			spin_lock(&mdev->lock);
-			ret = mfpscan_read_check(mdev, mf);
+			ret = mfpscan_read_check(mdev, mf, false);
 			spin_unlock(&mdev->lock);
 			if (ret == 1)
 				ret = mfpscan_copy_records(mdev, buf, count);
@@ -336,7 +352,7 @@ static ssize_t mfpscan_read(struct file *file, char __user *buf,
 		}
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		if (wait_event_interruptible(mdev->read_wq,
+		if (wait_event_interruptible(mf->read_wq,
 					     mfpscan_read_ready(mdev, mf)))
 			return -ERESTARTSYS;
 	}
@@ -349,7 +365,7 @@ static __poll_t mfpscan_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 	bool moved = false;
 
-	poll_wait(file, &mdev->poll_wq, wait);
+	poll_wait(file, &mf->poll_wq, wait);
 
 	spin_lock(&mdev->lock);
 	if (mdev->gone) {
@@ -358,7 +374,7 @@ static __poll_t mfpscan_poll(struct file *file, poll_table *wait)
 		mask = EPOLLERR;
 	} else {
 		moved = mfpscan_sync_user_tail(mdev);
-		if (mfpscan_readable(mdev))
+		if (mfpscan_readable(mdev, mf))
 			mask = EPOLLIN | EPOLLRDNORM;
 	}
 	spin_unlock(&mdev->lock);
@@ -505,6 +521,7 @@ static int mfpscan_open(struct inode *inode, struct file *file)
 	mfpscan_params_check(&mdev->caps, &mf->params);
 	if (!mdev->mapping)
 		WRITE_ONCE(mdev->mapping, inode->i_mapping);
+	mfpscan_file_events_init(mdev, mf);
 	mfpscan_dev_get(mdev);
 	mutex_unlock(&mdev->io_mutex);
 
@@ -530,6 +547,7 @@ static int mfpscan_release(struct inode *inode, struct file *file)
 	mutex_unlock(&mdev->io_mutex);
 	mutex_unlock(&mdev->read_mutex);
 
+	mfpscan_file_events_exit(mdev, mf);
 	kfree(mf);
 	mfpscan_dev_put(mdev);
 	return 0;

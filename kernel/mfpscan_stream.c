@@ -40,16 +40,92 @@ void mfpscan_publish_status(struct mfpscan_dev *mdev)
 }
 
 /*
- * Wake read() sleepers, and the pollers waiting for @key: MFPSCAN_POLL_DATA
- * when records reached the threshold, MFPSCAN_POLL_STATE when the job's
- * state changed (its end, an overrun or the engine's removal can make any
- * of those events true), 0 for none.
+ * Wake the files whose sleepers wait for @key: MFPSCAN_POLL_DATA when
+ * records were published (a file's read() and poll() sleepers only once
+ * their threshold is met), MFPSCAN_POLL_STATE when the job's state changed
+ * (its end, a stall, an overrun or the engine's removal: everyone).
  */
 void mfpscan_wake(struct mfpscan_dev *mdev, __poll_t key)
 {
-	wake_up_interruptible(&mdev->read_wq);
-	if (key)
-		wake_up_interruptible_poll(&mdev->poll_wq, key);
+	struct mfpscan_wake_key k = { .mask = key };
+
+	spin_lock(&mdev->lock);
+	k.used = mfpscan_ring_used(&mdev->ring);
+	k.ctl_wakeup = READ_ONCE(mdev->control->wakeup_bytes);
+	k.owner = mdev->owner;
+	spin_unlock(&mdev->lock);
+	__wake_up(&mdev->event_wq, TASK_INTERRUPTIBLE, 0, &k);
+}
+
+/* @mf's read() threshold: its own, at least a byte (one record). */
+static u64 mfpscan_read_threshold(struct mfpscan_file *mf)
+{
+	return max_t(u64, READ_ONCE(mf->wakeup_bytes), 1);
+}
+
+/*
+ * @mf's poll() threshold: its own; without one, for the owner, the control
+ * page's wakeup_bytes (ABI 2.0); at least a byte.
+ */
+static u64 mfpscan_poll_threshold_of(struct mfpscan_file *mf, bool owner,
+				     u64 ctl_wakeup)
+{
+	u64 t = READ_ONCE(mf->wakeup_bytes);
+
+	if (!t && owner)
+		t = ctl_wakeup;
+	return max_t(u64, t, 1);
+}
+
+u64 mfpscan_poll_threshold(struct mfpscan_dev *mdev, struct mfpscan_file *mf)
+{
+	return mfpscan_poll_threshold_of(mf, mdev->owner == mf,
+					 READ_ONCE(mdev->control->wakeup_bytes));
+}
+
+/*
+ * The entry of an open file in the device's event_wq: filters a wake-up by
+ * @key (struct mfpscan_wake_key) against the file's thresholds and passes
+ * it on to the file's own sleepers. Never removes itself.
+ */
+static int mfpscan_file_wake(struct wait_queue_entry *wait, unsigned int mode,
+			     int sync, void *key)
+{
+	struct mfpscan_file *mf = container_of(wait, struct mfpscan_file, relay);
+	const struct mfpscan_wake_key *k = key;
+	bool data = k->mask == MFPSCAN_POLL_DATA;
+
+	if (!data || k->used >= mfpscan_read_threshold(mf))
+		wake_up_interruptible(&mf->read_wq);
+	if (!data || k->used >= mfpscan_poll_threshold_of(mf, k->owner == mf,
+							  k->ctl_wakeup))
+		wake_up_interruptible_poll(&mf->poll_wq, k->mask);
+	return 0;
+}
+
+/**
+ * mfpscan_file_events_init() - let @mf's sleepers hear the device's events
+ * @mdev: the device
+ * @mf: a new open file
+ */
+void mfpscan_file_events_init(struct mfpscan_dev *mdev,
+			      struct mfpscan_file *mf)
+{
+	init_waitqueue_head(&mf->read_wq);
+	init_waitqueue_head(&mf->poll_wq);
+	init_waitqueue_func_entry(&mf->relay, mfpscan_file_wake);
+	add_wait_queue(&mdev->event_wq, &mf->relay);
+}
+
+/**
+ * mfpscan_file_events_exit() - undo mfpscan_file_events_init()
+ * @mdev: the device
+ * @mf: the file being released
+ */
+void mfpscan_file_events_exit(struct mfpscan_dev *mdev,
+			      struct mfpscan_file *mf)
+{
+	remove_wait_queue(&mdev->event_wq, &mf->relay);
 }
 
 /*
@@ -86,14 +162,24 @@ void mfpscan_set_user_tail(struct mfpscan_dev *mdev)
 	mdev->ctl_tail_seen = mdev->ring.tail;
 }
 
-/* The poll()/read() readiness rule of Documentation/uapi.rst. */
-bool mfpscan_readable(struct mfpscan_dev *mdev)
+/* The poll() readiness rule of Documentation/uapi.rst, for @mf. */
+bool mfpscan_readable(struct mfpscan_dev *mdev, struct mfpscan_file *mf)
 {
 	u64 used = mfpscan_ring_used(&mdev->ring);
-	u64 wake = max_t(u64, READ_ONCE(mdev->control->wakeup_bytes), 1);
 
-	return used >= wake || (used && mdev->state == MFPSCAN_STATE_STALLED) ||
+	return used >= mfpscan_poll_threshold(mdev, mf) ||
+	       (used && mdev->state == MFPSCAN_STATE_STALLED) ||
 	       !mdev->running;
+}
+
+/*
+ * A blocking read() of @mf that found records returns them now: they reach
+ * its threshold, or the engine is stalled, or no job is running.
+ */
+bool mfpscan_read_due(struct mfpscan_dev *mdev, struct mfpscan_file *mf)
+{
+	return mfpscan_ring_used(&mdev->ring) >= mfpscan_read_threshold(mf) ||
+	       mdev->state == MFPSCAN_STATE_STALLED || !mdev->running;
 }
 
 static bool mfpscan_space_or_stop(struct mfpscan_dev *mdev, u32 rb)
@@ -233,7 +319,6 @@ void mfpscan_band_commit(struct mfpscan_dev *mdev,
 	u64 payload_bytes = (u64)desc->lines * desc->bytes_per_line;
 	bool is_error = desc->flags & MFPSCAN_BAND_ERROR;
 	bool job_end = desc->flags & MFPSCAN_BAND_JOB_END;
-	bool wake;
 	u64 head;
 
 	/*
@@ -314,11 +399,9 @@ void mfpscan_band_commit(struct mfpscan_dev *mdev,
 			mdev->state = MFPSCAN_STATE_ERROR;
 	}
 	mfpscan_publish_status(mdev);
-	wake = mfpscan_readable(mdev);
 	spin_unlock(&mdev->lock);
 
-	mfpscan_wake(mdev, !wake ? 0 : job_end ? MFPSCAN_POLL_STATE :
-			   MFPSCAN_POLL_DATA);
+	mfpscan_wake(mdev, job_end ? MFPSCAN_POLL_STATE : MFPSCAN_POLL_DATA);
 }
 EXPORT_SYMBOL_GPL(mfpscan_band_commit);
 

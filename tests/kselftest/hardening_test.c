@@ -18,6 +18,10 @@
  *   engine stalled, ABORT: the ABORTED band with JOB_END still comes;
  * - efault_on_second_record: read() returns the records copied before a
  *   fault and loses none (the faulting one is read next);
+ * - wakeup_threshold_per_file (4): MFPSCAN_IOC_S_WAKEUP sets one file's
+ *   threshold: its blocking read() is not woken before it is met, another
+ *   file's threshold changes nothing for the owner, and a poller whose
+ *   threshold the job never reaches is not woken band by band;
  * - stalled_engine_wakes_pollers_once (7): a producer stalled on a full
  *   ring wakes the device's pollers when it stalls, not every jiffy while
  *   it waits (a poller of an event that never comes counts its wake-ups).
@@ -506,28 +510,92 @@ static long voluntary_switches(pid_t tid)
 
 struct poller {
 	int fd;
+	short events;
 	pid_t tid;
 	int ret;
 };
 
-/* Waits for POLLOUT, which the device never reports: only wake-ups end it. */
-static void *pollout_thread(void *arg)
+/* Waits up to 3 s for @events: only wake-ups and their event end it early. */
+static void *poll_thread(void *arg)
 {
 	struct poller *pl = arg;
-	struct pollfd pfd = { .fd = pl->fd, .events = POLLOUT };
+	struct pollfd pfd = { .fd = pl->fd, .events = pl->events };
 
 	__atomic_store_n(&pl->tid, gettid(), __ATOMIC_RELEASE);
 	pl->ret = poll(&pfd, 1, 3000);
 	return NULL;
 }
 
+/* Waits until thread @pl sleeps in poll(); false if it never does. */
+static bool poller_asleep(struct poller *pl)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (__atomic_load_n(&pl->tid, __ATOMIC_ACQUIRE) &&
+		    thread_in_syscall(pl->tid, SYS_poll))
+			return true;
+		msleep(2);
+	}
+	return false;
+}
+
+TEST_F(hard, wakeup_threshold_per_file)
+{
+	/* 8-line bands of 620 bytes a line: 64 + 4960 bytes a record */
+	__u64 rec = 64 + 8 * 620, four = 4 * rec, huge = 1ULL << 40;
+	struct poller pl = { .fd = -1, .events = POLLIN };
+	struct mfpscan_status st;
+	static char buf[1 << 16];
+	long before, after;
+	pthread_t th;
+	ssize_t n;
+
+	BODY_START();
+	ASSERT_EQ(620, self->p.bytes_per_line);
+	/* B's threshold is B's: the owner A still reads the first band */
+	ASSERT_IOCTL_OK(self->b, MFPSCAN_IOC_S_WAKEUP, &huge);
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_START, NULL);
+	n = read(self->a, buf, sizeof(buf));
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, mfp_status(self->a, &st));
+	EXPECT_EQ(MFPSCAN_STATE_SCANNING, st.state);
+
+	/* A's own threshold: four records at least, 50 bands a second */
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_S_WAKEUP, &four);
+	n = read(self->a, buf, sizeof(buf));
+	ASSERT_EQ(0, mfp_status(self->a, &st));
+	EXPECT_TRUE(n >= (ssize_t)four || st.state != MFPSCAN_STATE_SCANNING) {
+		TH_LOG("read() with a threshold of %llu bytes returned %zd in state %s",
+		       (unsigned long long)four, n, state_name(st.state));
+	}
+
+	/* a poller whose threshold the job never reaches sleeps through it */
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_S_WAKEUP, &huge);
+	pl.fd = self->a;
+	ASSERT_EQ(0, pthread_create(&th, NULL, poll_thread, &pl));
+	ASSERT_TRUE(poller_asleep(&pl));
+	before = voluntary_switches(pl.tid);
+	msleep(600);	/* about 30 bands, less than the ring holds */
+	after = voluntary_switches(pl.tid);
+	ASSERT_EQ(0, mfp_status(self->a, &st));
+	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_ABORT, NULL);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_LE(0, before);
+	ASSERT_LE(0, after);	/* still in poll() when counted */
+	EXPECT_LT(after - before, 10) {
+		TH_LOG("the poller was woken %ld times in 0.6 s of bands (%llu published)",
+		       after - before, (unsigned long long)st.bands);
+	}
+}
+
 TEST_F(hard, stalled_engine_wakes_pollers_once)
 {
-	struct poller pl = { .fd = -1 };
+	/* POLLOUT, which the device never reports */
+	struct poller pl = { .fd = -1, .events = POLLOUT };
 	struct mfpscan_status st;
 	long before, after;
 	pthread_t th;
-	int i;
 
 	BODY_START();
 	/* as above: a 64 KiB ring the job fills at once, nobody reads */
@@ -548,11 +616,8 @@ TEST_F(hard, stalled_engine_wakes_pollers_once)
 	ASSERT_EQ(0, mfp_wait_state(self->a, MFPSCAN_STATE_STALLED, 10000, &st));
 
 	pl.fd = self->b;
-	ASSERT_EQ(0, pthread_create(&th, NULL, pollout_thread, &pl));
-	for (i = 0; i < 500 && !(__atomic_load_n(&pl.tid, __ATOMIC_ACQUIRE) &&
-				 thread_in_syscall(pl.tid, SYS_poll)); i++)
-		msleep(2);
-	ASSERT_TRUE(thread_in_syscall(pl.tid, SYS_poll));
+	ASSERT_EQ(0, pthread_create(&th, NULL, poll_thread, &pl));
+	ASSERT_TRUE(poller_asleep(&pl));
 	msleep(50);
 	before = voluntary_switches(pl.tid);
 	/* a second of a stalled producer: 100 to 1000 jiffies */

@@ -17,7 +17,7 @@
 #include <linux/ioctl.h>
 
 #define MFPSCAN_ABI_MAJOR	2
-#define MFPSCAN_ABI_MINOR	0
+#define MFPSCAN_ABI_MINOR	1
 
 /* Sources: values of mfpscan_params.source, bit numbers of caps.sources */
 #define MFPSCAN_SOURCE_FLATBED		0
@@ -186,7 +186,7 @@ struct mfpscan_mmap_status {
 
 struct mfpscan_mmap_control {
 	__u64 tail;			/* consumer position */
-	__u64 wakeup_bytes;		/* poll() wakes when head - tail >= this; 0 = any record */
+	__u64 wakeup_bytes;		/* owner's poll() threshold w/o S_WAKEUP; 0 = any */
 	__u64 reserved[6];
 };
 
@@ -219,5 +219,7 @@ struct mfpscan_sync_ptr {
 #define MFPSCAN_IOC_G_STATUS	_IOR(MFPSCAN_IOC_MAGIC, 0x06, struct mfpscan_status)
 #define MFPSCAN_IOC_RECOVER	_IO(MFPSCAN_IOC_MAGIC, 0x07)
 #define MFPSCAN_IOC_SYNC_PTR	_IOWR(MFPSCAN_IOC_MAGIC, 0x08, struct mfpscan_sync_ptr)
+/* This file's wake-up threshold in bytes for poll() and read(); 0 = any record (ABI 2.1). */
+#define MFPSCAN_IOC_S_WAKEUP	_IOW(MFPSCAN_IOC_MAGIC, 0x09, __u64)
 
 #endif /* _UAPI_LINUX_MFPSCAN_H */
