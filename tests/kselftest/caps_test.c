@@ -126,7 +126,7 @@ TEST_F(caps, unknown_ioctl_enotty)
 	BODY_START();
 	memset(buf, 0, sizeof(buf));
 	ASSERT_IOCTL_ERR(ENOTTY, self->fd, _IO(MFPSCAN_IOC_MAGIC, 0x7f), NULL);
-	ASSERT_IOCTL_ERR(ENOTTY, self->fd, _IO(MFPSCAN_IOC_MAGIC, 0x09), NULL);
+	ASSERT_IOCTL_ERR(ENOTTY, self->fd, _IO(MFPSCAN_IOC_MAGIC, 0x0a), NULL);
 	/* a known number with the wrong size or direction is unknown too */
 	ASSERT_IOCTL_ERR(ENOTTY, self->fd, _IOR(MFPSCAN_IOC_MAGIC, 0x01, __u32), buf);
 	ASSERT_IOCTL_ERR(ENOTTY, self->fd, _IOW(MFPSCAN_IOC_MAGIC, 0x06,

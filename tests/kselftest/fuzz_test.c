@@ -143,6 +143,7 @@ static const unsigned long known[] = {
 	MFPSCAN_IOC_VERSION, MFPSCAN_IOC_G_CAPS, MFPSCAN_IOC_S_PARAMS,
 	MFPSCAN_IOC_G_PARAMS, MFPSCAN_IOC_START, MFPSCAN_IOC_ABORT,
 	MFPSCAN_IOC_G_STATUS, MFPSCAN_IOC_RECOVER, MFPSCAN_IOC_SYNC_PTR,
+	MFPSCAN_IOC_S_WAKEUP,
 };
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
@@ -244,6 +245,7 @@ static bool allowed(unsigned long cmd, int e)
 	case MFPSCAN_IOC_G_CAPS:
 	case MFPSCAN_IOC_G_PARAMS:
 	case MFPSCAN_IOC_G_STATUS:
+	case MFPSCAN_IOC_S_WAKEUP:
 		return e == EFAULT;
 	case MFPSCAN_IOC_S_PARAMS:
 		return e == EFAULT || e == EINVAL;
