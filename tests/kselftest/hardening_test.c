@@ -421,14 +421,14 @@ static int drain(int fd, struct mfpscan_band *last, int *records)
 	return n < 0 ? -errno : 0;
 }
 
-TEST_F(hard, abort_with_exactly_full_ring)
+/*
+ * The instance live again with a 64 KiB ring and no line rate, A reopened
+ * (B closed) and a job of 63-byte lines started that stalls at once:
+ * 63 bytes x 64 lines + 64 = 4096, 16 records tile the ring, nobody reads.
+ */
+static void stall_full_ring(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(hard) *self, struct mfpscan_status *st)
 {
-	struct mfpscan_band last = { 0 };
-	struct mfpscan_status st;
-	int records;
-
-	BODY_START();
-	/* 63 bytes x 64 lines + 64 = 4096: 16 records tile the 64 KiB ring */
 	ASSERT_EQ(0, sim_set_live(&self->sim, 0));
 	CLOSE_FD(self->a);
 	CLOSE_FD(self->b);
@@ -442,7 +442,17 @@ TEST_F(hard, abort_with_exactly_full_ring)
 	ASSERT_EQ(0, params_set(self->a, &self->p));
 	ASSERT_EQ(63, self->p.bytes_per_line);
 	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_START, NULL);
-	ASSERT_EQ(0, mfp_wait_state(self->a, MFPSCAN_STATE_STALLED, 10000, &st));
+	ASSERT_EQ(0, mfp_wait_state(self->a, MFPSCAN_STATE_STALLED, 10000, st));
+}
+
+TEST_F(hard, abort_with_exactly_full_ring)
+{
+	struct mfpscan_band last = { 0 };
+	struct mfpscan_status st;
+	int records;
+
+	BODY_START();
+	stall_full_ring(_metadata, self, &st);
 	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_ABORT, NULL);
 
 	ASSERT_EQ(0, drain(self->a, &last, &records));
@@ -552,6 +562,20 @@ TEST_F(hard, wakeup_threshold_per_file)
 	ssize_t n;
 
 	BODY_START();
+	/* a ring that holds the whole job: it never stalls (a stall wakes all) */
+	ASSERT_EQ(0, sim_set_live(&self->sim, 0));
+	CLOSE_FD(self->a);
+	CLOSE_FD(self->b);
+	ASSERT_EQ(0, sim_cfg_write(&self->sim, "ring_kib", "4096"));
+	ASSERT_EQ(0, sim_set_live(&self->sim, 1));
+	self->a = sim_open(&self->sim, O_RDWR);
+	ASSERT_LE(0, self->a);
+	self->b = sim_open(&self->sim, O_RDWR);
+	ASSERT_LE(0, self->b);
+	/* five A4 pages of 110 bands at 400 lines/s: 11 s, 2.7 MB */
+	self->p = params_make(MFPSCAN_SOURCE_ADF, MFPSCAN_MODE_GRAY8, 75,
+			      210000, 297000, 5, 8);
+	ASSERT_EQ(0, params_set(self->a, &self->p));
 	ASSERT_EQ(620, self->p.bytes_per_line);
 	/* B's threshold is B's: the owner A still reads the first band */
 	ASSERT_IOCTL_OK(self->b, MFPSCAN_IOC_S_WAKEUP, &huge);
@@ -576,7 +600,7 @@ TEST_F(hard, wakeup_threshold_per_file)
 	ASSERT_EQ(0, pthread_create(&th, NULL, poll_thread, &pl));
 	ASSERT_TRUE(poller_asleep(&pl));
 	before = voluntary_switches(pl.tid);
-	msleep(600);	/* about 30 bands, less than the ring holds */
+	msleep(600);	/* about 30 bands */
 	after = voluntary_switches(pl.tid);
 	ASSERT_EQ(0, mfp_status(self->a, &st));
 	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_ABORT, NULL);
@@ -598,22 +622,9 @@ TEST_F(hard, stalled_engine_wakes_pollers_once)
 	pthread_t th;
 
 	BODY_START();
-	/* as above: a 64 KiB ring the job fills at once, nobody reads */
-	ASSERT_EQ(0, sim_set_live(&self->sim, 0));
-	CLOSE_FD(self->a);
-	CLOSE_FD(self->b);
-	ASSERT_EQ(0, sim_cfg_write(&self->sim, "line_rate", "0"));
-	ASSERT_EQ(0, sim_cfg_write(&self->sim, "ring_kib", "64"));
-	ASSERT_EQ(0, sim_set_live(&self->sim, 1));
-	self->a = sim_open(&self->sim, O_RDWR);
-	ASSERT_LE(0, self->a);
+	stall_full_ring(_metadata, self, &st);
 	self->b = sim_open(&self->sim, O_RDWR);
 	ASSERT_LE(0, self->b);
-	self->p = params_make(MFPSCAN_SOURCE_FLATBED, MFPSCAN_MODE_GRAY8, 75,
-			      21400, 355000, 1, 64);
-	ASSERT_EQ(0, params_set(self->a, &self->p));
-	ASSERT_IOCTL_OK(self->a, MFPSCAN_IOC_START, NULL);
-	ASSERT_EQ(0, mfp_wait_state(self->a, MFPSCAN_STATE_STALLED, 10000, &st));
 
 	pl.fd = self->b;
 	ASSERT_EQ(0, pthread_create(&th, NULL, poll_thread, &pl));
