@@ -59,7 +59,7 @@ check "Check of the account" bctl "$A" call "$IT_DEST" "$acc" $ACC_IF Check
 check "ListDestinations" mgr "$A" ListDestinations
 check "the USB watcher waits for the absent libusb engine" \
 	it_wait_for "$IT_DIR/daemon.log" 'usb: USB engine 1209:0001 \(device usbu\) is not plugged in' 600
-check_error "a scan on the absent libusb engine is refused" "not found|NoDevice|Device" \
+check_error "a scan on the absent libusb engine is refused" "USB engine \(libusb:1209:0001\) is not plugged in" \
 	mgr "$A" Scan 'oa{sv}' "$acc" 2 device s usbu format s pdf
 
 for fmt in pdf jpeg; do
