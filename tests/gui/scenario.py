@@ -120,6 +120,16 @@ def label_with(root, prefix):
     return a11y.find(root, role="label", prefix=prefix)
 
 
+def label_containing(root, text):
+    """The first showing label whose text contains text; waits for it."""
+    for _ in range(a11y.TRIES):
+        for node in a11y.find_all(root, role="label"):
+            if text in (node.name or ""):
+                return node
+        time.sleep(a11y.PAUSE)
+    raise a11y.NotFound("label containing %r" % text)
+
+
 def go_to(win, name):
     """Press a page tab; returns the page once it is on the screen."""
     a11y.click(a11y.find(win, role="page tab", prefix=name))
@@ -333,6 +343,17 @@ def desktop():
     pw = a11y.find(dialog, role="password text", name="Password")
     check("the password is not shown as typed",
           ENV["DAV_PASSWORD"] not in (pw.queryText().getText(0, -1) or ""))
+    # The server is plain http://: the daemon refuses the login until the
+    # form's box allows it, and the form says which setting that is.
+    step("press Add without allowing plain http", a11y.click,
+         a11y.find(dialog, role="push button", name="Add"))
+    step("the form shows the refusal, naming allow-insecure-http",
+         label_containing, dialog, "allow-insecure-http")
+    box = step("the form offers to allow plain http", a11y.find, dialog,
+               None, None, "Allow plain")
+    if box:
+        # that it took is shown by the daemon accepting the account below
+        a11y.click(box)
     press_add(app, dialog, "the WebDAV account")
     fill()
     page = go_to(win, "Scan")

@@ -46,6 +46,7 @@ struct account_form {
 	void *data;
 	char *path;		/* NULL when adding */
 	GtkWidget *window, *name, *error, *ok;
+	GtkWidget *insecure;	/* allow-insecure-http, for http:// servers */
 	GtkWidget *types[4];	/* one toggle button per entry of type_values */
 	GtkWidget *controls[G_N_ELEMENTS(fields)];
 	GtkWidget *labels[G_N_ELEMENTS(fields)];
@@ -80,6 +81,8 @@ static void show_type_fields(struct account_form *f)
 		gtk_widget_set_visible(f->controls[i], on);
 		gtk_widget_set_visible(f->labels[i], on);
 	}
+	if (f->insecure)	/* NULL while the form is being built */
+		gtk_widget_set_visible(f->insecure, (bit & (F_WEBDAV | F_S3)) != 0);
 }
 
 static void on_type_toggled(GtkToggleButton *b, gpointer data)
@@ -91,6 +94,20 @@ static void on_type_toggled(GtkToggleButton *b, gpointer data)
 static const char *field_text(struct account_form *f, guint i)
 {
 	return gtk_editable_get_text(GTK_EDITABLE(f->controls[i]));
+}
+
+/*
+ * The daemon refuses a login over plain http:// unless the account allows
+ * it (Documentation/dbus-api.rst, allow-insecure-http). A new account says
+ * so only when the box is ticked; a change always says which it is.
+ */
+static void add_insecure_http(struct account_form *f, GVariantBuilder *b)
+{
+	gboolean on = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(f->insecure));
+
+	if (on || f->path)
+		g_variant_builder_add(b, "{sv}", "allow-insecure-http",
+				      g_variant_new_string(on ? "yes" : "no"));
 }
 
 /* settings (secret = FALSE) or secrets (TRUE) of the visible fields;
@@ -113,6 +130,8 @@ static GVariant *collect(struct account_form *f, gboolean secret)
 	if (f->path && !secret)
 		g_variant_builder_add(&b, "{sv}", "name", g_variant_new_string(
 			gtk_editable_get_text(GTK_EDITABLE(f->name))));
+	if (!secret && (bit & (F_WEBDAV | F_S3)))
+		add_insecure_http(f, &b);
 	return g_variant_builder_end(&b);
 }
 
@@ -310,6 +329,12 @@ static struct account_form *form_new(GtkWindow *parent, struct daemon_client *dc
 				       GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
 	gtk_widget_set_vexpand(scroll, TRUE);
 	gtk_box_append(GTK_BOX(box), scroll);
+	/* outside the scrolled fields, so a choice about security stays in
+	 * view; a toggle button, like the type row: one touch on the panel */
+	f->insecure = gtk_toggle_button_new_with_mnemonic(
+		_("Allow plain _http:// (the password travels unencrypted)"));
+	widgets_name(f->insecure, _("Allow plain http://"));
+	gtk_box_append(GTK_BOX(box), f->insecure);
 	gtk_box_append(GTK_BOX(box), f->error);
 	gtk_box_append(GTK_BOX(box), form_buttons(f, ok_label));
 	gtk_window_set_child(GTK_WINDOW(f->window), box);
@@ -335,6 +360,7 @@ void account_dialog_edit(GtkWindow *parent, struct daemon_client *dc,
 	struct account_form *f = form_new(parent, dc, _("Change the Account"),
 					  _("_Save"), done, data);
 	const char *type = dc_prop_str(props, "Type", "local");
+	gboolean insecure;
 
 	f->path = g_strdup(path);
 	for (guint i = 0; type_values[i]; i++) {
@@ -344,6 +370,8 @@ void account_dialog_edit(GtkWindow *parent, struct daemon_client *dc,
 		gtk_widget_set_sensitive(f->types[i], FALSE);
 	}
 	gtk_editable_set_text(GTK_EDITABLE(f->name), dc_prop_str(props, "Name", ""));
+	if (props && g_variant_lookup(props, "AllowInsecureHttp", "b", &insecure))
+		gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(f->insecure), insecure);
 	for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
 		if (field_props[i])
 			gtk_editable_set_text(GTK_EDITABLE(f->controls[i]),
