@@ -248,6 +248,27 @@ void devcaps_refresh_all(struct devcaps *dc)
 	pthread_mutex_unlock(&dc->lock);
 }
 
+/*
+ * Under the lock: the USB watcher saw engine @i plugged in (@present 1) or
+ * out (0). It knows at once what a probe would find (devcaps_probe asks it
+ * first), so say that now: a scan or GetCapabilities right after a replug
+ * must not be refused as "being probed". Anything else is probed.
+ */
+static void devcaps_usb_changed(struct devcaps *dc, size_t i, int present)
+{
+	struct devcaps_entry *d = &dc->ent[i];
+
+	if (present == 0) {
+		d->available = false;
+		snprintf(d->reason, sizeof(d->reason),
+			 "the USB engine (%s) is not plugged in", d->cd->path);
+	} else if (present == 1 && d->have_caps) {
+		d->available = true;
+	} else {
+		devcaps_queue(dc, i);
+	}
+}
+
 void devcaps_get(struct devcaps *dc, size_t i, struct devcaps_view *v)
 {
 	struct devcaps_entry *d;
@@ -265,7 +286,7 @@ void devcaps_get(struct devcaps *dc, size_t i, struct devcaps_view *v)
 	d = &dc->ent[i];
 	if (present != d->usb_present) {
 		d->usb_present = present;
-		devcaps_queue(dc, i);
+		devcaps_usb_changed(dc, i, present);
 	}
 	v->probing = d->queued || d->running;
 	v->available = d->available && d->have_caps;
