@@ -18,12 +18,15 @@ ADV_DIR=$IT_TOP/tests/adversarial
 # adv_probe_start USER LOG: GetCapabilities as USER on its own connection
 # every half second until adv_probe_stop, one line "ok" or "FAIL ..." each
 # in LOG (each call may take up to 20 s: a slow answer is not a failure
-# here, no answer is).
+# here, no answer is).  The loop ends itself when LOG.stop appears, so no
+# call is ever cut short by the stop (a killed call would read as a FAIL
+# with its answer already printed).
 adv_probe_start() {
 	local u=$1 log=$2
 	: >"$log"
+	rm -f "$log.stop"
 	(
-		while :; do
+		while [ ! -e "$log.stop" ]; do
 			if out=$(as "$u" busctl --address="$IT_BUS_ADDR" --timeout=20 \
 				call "$IT_DEST" "$IT_PATH" "$IT_MGR" GetCapabilities 2>&1); then
 				echo ok
@@ -37,12 +40,12 @@ adv_probe_start() {
 	IT_BGPIDS+=("$ADV_PROBE_PID")
 }
 
-# adv_probe_stop LOG NAME: stop the prober; at least one answer and no
-# failure: the daemon answered another user throughout.
+# adv_probe_stop LOG NAME: let the prober finish its call in flight and
+# stop; at least one answer and no failure: the daemon answered another
+# user throughout.
 adv_probe_stop() {
 	local log=$1 name=$2 ok bad
-	pkill -TERM -P "$ADV_PROBE_PID" 2>/dev/null || true
-	kill "$ADV_PROBE_PID" 2>/dev/null || true
+	touch "$log.stop"
 	wait "$ADV_PROBE_PID" 2>/dev/null || true
 	ok=$(grep -c '^ok$' "$log")
 	bad=$(grep -c '^FAIL' "$log")
