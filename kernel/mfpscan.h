@@ -16,7 +16,14 @@
  *	fill payload;
  *	mfpscan_band_commit(mdev, &desc);
  *
- * and ends the job either with a band carrying MFPSCAN_BAND_JOB_END or with
+ * An engine whose device writes the payload into the ring by DMA allocates
+ * its device with mfpscan_dev_alloc_dma(), naming the device that does the
+ * DMA, and reserves with mfpscan_band_begin_dma() instead: it gets the
+ * payload's place in the ring as a scatter list already mapped on that
+ * device, points the device at it, and commits once the device wrote it;
+ * the CPU copies nothing (Documentation/ring.rst, "DMA").
+ *
+ * It ends the job either with a band carrying MFPSCAN_BAND_JOB_END or with
  * mfpscan_job_end() (an error band). mfpscan_dev_unregister() makes the
  * device disappear (unplug); the memory lives on until the last open file
  * and the last mapping are gone, then the core frees it.
@@ -34,6 +41,7 @@
 struct device;
 struct mfpscan_dev;
 struct module;
+struct scatterlist;
 
 /**
  * struct mfpscan_job - what the core hands to &mfpscan_engine_ops.start
@@ -99,7 +107,9 @@ struct mfpscan_panel {
  *	mfpscan_dev_unregister() every device it registered: that waits for
  *	the I/O mutex, under which every call is made, so @stop (always
  *	called, the removal needs it) never runs in a module that is gone,
- *	and after it no operation is called.
+ *	and after it no operation is called. An engine of
+ *	mfpscan_dev_alloc_dma() must unregister while its DMA device is
+ *	still bound: the ring's DMA mapping ends there.
  * @start: begin producing @job asynchronously. Called with the device's I/O
  *	mutex held, after the core reset the ring and set the state to
  *	SCANNING. Must not sleep for long and must not call back into the core
@@ -115,6 +125,10 @@ struct mfpscan_panel {
  *	unregister, and before each start to reap a finished producer), after
  *	the core made mfpscan_band_begin() fail with -ECANCELED. Must not take
  *	locks that the engine holds while calling mfpscan_dev_unregister().
+ *	With a reservation of mfpscan_band_begin_dma() outstanding, the device
+ *	must have stopped writing into it (URBs killed, queue drained) when
+ *	@stop returns: the space goes back to the ring, and on unregister the
+ *	ring's DMA mapping ends.
  */
 struct mfpscan_engine_ops {
 	struct module *owner;
@@ -124,9 +138,30 @@ struct mfpscan_engine_ops {
 			 const struct mfpscan_panel *panel);
 };
 
+/**
+ * struct mfpscan_band_dma - a band reserved for the device to write by DMA
+ * @sgl: where the payload goes, one entry per page piece, in order: page,
+ *	offset and length, and sg_dma_address()/sg_dma_len() on the DMA
+ *	device of mfpscan_dev_alloc_dma(), already mapped (do not map it
+ *	again: for an URB, URB_NO_TRANSFER_DMA_MAP). Owned by the core, valid
+ *	until the commit.
+ * @nents: entries of @sgl (0 for an empty payload)
+ * @payload: the CPU's view of the same bytes, for checks after the commit
+ *	synced them back (never to be written by the engine)
+ */
+struct mfpscan_band_dma {
+	struct scatterlist *sgl;
+	unsigned int nents;
+	const void *payload;
+};
+
 struct mfpscan_dev *mfpscan_dev_alloc(const struct mfpscan_caps *caps,
 				      const struct mfpscan_engine_ops *ops,
 				      void *priv, struct device *parent);
+struct mfpscan_dev *mfpscan_dev_alloc_dma(const struct mfpscan_caps *caps,
+					  const struct mfpscan_engine_ops *ops,
+					  void *priv, struct device *parent,
+					  struct device *dma_dev);
 int mfpscan_dev_register(struct mfpscan_dev *mdev);
 void mfpscan_dev_unregister(struct mfpscan_dev *mdev);
 void mfpscan_dev_get(struct mfpscan_dev *mdev);
@@ -134,7 +169,10 @@ void mfpscan_dev_put(struct mfpscan_dev *mdev);
 void *mfpscan_dev_priv(struct mfpscan_dev *mdev);
 const char *mfpscan_dev_name(struct mfpscan_dev *mdev);
 
+bool mfpscan_dev_dma_mapped(struct mfpscan_dev *mdev);
 void *mfpscan_band_begin(struct mfpscan_dev *mdev, u32 payload_bytes);
+int mfpscan_band_begin_dma(struct mfpscan_dev *mdev, u32 payload_bytes,
+			   struct mfpscan_band_dma *band);
 void mfpscan_band_commit(struct mfpscan_dev *mdev,
 			 const struct mfpscan_band_desc *desc);
 int mfpscan_job_end(struct mfpscan_dev *mdev,

@@ -13,6 +13,7 @@
  */
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
@@ -225,6 +226,23 @@ static const struct attribute_group *mfpscan_groups[] = {
 
 /* Engine side: allocation, registration, removal, events */
 
+/*
+ * The device the ring is mapped on, if any: the record layout of the ABI
+ * keeps the CPU's headers and the device's payloads in separate cache
+ * lines only where a DMA cache line is at most MFPSCAN_RECORD_ALIGN bytes
+ * (64: a header is one line, payloads start on the next). Elsewhere the
+ * engine keeps its copy path.
+ */
+static struct device *mfpscan_dma_device(struct device *dma_dev)
+{
+	if (dma_dev && dma_get_cache_alignment() > MFPSCAN_RECORD_ALIGN) {
+		dev_notice(dma_dev, "mfpscan: DMA cache lines of %d bytes exceed the ring's %d-byte records: no DMA into the ring\n",
+			   dma_get_cache_alignment(), MFPSCAN_RECORD_ALIGN);
+		return NULL;
+	}
+	return dma_dev;
+}
+
 /**
  * mfpscan_dev_alloc() - allocate a device for an engine
  * @caps: capabilities; ring_bytes a power of two of at least two pages
@@ -232,14 +250,41 @@ static const struct attribute_group *mfpscan_groups[] = {
  * @priv: engine data, see mfpscan_dev_priv()
  * @parent: parent device (the USB interface), or NULL
  *
- * The returned device holds one reference, the engine's, dropped with
- * mfpscan_dev_put() after mfpscan_dev_unregister().
+ * The ring is filled by the CPU only: mfpscan_band_begin_dma() fails with
+ * -EOPNOTSUPP. See mfpscan_dev_alloc_dma().
  *
  * Return: the device or an ERR_PTR().
  */
 struct mfpscan_dev *mfpscan_dev_alloc(const struct mfpscan_caps *caps,
 				      const struct mfpscan_engine_ops *ops,
 				      void *priv, struct device *parent)
+{
+	return mfpscan_dev_alloc_dma(caps, ops, priv, parent, NULL);
+}
+EXPORT_SYMBOL_GPL(mfpscan_dev_alloc);
+
+/**
+ * mfpscan_dev_alloc_dma() - allocate a device whose ring a device DMAs into
+ * @caps: capabilities; ring_bytes a power of two of at least two pages
+ * @ops: the engine's operations, referenced until the device is freed
+ * @priv: engine data, see mfpscan_dev_priv()
+ * @parent: parent device (the USB interface), or NULL
+ * @dma_dev: the device that writes bands into the ring by DMA (for USB the
+ *	host controller's bus->sysdev), or NULL. The ring's pages are mapped
+ *	on it, and it is referenced, until mfpscan_dev_unregister() (or the
+ *	last put of a device never registered). Ignored, with a notice, where
+ *	the record layout cannot keep the device's lines apart from the CPU's
+ *	(mfpscan_band_begin_dma() then fails with -EOPNOTSUPP).
+ *
+ * The returned device holds one reference, the engine's, dropped with
+ * mfpscan_dev_put() after mfpscan_dev_unregister().
+ *
+ * Return: the device or an ERR_PTR().
+ */
+struct mfpscan_dev *mfpscan_dev_alloc_dma(const struct mfpscan_caps *caps,
+					  const struct mfpscan_engine_ops *ops,
+					  void *priv, struct device *parent,
+					  struct device *dma_dev)
 {
 	struct mfpscan_dev *mdev;
 	int ret;
@@ -256,9 +301,16 @@ struct mfpscan_dev *mfpscan_dev_alloc(const struct mfpscan_caps *caps,
 		ret = mdev->minor;
 		goto out_free_mdev;
 	}
-	ret = mfpscan_ring_init(&mdev->ring, caps->ring_bytes);
+	dma_dev = mfpscan_dma_device(dma_dev);
+	ret = mfpscan_ring_init(&mdev->ring, caps->ring_bytes, dma_dev);
 	if (ret)
 		goto out_free_minor;
+	if (dma_dev) {
+		strscpy(mdev->dma_name, dev_name(dma_dev),
+			sizeof(mdev->dma_name));
+		dev_info(dma_dev, "mfpscan: ring of %u KiB mapped for DMA\n",
+			 caps->ring_bytes / 1024);
+	}
 	ret = -ENOMEM;
 	mdev->status = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!mdev->status)
@@ -306,7 +358,7 @@ out_free_mdev:
 	kfree(mdev);
 	return ERR_PTR(ret);
 }
-EXPORT_SYMBOL_GPL(mfpscan_dev_alloc);
+EXPORT_SYMBOL_GPL(mfpscan_dev_alloc_dma);
 
 /**
  * mfpscan_dev_register() - make the device appear as /dev/mfpscanN
@@ -328,6 +380,7 @@ int mfpscan_dev_register(struct mfpscan_dev *mdev)
 	ret = mfpscan_panel_register(mdev);
 	if (ret)
 		goto out_del_cdev;
+	mfpscan_debugfs_add(mdev);
 	return 0;
 
 out_del_cdev:
@@ -345,7 +398,8 @@ EXPORT_SYMBOL_GPL(mfpscan_dev_register);
  * @mdev: the device; calling this again, or for a device that never
  *	registered, does nothing
  *
- * Stops the engine, wakes every sleeping reader and poller (they see
+ * Stops the engine, ends the ring's DMA mapping (the DMA device may go
+ * away after this), wakes every sleeping reader and poller (they see
  * -ENODEV and EPOLLHUP) and removes the device node and sysfs directory.
  * Open files and mappings keep the memory until they are gone.
  */
@@ -358,6 +412,8 @@ void mfpscan_dev_unregister(struct mfpscan_dev *mdev)
 	}
 	mdev->registered = false;
 	mfpscan_stop_engine(mdev);
+	/* The engine stopped: nothing writes into the ring any more. */
+	mfpscan_ring_dma_unmap(&mdev->ring);
 	spin_lock(&mdev->lock);
 	mdev->gone = true;
 	if (mdev->running) {
@@ -371,6 +427,7 @@ void mfpscan_dev_unregister(struct mfpscan_dev *mdev)
 
 	mfpscan_wake(mdev, MFPSCAN_POLL_STATE);
 	wake_up_all(&mdev->ring.space_wq);
+	mfpscan_debugfs_remove(mdev);
 	mfpscan_panel_unregister(mdev);
 	cdev_device_del(&mdev->cdev, &mdev->dev);
 }
@@ -418,6 +475,7 @@ static int __init mfpscan_init(void)
 	ret = class_register(&mfpscan_class);
 	if (ret)
 		goto out_unregister_chrdev;
+	mfpscan_debugfs_init();
 	return 0;
 
 out_unregister_chrdev:
@@ -428,6 +486,7 @@ module_init(mfpscan_init);
 
 static void __exit mfpscan_exit(void)
 {
+	mfpscan_debugfs_exit();
 	class_unregister(&mfpscan_class);
 	unregister_chrdev_region(mfpscan_devt, MFPSCAN_MAX_DEVS);
 	ida_destroy(&mfpscan_ida);

@@ -22,6 +22,7 @@
 #include "mfpscan.h"
 #include "mfpscan_ring.h"
 
+struct dentry;
 struct mfpscan_file;
 
 /**
@@ -70,10 +71,18 @@ struct mfpscan_lamp {
  * @mapping: the address space the device's mappings live in (its node's
  *	inode), zapped when the owner changes
  * @lock: guards @ring's positions and reservation, @resv_payload,
- *	everything from @gone to @errors, @ctl_tail_seen and the status page
- *	contents; innermost. Taken by the producer, never held across a sleep.
+ *	@resv_dma, @cpu_copied, @dma_written, everything from @gone to
+ *	@errors, @ctl_tail_seen and the status page contents; innermost.
+ *	Taken by the producer, never held across a sleep.
  * @ring: the band ring
  * @resv_payload: payload bytes of the record reserved by the engine
+ * @resv_dma: the reserved record's payload is the device's to write
+ *	(mfpscan_band_begin_dma()); written by the producer only
+ * @cpu_copied: payload bytes of published bands the CPU wrote into the
+ *	ring (copied from a bounce buffer or generated), for debugfs
+ * @dma_written: payload bytes of published bands the device wrote by DMA
+ * @dma_name: name of the device the ring was mapped on, "" if none
+ * @debugfs: the device's debugfs directory, NULL if none
  * @gone: copy of !@registered for the paths that hold only @lock
  * @running: a job is producing (state SCANNING or STALLED)
  * @stopping: the engine is being stopped, mfpscan_band_begin() fails
@@ -121,6 +130,11 @@ struct mfpscan_dev {
 	spinlock_t lock;		/* positions, status, counters */
 	struct mfpscan_ring ring;
 	u32 resv_payload;
+	bool resv_dma;
+	u64 cpu_copied;
+	u64 dma_written;
+	char dma_name[32];
+	struct dentry *debugfs;
 	bool gone;
 	bool running;
 	bool stopping;
@@ -186,6 +200,11 @@ static inline void mfpscan_engine_put(struct mfpscan_dev *mdev)
 {
 	module_put(mdev->ops->owner);
 }
+
+void mfpscan_debugfs_add(struct mfpscan_dev *mdev);
+void mfpscan_debugfs_remove(struct mfpscan_dev *mdev);
+void mfpscan_debugfs_init(void);
+void mfpscan_debugfs_exit(void);
 
 int mfpscan_panel_register(struct mfpscan_dev *mdev);
 void mfpscan_panel_unregister(struct mfpscan_dev *mdev);

@@ -20,7 +20,6 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 
 #include "mfpscan.h"
 #include "mfpscan_compat.h"
@@ -400,7 +399,7 @@ static unsigned long mfpscan_map_pfn(struct mfpscan_dev *mdev, u64 off,
 				     unsigned long index)
 {
 	if (off == MFPSCAN_MMAP_OFFSET_RING)
-		return vmalloc_to_pfn(mdev->ring.buf + index * PAGE_SIZE);
+		return page_to_pfn(mdev->ring.pages[index]);
 	if (off == MFPSCAN_MMAP_OFFSET_STATUS)
 		return page_to_pfn(virt_to_page(mdev->status));
 	return page_to_pfn(virt_to_page(mdev->control));

@@ -7,21 +7,34 @@
  * positions; the ring offset of a position is pos & (size - 1).
  *
  * The ring does no locking of its own: the caller serializes every function
- * here except the payload writes with the lock that guards the positions
- * (mfpscan_dev.lock). See Documentation/ring.rst.
+ * here except the payload writes, the DMA syncs and the DMA unmap with the
+ * lock that guards the positions (mfpscan_dev.lock). The DMA mapping and
+ * its sync points are in Documentation/ring.rst, "DMA".
  */
 #ifndef _MFPSCAN_RING_H
 #define _MFPSCAN_RING_H
 
 #include <linux/align.h>
+#include <linux/scatterlist.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/mfpscan.h>
 
+struct device;
+
 /**
  * struct mfpscan_ring - one device's ring
- * @buf: vmalloc_user() memory, @size bytes, mapped read-only to userspace
+ * @buf: vmap() of @pages, @size bytes: the kernel's view of the ring
+ * @pages: the ring's pages, one alloc_page() each, in ring order; userspace
+ *	maps them read-only (inserted on fault)
  * @size: bytes, a power of two
+ * @dma_dev: the engine's DMA device, referenced (get_device()) while the
+ *	pages are mapped on it, NULL when they are not (never were, or
+ *	unmapped when the engine went away)
+ * @dma: with @dma_dev, the DMA address of each page, one dma_map_page()
+ *	mapping per page (partial syncs are defined for those)
+ * @sgl: with @dma_dev, room for the scatter list of one reservation, one
+ *	entry per page it touches (mfpscan_ring_dma_sg())
  * @head: end of the last published record (producer position)
  * @tail: start of the oldest unconsumed record (consumer position)
  * @pad: bytes of PAD record written at @head for the reserved record
@@ -34,7 +47,11 @@
  */
 struct mfpscan_ring {
 	void *buf;
+	struct page **pages;
 	u32 size;
+	struct device *dma_dev;
+	dma_addr_t *dma;
+	struct scatterlist *sgl;
 	u64 head;
 	u64 tail;
 	u32 pad;
@@ -43,8 +60,14 @@ struct mfpscan_ring {
 	wait_queue_head_t space_wq;
 };
 
-int mfpscan_ring_init(struct mfpscan_ring *ring, u32 size);
+int mfpscan_ring_init(struct mfpscan_ring *ring, u32 size,
+		      struct device *dma_dev);
 void mfpscan_ring_free(struct mfpscan_ring *ring);
+void mfpscan_ring_dma_unmap(struct mfpscan_ring *ring);
+void mfpscan_ring_sync_for_device(struct mfpscan_ring *ring, u64 pos, u32 len);
+void mfpscan_ring_sync_for_cpu(struct mfpscan_ring *ring, u64 pos, u32 len);
+void mfpscan_ring_flush(struct mfpscan_ring *ring, u64 pos, u32 len);
+unsigned int mfpscan_ring_dma_sg(struct mfpscan_ring *ring, u64 pos, u32 len);
 void mfpscan_ring_reset(struct mfpscan_ring *ring);
 bool mfpscan_ring_reserve(struct mfpscan_ring *ring, u32 record_bytes,
 			  u32 headroom);

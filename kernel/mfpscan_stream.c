@@ -237,6 +237,7 @@ void *mfpscan_reserve(struct mfpscan_dev *mdev, u32 payload_bytes, bool try)
 					 try ? 0 : MFPSCAN_RECORD_ALIGN)) {
 			hdr = mfpscan_ring_reserved(ring);
 			mdev->resv_payload = payload_bytes;
+			mdev->resv_dma = false;
 			if (mdev->state == MFPSCAN_STATE_STALLED) {
 				mdev->state = MFPSCAN_STATE_SCANNING;
 				mfpscan_publish_status(mdev);
@@ -304,12 +305,69 @@ void *mfpscan_band_begin(struct mfpscan_dev *mdev, u32 payload_bytes)
 EXPORT_SYMBOL_GPL(mfpscan_band_begin);
 
 /**
+ * mfpscan_dev_dma_mapped() - whether the ring takes the device's DMA
+ * @mdev: the device, registered
+ *
+ * Return: true if mfpscan_band_begin_dma() can succeed (the ring is mapped
+ * on the DMA device of mfpscan_dev_alloc_dma()).
+ */
+bool mfpscan_dev_dma_mapped(struct mfpscan_dev *mdev)
+{
+	return READ_ONCE(mdev->ring.dma_dev);
+}
+EXPORT_SYMBOL_GPL(mfpscan_dev_dma_mapped);
+
+/**
+ * mfpscan_band_begin_dma() - reserve ring space for the device to write
+ * @mdev: the device, of mfpscan_dev_alloc_dma() with a DMA device, a job
+ *	running
+ * @payload_bytes: lines * bytes_per_line of the band
+ * @band: filled with where the payload goes (struct mfpscan_band_dma)
+ *
+ * Like mfpscan_band_begin() (stall or overrun when the ring lacks space),
+ * but the payload is the device's: the range is synced for the device
+ * before it is handed out, and mfpscan_band_commit() syncs it back for the
+ * CPU before the checksum and before head covers it. The engine writes
+ * nothing into it with the CPU. Process context.
+ *
+ * Return: 0; -EOPNOTSUPP if the ring is not mapped for DMA (the engine
+ * uses mfpscan_band_begin()), or an error of mfpscan_band_begin(), after
+ * which the engine stops producing. @band is untouched on error.
+ */
+int mfpscan_band_begin_dma(struct mfpscan_dev *mdev, u32 payload_bytes,
+			   struct mfpscan_band_dma *band)
+{
+	struct mfpscan_ring *ring = &mdev->ring;
+	struct mfpscan_band *hdr;
+	u64 pos;
+
+	if (!ring->dma_dev)
+		return -EOPNOTSUPP;
+	hdr = mfpscan_reserve(mdev, payload_bytes, false);
+	if (IS_ERR(hdr))
+		return PTR_ERR(hdr);
+	spin_lock(&mdev->lock);
+	mdev->resv_dma = true;
+	pos = ring->head + ring->pad + sizeof(*hdr);
+	spin_unlock(&mdev->lock);
+
+	mfpscan_ring_sync_for_device(ring, pos, payload_bytes);
+	band->nents = mfpscan_ring_dma_sg(ring, pos, payload_bytes);
+	band->sgl = band->nents ? ring->sgl : NULL;
+	band->payload = hdr + 1;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mfpscan_band_begin_dma);
+
+/**
  * mfpscan_band_commit() - publish the band reserved by mfpscan_band_begin()
  * @mdev: the device
  * @desc: the band; a band with MFPSCAN_BAND_JOB_END ends the job (state
  *	DONE, or ERROR/ABORTED with MFPSCAN_BAND_ERROR)
  *
  * Computes the checksum, fills the header, moves head and wakes consumers.
+ * A band of mfpscan_band_begin_dma() is synced for the CPU first; commit
+ * it only once the device finished writing it.
  */
 void mfpscan_band_commit(struct mfpscan_dev *mdev,
 			 const struct mfpscan_band_desc *desc)
@@ -333,10 +391,15 @@ void mfpscan_band_commit(struct mfpscan_dev *mdev,
 		spin_lock(&mdev->lock);
 		ring->pad = 0;
 		ring->resv = 0;
+		mdev->resv_dma = false;
 		spin_unlock(&mdev->lock);
 		return;
 	}
 
+	/* The device's bytes, not stale lines, for the CRC and the readers. */
+	if (mdev->resv_dma)
+		mfpscan_ring_sync_for_cpu(ring, ring->head + ring->pad +
+					  sizeof(*hdr), payload_bytes);
 	hdr->magic = MFPSCAN_BAND_MAGIC;
 	hdr->header_bytes = sizeof(*hdr);
 	hdr->record_bytes = ring->resv;
@@ -358,8 +421,16 @@ void mfpscan_band_commit(struct mfpscan_dev *mdev,
 				~0U;
 	hdr->reserved0 = 0;
 	hdr->timestamp_ns = ktime_get_ns();
+	mfpscan_ring_flush(ring, ring->head, ring->pad ? sizeof(*hdr) : 0);
+	mfpscan_ring_flush(ring, ring->head + ring->pad,
+			   mdev->resv_dma ? sizeof(*hdr) : ring->resv);
 
 	spin_lock(&mdev->lock);
+	if (mdev->resv_dma)
+		mdev->dma_written += payload_bytes;
+	else
+		mdev->cpu_copied += payload_bytes;
+	mdev->resv_dma = false;
 	head = mfpscan_ring_publish(ring);
 	/*
 	 * (A) Pairs with the consumer's load-acquire of head (B): the record
