@@ -143,6 +143,12 @@ int mfpscan_sim_alloc_lines(struct mfpscan_sim *sim, u32 bpl);
 u32 mfpscan_sim_fill(struct mfpscan_sim *sim, u8 *dst, u32 page, u32 first,
 		     u32 lines);
 
+/* mfpscan_sim_dma.c */
+struct device *mfpscan_sim_dma_device(void);
+void mfpscan_sim_dma_exit(void);
+int mfpscan_sim_dma_band(struct mfpscan_sim *sim, u32 page, u32 first,
+			 u32 lines);
+
 /* mfpscan_sim_debugfs.c */
 struct dentry *mfpscan_sim_debugfs_create(struct mfpscan_sim *sim,
 					  const char *name);

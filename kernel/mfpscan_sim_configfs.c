@@ -93,7 +93,8 @@ static int mfpscan_sim_activate(struct mfpscan_sim *sim)
 	strscpy(caps.model, sim->model, sizeof(caps.model));
 	strscpy(caps.serial, sim->serial, sizeof(caps.serial));
 
-	mdev = mfpscan_dev_alloc(&caps, &mfpscan_sim_ops, sim, NULL);
+	mdev = mfpscan_dev_alloc_dma(&caps, &mfpscan_sim_ops, sim, NULL,
+				     mfpscan_sim_dma_device());
 	if (IS_ERR(mdev))
 		return PTR_ERR(mdev);
 	ret = mfpscan_dev_register(mdev);
@@ -577,6 +578,7 @@ static void __exit mfpscan_sim_exit(void)
 {
 	configfs_unregister_subsystem(&mfpscan_sim_subsys);
 	mutex_destroy(&mfpscan_sim_subsys.su_mutex);
+	mfpscan_sim_dma_exit();
 	mfpscan_sim_debugfs_exit();
 	destroy_workqueue(mfpscan_sim_wq);
 }

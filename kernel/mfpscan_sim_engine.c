@@ -192,6 +192,38 @@ static void mfpscan_sim_pace(struct mfpscan_sim *sim, ktime_t t0,
 						   ktime_sub(due, now));
 }
 
+/*
+ * Put a band's payload into the ring: through the scatter list of a DMA
+ * reservation when the instance's ring is mapped (mfpscan_sim_dma.c), else
+ * written in place. Returns false when the job ended (no reservation).
+ */
+static bool mfpscan_sim_band_fill(struct mfpscan_sim *sim,
+				  struct mfpscan_band_desc *desc, u32 page,
+				  u32 first, u32 lines)
+{
+	int ret = sim->job_content ? 0 :
+		  mfpscan_sim_dma_band(sim, page, first, lines);
+	void *payload;
+
+	if (ret) {
+		desc->has_checksum = false;	/* the core computes it */
+		return ret > 0;
+	}
+	payload = mfpscan_band_begin(sim->job_mdev,
+				     lines * sim->job.params.bytes_per_line);
+	if (IS_ERR(payload))
+		return false;
+	if (sim->job_content) {
+		mfpscan_sim_fill_content(sim, payload, page, first, lines);
+		desc->has_checksum = false;	/* the core computes it */
+	} else {
+		desc->checksum = mfpscan_sim_fill(sim, payload, page, first,
+						  lines);
+		desc->has_checksum = true;
+	}
+	return true;
+}
+
 /* Scan one page. Returns false when the job ended early. */
 static bool mfpscan_sim_page(struct mfpscan_sim *sim, u32 page, bool last,
 			     ktime_t t0, u64 *lines_done)
@@ -202,7 +234,6 @@ static bool mfpscan_sim_page(struct mfpscan_sim *sim, u32 page, bool last,
 		.bytes_per_line = p->bytes_per_line,
 	};
 	u32 first, lines, err, at;
-	void *payload;
 
 	for (first = 0; first < p->lines_per_page; first += lines) {
 		lines = min(p->band_lines, p->lines_per_page - first);
@@ -215,19 +246,8 @@ static bool mfpscan_sim_page(struct mfpscan_sim *sim, u32 page, bool last,
 			return false;
 		}
 
-		payload = mfpscan_band_begin(sim->job_mdev,
-					     lines * p->bytes_per_line);
-		if (IS_ERR(payload))
+		if (!mfpscan_sim_band_fill(sim, &desc, page, first, lines))
 			return false;
-		if (sim->job_content) {
-			mfpscan_sim_fill_content(sim, payload, page, first,
-						 lines);
-			desc.has_checksum = false;	/* the core computes it */
-		} else {
-			desc.checksum = mfpscan_sim_fill(sim, payload, page,
-							 first, lines);
-			desc.has_checksum = true;
-		}
 		desc.first_line = first;
 		desc.lines = lines;
 		desc.flags = first ? 0 : MFPSCAN_BAND_PAGE_START;
