@@ -17,7 +17,7 @@ kodir=${MFPSCAN_KO_DIR:-$top/kernel}
 ko=$kodir/mfpscan.ko
 cfs=/sys/kernel/config
 dfs=/sys/kernel/debug
-tests=${*:-caps_test params_test stream_test mmap_test poll_test flow_test fault_test owner_test hardening_test panel_test uevent_test removal_test fuzz_test race_fuzz_test content_test load_test}
+tests=${*:-caps_test params_test stream_test mmap_test poll_test flow_test fault_test owner_test hardening_test panel_test uevent_test removal_test fuzz_test race_fuzz_test content_test dma_test load_test}
 bad_re="BUG|lockdep|$(cat "$top/tests/vm/dmesg-bad.re")"
 t0=$(date +%s)
 
