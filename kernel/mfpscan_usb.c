@@ -34,6 +34,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/usb.h>
+#include <linux/usb/hcd.h>
 #include <linux/workqueue.h>
 
 #include "mfpscan.h"
@@ -1024,6 +1025,12 @@ static int mfpscan_usb_ifnum(struct usb_device *udev,
 	return -ENODEV;
 }
 
+/* The host controller's DMA device, the ring's (xHCI: yes, dummy_hcd: none). */
+static struct device *mfpscan_usb_dma_dev(struct usb_device *udev)
+{
+	return hcd_uses_dma(bus_to_hcd(udev->bus)) ? udev->bus->sysdev : NULL;
+}
+
 static int mfpscan_usb_probe(struct usb_interface *intf,
 			     const struct usb_device_id *id)
 {
@@ -1083,7 +1090,8 @@ static int mfpscan_usb_probe(struct usb_interface *intf,
 	if (ret)
 		goto out_put_mu;
 
-	mdev = mfpscan_dev_alloc(&caps, &mfpscan_usb_ops, mu, &intf->dev);
+	mdev = mfpscan_dev_alloc_dma(&caps, &mfpscan_usb_ops, mu, &intf->dev,
+				     mfpscan_usb_dma_dev(mu->udev));
 	if (IS_ERR(mdev)) {
 		ret = PTR_ERR(mdev);
 		if (ret == -EINVAL)
