@@ -261,4 +261,49 @@ TEST_F(dmaring, wrapping_ring_stays_byte_exact)
 	stream_fini(&e);
 }
 
+/*
+ * The engine goes away (its ring's DMA mapping ends, the DMA device is
+ * released) while userspace maps the ring: the pages stay, the mapping
+ * keeps showing the last record, and the debugfs directory is gone.
+ */
+TEST_F(dmaring, mapping_outlives_removal_and_dma_unmap)
+{
+	struct mfpscan_caps caps;
+	struct mfpscan_params p;
+	struct mfpscan_status st;
+	const struct mfpscan_band *h;
+	struct pattern pt;
+	char why[200], path[256];
+	uint8_t *ring;
+
+	BODY_START();
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_G_CAPS, &caps);
+	p = params_make(MFPSCAN_SOURCE_FLATBED, MFPSCAN_MODE_GRAY8, 75,
+			40000, 10000, 1, 64);
+	ASSERT_EQ(0, params_set(self->fd, &p));
+	ASSERT_IOCTL_OK(self->fd, MFPSCAN_IOC_START, NULL);
+	ASSERT_EQ(0, mfp_wait_state(self->fd, MFPSCAN_STATE_DONE, 20000, &st));
+	ring = mmap(NULL, caps.ring_bytes, PROT_READ, MAP_SHARED, self->fd,
+		    MFPSCAN_MMAP_OFFSET_RING);
+	ASSERT_NE(MAP_FAILED, ring);
+	snprintf(path, sizeof(path), "%s/%s", CORE_DEBUGFS, self->sim.devname);
+	ASSERT_EQ(0, access(path, F_OK));
+	ASSERT_EQ(0, sim_set_live(&self->sim, 0));
+	EXPECT_NE(0, access(path, F_OK));
+
+	h = (const void *)(ring + (st.tail & (caps.ring_bytes - 1)));
+	EXPECT_EQ(MFPSCAN_BAND_MAGIC, h->magic);
+	EXPECT_EQ(p.lines_per_page * p.bytes_per_line, h->payload_bytes);
+	ASSERT_EQ(0, pattern_init(&pt, p.bytes_per_line));
+	EXPECT_TRUE(pattern_check(&pt, 0, 0, h->lines,
+				  (const uint8_t *)h + h->header_bytes, why,
+				  sizeof(why))) {
+		TH_LOG("%s", why);
+	}
+	pattern_free(&pt);
+	CLOSE_FD(self->fd);		/* the mapping is the last user */
+	EXPECT_EQ(MFPSCAN_BAND_MAGIC, h->magic);
+	munmap(ring, caps.ring_bytes);
+}
+
 TEST_HARNESS_MAIN
