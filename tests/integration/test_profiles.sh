@@ -7,7 +7,8 @@
 # root's (udev's) only and starts a job owned by alice whose document lands
 # in alice's folder; an unassigned profile is NotFound, logged, and the
 # daemon stays alive; bad input is refused clearly; the store survives a
-# restart; mfpscanctl profile set/list/clear and trigger do the same.
+# restart; mfpscanctl profile set/list/clear and trigger do the same; a
+# write the disk refuses is the call's error and changes nothing.
 set -u
 . "$(dirname "$0")/lib.sh"
 it_init
@@ -181,5 +182,22 @@ check "mfpscanctl trigger --no-wait returns at once" \
 check "mfpscanctl profile clear" ctl "$A" profile clear 5
 out=$(ctl "$A" profile list 2>&1)
 assert_no_match "the cleared profile is gone" '^5 ' "$out"
+
+# --- a change the disk refuses --------------------------------------------------
+# The writer thread writes the store; its failure is the call's answer and
+# the change is not adopted. A directory where the file goes makes the
+# rename fail for any user, root included.
+PJ=$IT_DIR/state/profiles.json
+mv "$PJ" "$PJ.keep"
+mkdir -p "$PJ/block"
+check_error "an assignment the disk refuses is answered with the error" 'Error.Local' \
+	pm "$A" AssignProfile 'uoa{sv}' "(U(6), '$ACC', {})"
+out=$(mgr root ListProfiles)
+assert_no_match "the refused assignment is not adopted" ' 6 "' "$out"
+rm -r "$PJ"
+mv "$PJ.keep" "$PJ"
+check "the next assignment is written" \
+	mgr "$A" AssignProfile 'uoa{sv}' 6 "$ACC" 0
+check "... and cleared" mgr "$A" ClearProfile u 6
 it_daemon_alive "the daemon is alive at the end"
 it_finish

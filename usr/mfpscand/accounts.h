@@ -134,6 +134,14 @@ int account_set_secrets(struct account *acc, const struct account_secrets *sec,
 int accounts_delete(struct account *acc, account_change_fn done, void *ud,
 		    struct err *e);
 
+/*
+ * The writer thread, for another store's durable writes that must not
+ * run on the main thread (profiles.c): they run in order with the
+ * accounts' own. Their work function must return 0 (a failure would count
+ * for accounts_wait_written()): it keeps its result itself.
+ */
+struct accounts_writer *accounts_writer_of(struct accounts *a);
+
 /* The ticket of the last write queued (main thread). */
 uint64_t accounts_write_ticket(struct accounts *a);
 

@@ -466,6 +466,11 @@ int account_counter_write(struct account *acc, struct err *e)
 	return r;
 }
 
+struct accounts_writer *accounts_writer_of(struct accounts *a)
+{
+	return a->writer;
+}
+
 uint64_t accounts_write_ticket(struct accounts *a)
 {
 	return accounts_writer_last_ticket(a->writer);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "accounts_writer.h"
 #include "bus.h"
 #include "config.h"
 #include "log.h"
@@ -119,13 +120,62 @@ static bool profile_in_range(uint32_t n)
 
 /* --- AssignProfile, ListProfiles, ClearProfile ---------------------------------- */
 
+/* An AssignProfile or ClearProfile answered once its change is on disk. */
+struct profile_call {
+	sd_bus_message *m;
+	uid_t caller;
+	struct profile pr;		/* what it assigns, or the number it clears */
+};
+
+static struct profile_call *profile_call_new(sd_bus_message *m, uid_t caller,
+					     const struct profile *pr)
+{
+	struct profile_call *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->m = sd_bus_message_ref(m);
+		c->caller = caller;
+		c->pr = *pr;
+	}
+	return c;
+}
+
+static void profile_call_free(struct profile_call *c)
+{
+	sd_bus_message_unref(c->m);
+	free(c);
+}
+
+/* Reply to @c: "" when @r is 0, else the error @e. */
+static void profile_call_end(struct profile_call *c, int r, const struct err *e)
+{
+	r = r < 0 ? bus_reply_err(c->m, e) : sd_bus_reply_method_return(c->m, "");
+	if (r < 0)
+		log_errno(LOG_DEBUG, -r, "profiles: reply");
+	profile_call_free(c);
+}
+
+static void assign_done(struct daemon *d, void *ud, int r, const struct err *e)
+{
+	struct profile_call *c = ud;
+	char desc[256];
+
+	if (r == 0) {
+		profiles_describe(&c->pr.opts, desc, sizeof(desc));
+		log_msg(LOG_INFO, "profiles: panel profile %u assigned to account %s of uid %u (%s) by uid %u",
+			c->pr.number, c->pr.account, (unsigned int)c->pr.owner, desc,
+			(unsigned int)c->caller);
+	}
+	profile_call_end(c, r, e);
+}
+
 static int method_assign_profile(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	const struct profile *cur;
+	struct profile_call *c;
 	struct profile pr;
 	struct account *acc;
 	const char *path;
-	char desc[256];
 	struct err e;
 	uid_t uid;
 	int r;
@@ -154,12 +204,14 @@ static int method_assign_profile(sd_bus_message *m, void *userdata, sd_bus_error
 					pr.number);
 	pr.owner = account_owner(acc);
 	snprintf(pr.account, sizeof(pr.account), "%s", path);
-	if (profiles_set(bp.store, &pr, &e) < 0)
+	c = profile_call_new(m, uid, &pr);
+	if (!c)
+		return bus_reply_errorf(m, "Local", "The scan service is out of memory.");
+	if (profiles_set(bp.store, &pr, assign_done, c, &e) < 0) {
+		profile_call_free(c);
 		return bus_reply_err(m, &e);
-	profiles_describe(&pr.opts, desc, sizeof(desc));
-	log_msg(LOG_INFO, "profiles: panel profile %u assigned to account %s of uid %u (%s) by uid %u",
-		pr.number, path, (unsigned int)pr.owner, desc, (unsigned int)uid);
-	return sd_bus_reply_method_return(m, "");
+	}
+	return 1;	/* answered by assign_done() once it is on disk */
 }
 
 static int method_list_profiles(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -182,9 +234,20 @@ static int method_list_profiles(sd_bus_message *m, void *userdata, sd_bus_error 
 	return bus_reply_array_send(reply, r);
 }
 
+static void clear_done(struct daemon *d, void *ud, int r, const struct err *e)
+{
+	struct profile_call *c = ud;
+
+	if (r == 0)
+		log_msg(LOG_INFO, "profiles: panel profile %u cleared by uid %u",
+			c->pr.number, (unsigned int)c->caller);
+	profile_call_end(c, r, e);
+}
+
 static int method_clear_profile(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	const struct profile *pr;
+	struct profile_call *c;
 	uint32_t n;
 	struct err e;
 	uid_t uid;
@@ -206,10 +269,14 @@ static int method_clear_profile(sd_bus_message *m, void *userdata, sd_bus_error 
 	if (uid != 0 && pr->owner != uid)
 		return bus_reply_errorf(m, "AccessDenied",
 					"Panel profile %u belongs to another user.", n);
-	if (profiles_clear(bp.store, n, &e) < 0)
+	c = profile_call_new(m, uid, pr);
+	if (!c)
+		return bus_reply_errorf(m, "Local", "The scan service is out of memory.");
+	if (profiles_clear(bp.store, n, clear_done, c, &e) < 0) {
+		profile_call_free(c);
 		return bus_reply_err(m, &e);
-	log_msg(LOG_INFO, "profiles: panel profile %u cleared by uid %u", n, (unsigned int)uid);
-	return sd_bus_reply_method_return(m, "");
+	}
+	return 1;	/* answered by clear_done() once it is on disk */
 }
 
 /* --- Trigger and the button ---------------------------------------------------- */
@@ -496,7 +563,8 @@ int bus_profiles_setup(struct daemon *d, struct err *e)
 	int r;
 
 	bp.d = d;
-	r = profiles_load(d->config->state_dir, &bp.store, e);
+	r = profiles_load(d->config->state_dir, accounts_writer_of(d->accounts),
+			  &bp.store, e);
 	if (r < 0)
 		return r;
 	/* userdata differs from the core's Manager vtable: sd-bus merges them */

@@ -3,8 +3,11 @@
  * profiles: the store of panel profiles (profile number -> owner, account,
  * reading settings) in state_dir/profiles.json. The whole file is small (at
  * most 99 entries) and rewritten durably on each change: O_EXCL temp file
- * 0600, write, fsync, rename, fsync of the directory (durable.c). Entries read back are
- * validated with the same scan_options functions as Manager.Scan's options.
+ * 0600, write, fsync, rename, fsync of the directory (durable.c). The
+ * main thread builds the new text; the accounts' writer thread
+ * (accounts_writer.h) writes it, and the change is adopted on the main
+ * thread once it is on disk. Entries read back are validated with the
+ * same scan_options functions as Manager.Scan's options.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accounts_writer.h"
 #include "durable.h"
 #include "log.h"
 #include "profiles.h"
@@ -24,9 +28,27 @@
 #define PROFILES_FILE_MAX	(256 * 1024)
 
 struct profiles {
-	char *dir;
-	bool used[PROFILE_MAX + 1];
+	char *dir;			/* immutable: the writer thread reads it */
+	struct accounts_writer *writer;	/* runs the writes; not ours */
+	bool writing;			/* a change is being written */
+	bool used[PROFILE_MAX + 1];	/* what is on disk */
 	struct profile slot[PROFILE_MAX + 1];
+};
+
+/*
+ * One change on its way to the disk. The writer thread touches only
+ * @text, the store's dir and the result; the rest is the main thread's.
+ */
+struct profiles_write {
+	struct profiles *p;
+	char *text;			/* the whole new file */
+	uint32_t number;
+	bool used;			/* assigned after the change */
+	struct profile pr;		/* ... to this */
+	int r;				/* the write's result, and why */
+	struct err e;
+	profiles_done_fn done;
+	void *ud;
 };
 
 /* --- options as text ------------------------------------------------------ */
@@ -171,19 +193,18 @@ static int entry_from_json(json_object *j, struct profile *pr, struct err *e)
 	return options_from_json(opts, &pr->opts, e);
 }
 
-/* Write the store as it would be with @used/@slot. */
-static int store(const struct profiles *p, const bool *used,
-		 const struct profile *slot, struct err *e)
+/* The file's text as it would be with @used/@slot (malloc'd), or NULL. */
+static char *store_text(const bool *used, const struct profile *slot)
 {
 	json_object *root = json_object_new_object();
 	json_object *arr = json_object_new_array();
 	const char *text;
-	int r;
+	char *dup = NULL;
 
 	if (!root || !arr) {
 		json_object_put(root);
 		json_object_put(arr);
-		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "profiles: out of memory");
+		return NULL;
 	}
 	json_object_object_add(root, "version", json_object_new_int(PROFILES_VERSION));
 	for (uint32_t n = PROFILE_MIN; n <= PROFILE_MAX; n++) {
@@ -202,11 +223,10 @@ static int store(const struct profiles *p, const bool *used,
 	}
 	json_object_object_add(root, "profiles", arr);
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
-	r = text ? durable_write_at(AT_FDCWD, p->dir, PROFILES_FILE, text,
-				    strlen(text), "profiles", e) :
-		   err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "profiles: out of memory");
+	if (text)
+		dup = strdup(text);
 	json_object_put(root);
-	return r;
+	return dup;
 }
 
 static int read_file(const char *path, char **out, struct err *e)
@@ -273,7 +293,8 @@ static int parse(struct profiles *p, const char *path, const char *text,
 	return 0;
 }
 
-int profiles_load(const char *dir, struct profiles **out, struct err *e)
+int profiles_load(const char *dir, struct accounts_writer *writer,
+		  struct profiles **out, struct err *e)
 {
 	struct profiles *p = calloc(1, sizeof(*p));
 	char path[PATH_MAX], tmp[PATH_MAX];
@@ -284,6 +305,7 @@ int profiles_load(const char *dir, struct profiles **out, struct err *e)
 		free(p);
 		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "profiles: out of memory");
 	}
+	p->writer = writer;
 	snprintf(path, sizeof(path), "%s/%s", dir, PROFILES_FILE);
 	/* writes interrupted by a crash (durable.c's temp name, and the
 	 * one versions before it used) */
@@ -329,41 +351,103 @@ const struct profile *profiles_next(const struct profiles *p,
 	return NULL;
 }
 
-int profiles_set(struct profiles *p, const struct profile *pr, struct err *e)
+/*
+ * Writer thread: write the new file. Its failure is the change's result,
+ * not the writer's (accounts_wait_written() must not see it): kept in @w.
+ */
+static int write_work(void *arg, struct err *e)
+{
+	struct profiles_write *w = arg;
+
+	err_clear(&w->e);
+	w->r = durable_write_at(AT_FDCWD, w->p->dir, PROFILES_FILE, w->text,
+				strlen(w->text), "profiles", &w->e);
+	return 0;
+}
+
+/* Main thread: the change is on disk (adopted) or not; tell the caller. */
+static void write_done(struct daemon *d, void *arg, int r, const struct err *e)
+{
+	struct profiles_write *w = arg;
+	struct profiles *p = w->p;
+
+	p->writing = false;
+	if (w->r == 0) {
+		p->used[w->number] = w->used;
+		if (w->used)
+			p->slot[w->number] = w->pr;
+	}
+	w->done(d, w->ud, w->r, &w->e);
+	free(w->text);
+	free(w);
+}
+
+/* The file's text with profile @number set to @pr (NULL: unassigned). */
+static char *changed_text(struct profiles *p, uint32_t number,
+			  const struct profile *pr)
 {
 	bool used[PROFILE_MAX + 1];
-	struct profile old;
+	struct profile old = p->slot[number];
+	char *text;
+
+	memcpy(used, p->used, sizeof(used));
+	used[number] = pr != NULL;
+	if (pr)
+		p->slot[number] = *pr;
+	text = store_text(used, p->slot);
+	p->slot[number] = old;
+	return text;
+}
+
+/* Queue the write of the store with profile @number set to @pr (or not). */
+static int write_start(struct profiles *p, uint32_t number,
+		       const struct profile *pr, profiles_done_fn done,
+		       void *ud, struct err *e)
+{
+	struct profiles_write *w;
 	int r;
 
+	if (p->writing)
+		return err_set(e, ERR_LOCAL, EBUSY, EBUSY,
+			       "a change to the panel profiles is still being saved; try again");
+	w = calloc(1, sizeof(*w));
+	if (w)
+		w->text = changed_text(p, number, pr);
+	if (!w || !w->text) {
+		free(w);
+		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "profiles: out of memory");
+	}
+	w->p = p;
+	w->number = number;
+	w->used = pr != NULL;
+	if (pr)
+		w->pr = *pr;
+	w->done = done;
+	w->ud = ud;
+	r = accounts_writer_submit(p->writer, write_work, write_done, w, NULL, e);
+	if (r < 0) {
+		free(w->text);
+		free(w);
+		return r;
+	}
+	p->writing = true;
+	return 0;
+}
+
+int profiles_set(struct profiles *p, const struct profile *pr,
+		 profiles_done_fn done, void *ud, struct err *e)
+{
 	if (pr->number < PROFILE_MIN || pr->number > PROFILE_MAX)
 		return err_set(e, ERR_INVALID, 0, EINVAL,
 			       "profile %u is out of range (%d..%d)", pr->number,
 			       PROFILE_MIN, PROFILE_MAX);
-	memcpy(used, p->used, sizeof(used));
-	old = p->slot[pr->number];
-	used[pr->number] = true;
-	p->slot[pr->number] = *pr;
-	r = store(p, used, p->slot, e);
-	if (r < 0) {
-		p->slot[pr->number] = old;
-		return r;
-	}
-	p->used[pr->number] = true;
-	return 0;
+	return write_start(p, pr->number, pr, done, ud, e);
 }
 
-int profiles_clear(struct profiles *p, uint32_t number, struct err *e)
+int profiles_clear(struct profiles *p, uint32_t number, profiles_done_fn done,
+		   void *ud, struct err *e)
 {
-	bool used[PROFILE_MAX + 1];
-	int r;
-
 	if (!profiles_get(p, number))
 		return -ENOENT;
-	memcpy(used, p->used, sizeof(used));
-	used[number] = false;
-	r = store(p, used, p->slot, e);
-	if (r < 0)
-		return r;
-	p->used[number] = false;
-	return 0;
+	return write_start(p, number, NULL, done, ud, e);
 }

@@ -7,7 +7,9 @@
  *
  * The store is one small JSON file, state_dir/profiles.json, replaced
  * durably (temp file, fsync, rename, fsync of the directory) on every
- * change. The options are kept as the validated keys of struct
+ * change, by the accounts' writer thread: the main thread never waits on
+ * the disk, and a change is seen (and its D-Bus call answered) once it is
+ * written. One change is written at a time. The options are kept as the validated keys of struct
  * scan_options and validated again when the file is read, so a hand-edited
  * file cannot smuggle in what the bus would refuse.
  *
@@ -24,6 +26,7 @@
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 
+#include "accounts_writer.h"
 #include "daemon.h"
 #include "err.h"
 #include "scan_options.h"
@@ -47,7 +50,8 @@ struct profiles;
  * that no longer validates is dropped with a warning, not fatal. Returns 0
  * with *@out set, or a negative errno with @e set.
  */
-int profiles_load(const char *dir, struct profiles **out, struct err *e);
+int profiles_load(const char *dir, struct accounts_writer *writer,
+		  struct profiles **out, struct err *e);
 
 /* Free the store (NULL is fine); returns NULL. */
 struct profiles *profiles_free(struct profiles *p);
@@ -60,13 +64,24 @@ const struct profile *profiles_next(const struct profiles *p,
 				    const struct profile *prev);
 
 /*
- * Assign @pr (number, owner, account, options) and write the store
- * durably. On a write error the store in memory is left as it was.
+ * The end of a change, on the main thread: @r 0 when it is on disk and
+ * the store shows it, else a negative errno with @e (the store in memory
+ * is left as it was).
  */
-int profiles_set(struct profiles *p, const struct profile *pr, struct err *e);
+typedef void (*profiles_done_fn)(struct daemon *d, void *ud, int r,
+				 const struct err *e);
 
-/* Unassign @number and write the store (-ENOENT: was not assigned). */
-int profiles_clear(struct profiles *p, uint32_t number, struct err *e);
+/*
+ * Assign @pr (number, owner, account, options): 0 when the write is
+ * queued (@done runs later, exactly once), or a negative errno with @e
+ * (-EBUSY while another change is being written) and @done never runs.
+ */
+int profiles_set(struct profiles *p, const struct profile *pr,
+		 profiles_done_fn done, void *ud, struct err *e);
+
+/* Unassign @number the same way (-ENOENT, @e untouched: not assigned). */
+int profiles_clear(struct profiles *p, uint32_t number, profiles_done_fn done,
+		   void *ud, struct err *e);
 
 /*
  * "color-mode=gray resolution=150 ..." of the keys set in @o, for
