@@ -73,6 +73,45 @@ assert_eq "no temporary file is left" "" "$(find "$dir" -name '.*' -type f)"
 mkdir -p "$dir/sub" && chown "$A:" "$dir/sub"
 check "a folder inside alice's 0700 folder is accepted" \
 	ctl "$A" accounts add sub --type local --folder "$dir/sub"
+
+# --- the main loop does not wait on the helper ------------------------------------
+# A Create's folder check is the helper's round trip, made by the writer
+# thread: with the helper stopped, alice's Create waits and bob is still
+# served. (When the main loop made it, bob's call got no answer.)
+HPID=$(ps --ppid "$IT_DAEMON_PID" -o pid=,comm= | awk '$2 ~ /^mfpscan-privhel/ {print $1}')
+# helper_has_request: the daemon's request waits unread in the helper's socket
+helper_has_request() {
+	ss -xpH 2>/dev/null | awk -v p="pid=$HPID," 'index($0, p) && $3 > 0 {f = 1} END {exit !f}'
+}
+wait_request() {
+	for _ in $(seq 1 400); do helper_has_request && return 0; sleep 0.05; done
+	return 1
+}
+mkdir -p "$dir/held" && chown "$A:" "$dir/held"
+kill -STOP "$HPID"
+ctl "$A" accounts add held --type local --folder "$dir/held" >"$IT_DIR/held.out" 2>&1 &
+held=$!
+check "alice's Create reached the stopped helper" wait_request
+check "bob is answered while the helper holds alice's Create" \
+	as "$B" busctl --address="$IT_BUS_ADDR" --timeout=20 call \
+	"$IT_DEST" "$IT_PATH" "$IT_MGR" ListDestinations
+kill -CONT "$HPID"
+wait "$held" && rc=0 || rc=$?
+assert_eq "alice's Create is answered once the helper goes on" 0 "$rc"
+out=$(ctl "$A" accounts list 2>&1)
+assert_match "... and the account exists" '(^| )held( |$)' "$out"
+# A Scan's destination is checked and its secrets opened by the job's
+# worker: with the helper stopped, the Scan is answered with its job.
+HACC=$(it_busctl_path "$(mgr "$A" ListDestinations)")
+kill -STOP "$HPID"
+out=$(as "$A" busctl --address="$IT_BUS_ADDR" --timeout=20 call "$IT_DEST" \
+	"$IT_PATH" "$IT_MGR" Scan 'oa{sv}' "$HACC" 2 format s png resolution u 75 2>&1)
+kill -CONT "$HPID"
+HJOB=$(it_busctl_path "$out")
+assert_match "alice's Scan is answered with a job while the helper is stopped" \
+	'^/org/mfpscan/Daemon1/job/' "$HJOB"
+assert_eq "... which ends done once the helper goes on" done \
+	"$(it_wait_job "$A" "${HJOB:-/none}")"
 outside=$(mktemp -d /var/tmp/mfpscan-privsep.XXXXXX)
 chown "$A:" "$outside"
 out=$(ctl "$A" accounts add out --type local --folder "$outside" 2>&1)

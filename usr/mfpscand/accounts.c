@@ -226,7 +226,7 @@ static int account_from_json(struct accounts *a, json_object *o,
 			r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "out of memory");
 	}
 	if (r == 0)
-		r = accounts_check_all(acc->f, acc->type, acc->owner, false, e);
+		r = accounts_check_all(acc->f, acc->type, e);
 	if (r < 0) {
 		account_free(acc);
 		return r;

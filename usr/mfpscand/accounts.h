@@ -34,6 +34,7 @@
 
 #define ACCOUNT_PREFIX		DAEMON_PATH "/account"
 #define ACCOUNT_ID_LEN		16	/* hex digits */
+#define ACCOUNT_PATH_MAX	(sizeof(ACCOUNT_PREFIX) + ACCOUNT_ID_LEN + 2)
 #define ACCOUNT_NAME_MAX	128
 #define ACCOUNTS_PER_USER_MAX	32
 #define ACCOUNTS_MAX		100000
@@ -150,6 +151,19 @@ uint64_t accounts_write_ticket(struct accounts *a);
  * 0, or -EIO with @e when it (or a later write) failed.
  */
 int accounts_wait_written(struct accounts *a, uint64_t ticket, struct err *e);
+
+/*
+ * The second half of account_dest_get() (daemon.h), on the worker thread
+ * that uses @dest: for a local account, the privilege helper checks again
+ * that the folder is still its owner's; then the secrets of the account
+ * at @account_path are decrypted into @dest (wiped by
+ * account_dest_release()). Reads only what never changes after
+ * accounts_load(), so any thread may call it; the main thread must not
+ * (the helper's round trip, the file, the key). 0, or a negative errno
+ * with @e (ERR_INVALID naming the folder, ERR_LOCAL for the secrets).
+ */
+int account_dest_unseal(const struct accounts *a, const char *account_path,
+			struct dest *dest, struct err *e);
 
 /* Write what is queued and stop the writer (shutdown); idempotent. */
 void accounts_stop_writer(struct accounts *a);

@@ -77,7 +77,7 @@ static int accounts_new_id(struct accounts *a, char id[ACCOUNT_ID_LEN + 1],
 }
 
 /* New fields: @base (or "") overridden by @s; strdup'd. */
-static int fields_build(char **f, char *const *base,
+static int account_fields_build(char **f, char *const *base,
 			const struct account_settings *s, struct err *e)
 {
 	for (int i = 0; i < ACCOUNT_FIELD_COUNT; i++) {
@@ -129,15 +129,22 @@ enum change_kind { CHANGE_CREATE, CHANGE_UPDATE, CHANGE_SECRETS, CHANGE_DELETE }
 
 /*
  * One queued change of an account's files. The writer thread touches only
- * this (and the store's immutable dir), never the account itself.
+ * this (and the store's immutable dir and key), never the account itself.
+ * What needs the disk, the key or the privilege helper is done there: the
+ * checks of the folder and CA file, opening and sealing the secrets.
  */
 struct account_change {
 	enum change_kind kind;
 	struct account *acc;
+	const struct accounts *store;
 	const char *dir;
 	char id[ACCOUNT_ID_LEN + 1];
 	uid_t owner;
-	char *f[ACCOUNT_FIELD_COUNT];	/* create, update: the new fields */
+	enum dest_type type;
+	char *f[ACCOUNT_FIELD_COUNT];	/* the fields after the change */
+	bool check_files;		/* create, update: accounts_check_files() */
+	bool set_secrets;		/* create with secrets, SetSecrets: */
+	char *sec[ACCOUNT_SECRET_COUNT];	/* ... merged in (NULL: not given) */
 	char *json;			/* the settings file to write, or NULL */
 	uint8_t *secret;		/* the sealed secrets to write, or NULL */
 	size_t secret_len;
@@ -151,6 +158,9 @@ struct account_change {
 static void change_free(struct account_change *c)
 {
 	account_fields_free(c->f);
+	for (int i = 0; i < ACCOUNT_SECRET_COUNT; i++)
+		if (c->sec[i])
+			secrets_free_len(c->sec[i], strlen(c->sec[i]) + 1);
 	free(c->json);
 	if (c->secret)
 		secrets_free_len((char *)c->secret, c->secret_len);
@@ -168,9 +178,11 @@ static struct account_change *change_new(struct account *acc,
 		return NULL;
 	c->kind = kind;
 	c->acc = acc;
+	c->store = acc->store;
 	c->dir = acc->store->dir;
 	snprintf(c->id, sizeof(c->id), "%s", acc->id);
 	c->owner = acc->owner;
+	c->type = acc->type;
 	c->done = done;
 	c->ud = ud;
 	return c;
@@ -207,17 +219,52 @@ static int change_remove_files(struct account_change *c, struct err *e)
 	return 0;
 }
 
+/* Main thread: copy @sec into @c for the writer (NULL: none given). */
+static int change_take_secrets(struct account_change *c,
+			       const struct account_secrets *sec, struct err *e)
+{
+	if (!sec)
+		return 0;
+	c->set_secrets = true;
+	for (int i = 0; i < ACCOUNT_SECRET_COUNT; i++) {
+		if (!sec->v[i])
+			continue;
+		c->sec[i] = strdup(sec->v[i]);
+		if (!c->sec[i])
+			return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
+	}
+	return 0;
+}
+
+/* Writer thread: check the files, seal the secrets; nothing written yet. */
+static int change_prepare(struct account_change *c, struct err *e)
+{
+	struct account_secrets sec;
+	int r = 0;
+
+	if (c->check_files)
+		r = accounts_check_files(c->f, c->type, c->owner, e);
+	if (r < 0 || !c->set_secrets)
+		return r;
+	for (int i = 0; i < ACCOUNT_SECRET_COUNT; i++)
+		sec.v[i] = c->sec[i];
+	return accounts_secrets_prepare(c->store, c->id, c->type, c->f, &sec,
+					&c->secret, &c->secret_len,
+					&c->secrets_after, e);
+}
+
 /* Writer thread: secrets first (a crash leaves an orphan start removes). */
 static int change_work(void *arg, struct err *e)
 {
 	struct account_change *c = arg;
-	int r = 0;
+	int r;
 
 	if (c->kind == CHANGE_DELETE)
 		return change_remove_files(c, e);
 	if (c->kind == CHANGE_CREATE)
 		account_owner_lookup(c->owner, &c->owner_name, &c->owner_gid);
-	if (c->secret)
+	r = change_prepare(c, e);
+	if (r == 0 && c->secret)
 		r = write_named(c->dir, c->id, ".secret", c->secret, c->secret_len, e);
 	if (r == 0 && c->json)
 		r = write_named(c->dir, c->id, ".json", c->json, strlen(c->json), e);
@@ -244,6 +291,7 @@ static uint32_t change_adopt_fields(struct account *acc, char **f)
 static void change_created(struct account *acc, struct account_change *c)
 {
 	acc->creating = false;
+	acc->has_secrets = c->secrets_after;
 	acc->owner_name = c->owner_name;
 	acc->owner_gid = c->owner_gid;
 	c->owner_name = NULL;
@@ -306,6 +354,7 @@ static int account_check_idle(const struct account *acc, struct err *e)
 	return 0;
 }
 
+/* Main thread: the fields of a new account and what the writer needs. */
 static int create_prepare(struct account *acc, const char *name,
 			  const struct account_settings *s,
 			  const struct account_secrets *secrets,
@@ -316,16 +365,18 @@ static int create_prepare(struct account *acc, const char *name,
 	int r;
 
 	all.v[ACCOUNT_NAME] = name;
-	r = fields_build(acc->f, NULL, &all, e);
+	r = account_fields_build(acc->f, NULL, &all, e);
 	if (r == 0)
-		r = accounts_check_all(acc->f, acc->type, acc->owner, true, e);
+		r = accounts_check_all(acc->f, acc->type, e);
 	if (r == 0)
 		r = accounts_check_name_free(a, acc->owner, acc->f[ACCOUNT_NAME], NULL, e);
 	if (r == 0)
 		r = accounts_check_plain_http(acc->f, acc->type, false, e);
-	if (r == 0 && secrets)
-		r = accounts_secrets_prepare(acc, secrets, &c->secret, &c->secret_len,
-				    &acc->has_secrets, e);
+	if (r == 0)
+		r = account_fields_build(c->f, acc->f, &(struct account_settings){ 0 }, e);
+	if (r == 0)
+		r = change_take_secrets(c, secrets, e);
+	c->check_files = true;
 	if (r == 0 && !(c->json = account_json_text(acc, acc->f, 0)))
 		r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
 	return r;
@@ -377,9 +428,10 @@ int account_update(struct account *acc, const struct account_settings *s,
 		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
 	r = account_check_idle(acc, e);
 	if (r == 0)
-		r = fields_build(c->f, acc->f, s, e);
+		r = account_fields_build(c->f, acc->f, s, e);
 	if (r == 0)
-		r = accounts_check_all(c->f, acc->type, acc->owner, true, e);
+		r = accounts_check_all(c->f, acc->type, e);
+	c->check_files = true;
 	if (r == 0)
 		r = accounts_check_name_free(acc->store, acc->owner, c->f[ACCOUNT_NAME],
 					     acc, e);
@@ -404,8 +456,9 @@ int account_set_secrets(struct account *acc, const struct account_secrets *sec,
 		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
 	r = account_check_idle(acc, e);
 	if (r == 0)
-		r = accounts_secrets_prepare(acc, sec, &c->secret, &c->secret_len,
-				    &c->secrets_after, e);
+		r = account_fields_build(c->f, acc->f, &(struct account_settings){ 0 }, e);
+	if (r == 0)
+		r = change_take_secrets(c, sec, e);
 	if (r == 0)
 		r = change_submit(c, e);
 	if (r < 0)

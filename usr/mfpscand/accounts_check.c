@@ -2,7 +2,8 @@
 /*
  * accounts_check: every account setting validated, whoever calls (see
  * accounts_check.h). The checks that look at the file system (a local
- * folder, a CA file) are separate from the ones on the text alone.
+ * folder through the privilege helper, a CA file) are separate from the
+ * ones on the text alone: they run on the writer thread.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -82,11 +83,6 @@ static int check_text(const char *v, enum account_field f, size_t max,
 	return 0;
 }
 
-/* Ordinary users may only name a local folder that is theirs. */
-/*
- * The privilege helper checks the folder as its owner will be checked at
- * upload (privsep.rst): the daemon itself may not even see inside it.
- */
 int accounts_check_local_dir(const char *v, uid_t owner, struct err *e)
 {
 	char why[ERR_MSG_MAX - 64];
@@ -96,8 +92,7 @@ int accounts_check_local_dir(const char *v, uid_t owner, struct err *e)
 	return 0;
 }
 
-static int check_folder(const char *v, enum dest_type type, uid_t owner,
-			bool check_fs, struct err *e)
+static int check_folder(const char *v, enum dest_type type, struct err *e)
 {
 	const char *p = v;
 
@@ -117,7 +112,7 @@ static int check_folder(const char *v, enum dest_type type, uid_t owner,
 		return 0;
 	if (v[0] != '/')
 		return bad(e, ACCOUNT_FOLDER, "a local account needs an absolute directory, like /srv/scans/alice");
-	return check_fs ? accounts_check_local_dir(v, owner, e) : 0;
+	return 0;
 }
 
 static int check_email(const char *v, struct err *e)
@@ -132,20 +127,23 @@ static int check_email(const char *v, struct err *e)
 	return 0;
 }
 
-static int check_ca_file(const char *v, uid_t owner, bool check_fs,
-			 struct err *e)
+static int check_ca_file(const char *v, struct err *e)
+{
+	if (*v && (v[0] != '/' || check_text(v, ACCOUNT_CA_FILE, ACCOUNT_VALUE_MAX, e) < 0))
+		return bad(e, ACCOUNT_CA_FILE, "must be the absolute path of a PEM file");
+	return 0;
+}
+
+/* The CA file @v exists, and an ordinary @owner may name it. */
+static int check_ca_file_fs(const char *v, uid_t owner, struct err *e)
 {
 	struct stat st;
 
 	if (!*v)
 		return 0;
-	if (v[0] != '/' || check_text(v, ACCOUNT_CA_FILE, ACCOUNT_VALUE_MAX, e) < 0)
-		return bad(e, ACCOUNT_CA_FILE, "must be the absolute path of a PEM file");
-	if (!check_fs)
-		return 0;
 	if (stat(v, &st) < 0 || !S_ISREG(st.st_mode))
 		return bad(e, ACCOUNT_CA_FILE, "is not an existing regular file");
-	/* the daemon reads it as root: do not let a user name a private file */
+	/* the daemon reads it for the user: do not let a user name a private file */
 	if (owner != 0 && st.st_uid != owner && !(st.st_mode & S_IROTH))
 		return bad(e, ACCOUNT_CA_FILE, "must be a file you own or a world-readable file");
 	return 0;
@@ -172,8 +170,7 @@ static int check_region(const char *v, struct err *e)
 }
 
 static int check_field(enum account_field f, const char *v,
-		       enum dest_type type, uid_t owner, bool check_fs,
-		       struct err *e)
+		       enum dest_type type, struct err *e)
 {
 	struct err te;
 
@@ -181,13 +178,13 @@ static int check_field(enum account_field f, const char *v,
 	case ACCOUNT_NAME: return check_name(v, e);
 	case ACCOUNT_URL: return check_url(v, type, e);
 	case ACCOUNT_USERNAME: return check_text(v, f, 256, e);
-	case ACCOUNT_FOLDER: return check_folder(v, type, owner, check_fs, e);
+	case ACCOUNT_FOLDER: return check_folder(v, type, e);
 	case ACCOUNT_TEMPLATE:
 		if (*v && name_template_validate(v, &te) < 0)
 			return bad(e, f, te.msg);
 		return 0;
 	case ACCOUNT_EMAIL: return check_email(v, e);
-	case ACCOUNT_CA_FILE: return check_ca_file(v, owner, check_fs, e);
+	case ACCOUNT_CA_FILE: return check_ca_file(v, e);
 	case ACCOUNT_HOST_KEY: return check_host_key(v, e);
 	case ACCOUNT_REGION: return check_region(v, e);
 	case ACCOUNT_DOMAIN: return check_text(v, f, 256, e);
@@ -203,12 +200,10 @@ static int check_field(enum account_field f, const char *v,
 	}
 }
 
-/* Check @f as a whole: each field, then what the type requires. */
-int accounts_check_all(char *const *f, enum dest_type type, uid_t owner,
-		     bool check_fs, struct err *e)
+int accounts_check_all(char *const *f, enum dest_type type, struct err *e)
 {
 	for (int i = 0; i < ACCOUNT_FIELD_COUNT; i++) {
-		int r = check_field(i, f[i], type, owner, check_fs, e);
+		int r = check_field(i, f[i], type, e);
 
 		if (r < 0)
 			return r;
@@ -226,10 +221,18 @@ int accounts_check_all(char *const *f, enum dest_type type, uid_t owner,
 	return 0;
 }
 
-/*
- * Logging in over plain http:// needs the account's consent (upload.h has
- * the rule); @has_secrets: a password or keys are, or will be, stored.
- */
+int accounts_check_files(char *const *f, enum dest_type type, uid_t owner,
+			 struct err *e)
+{
+	int r = 0;
+
+	if (type == DEST_LOCAL)
+		r = accounts_check_local_dir(f[ACCOUNT_FOLDER], owner, e);
+	if (r == 0)
+		r = check_ca_file_fs(f[ACCOUNT_CA_FILE], owner, e);
+	return r;
+}
+
 int accounts_check_plain_http(char *const *f, enum dest_type type,
 			    bool has_secrets, struct err *e)
 {

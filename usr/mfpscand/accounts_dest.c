@@ -30,20 +30,20 @@ static int dup_or_null(const char **dst, const char *v)
 	return *dst ? 0 : -ENOMEM;
 }
 
-static int dest_fill_secrets(const struct account *acc, struct dest *d,
-			     struct err *e)
+static int dest_fill_secrets(const struct accounts *a, const char *id,
+			     struct dest *d, struct err *e)
 {
 	const char *pw, *ak, *sk;
 	json_object *o;
 	int r;
 
-	r = accounts_secrets_load(acc, &o, e);
+	r = accounts_secrets_load(a, id, &o, e);
 	if (r < 0)
 		return r;
 	pw = accounts_json_str(o, "password");
 	ak = accounts_json_str(o, "access-key");
 	sk = accounts_json_str(o, "secret-key");
-	r = dup_or_null(&d->password, acc->type == DEST_S3 ? sk : pw);
+	r = dup_or_null(&d->password, d->type == DEST_S3 ? sk : pw);
 	if (r == 0)
 		r = dup_or_null(&d->access_key, ak);
 	accounts_secrets_put(o);
@@ -66,13 +66,8 @@ int account_dest_get(const struct account *acc, struct dest *dest,
 	};
 	int r = 0;
 
-	if (acc->type == DEST_LOCAL) {
-		/* the folder could have changed hands since it was checked */
-		r = accounts_check_local_dir(acc->f[ACCOUNT_FOLDER], acc->owner, e);
-		if (r < 0)
-			return r;
+	if (acc->type == DEST_LOCAL)
 		dest_set_owner(acc, &d);
-	}
 	r |= dup_or_null(&d.url, acc->f[ACCOUNT_URL]);
 	r |= dup_or_null(&d.folder, acc->f[ACCOUNT_FOLDER]);
 	r |= dup_or_null(&d.username, acc->f[ACCOUNT_USERNAME]);
@@ -83,16 +78,30 @@ int account_dest_get(const struct account *acc, struct dest *dest,
 	d.allow_insecure_http = strcmp(acc->f[ACCOUNT_INSECURE_HTTP], "yes") == 0;
 	d.resume_threshold = acc->store->d->config->upload_resume_threshold;
 	d.resume_chunk = acc->store->d->config->upload_resume_chunk;
-	if (r < 0)
-		r = err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
-	if (r == 0)
-		r = dest_fill_secrets(acc, &d, e);
 	if (r < 0) {
 		account_dest_release(&d);
-		return r;
+		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
 	}
 	*dest = d;
 	return 0;
+}
+
+int account_dest_unseal(const struct accounts *a, const char *account_path,
+			struct dest *dest, struct err *e)
+{
+	const char *id = strrchr(account_path, '/');
+	int r = 0;
+
+	if (!id || strlen(id + 1) != ACCOUNT_ID_LEN)
+		return err_set(e, ERR_LOCAL, EINVAL, EINVAL,
+			       "accounts: '%.200s' names no account", account_path);
+	/* the folder could have changed hands since it was checked */
+	if (dest->type == DEST_LOCAL)
+		r = accounts_check_local_dir(dest->folder ? dest->folder : "",
+					     dest->owner_uid, e);
+	if (r == 0)
+		r = dest_fill_secrets(a, id + 1, dest, e);
+	return r;
 }
 
 static void free_secret_str(const char *s)

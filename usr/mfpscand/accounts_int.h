@@ -20,7 +20,7 @@ struct account {
 	struct account *next;
 	struct accounts *store;
 	char id[ACCOUNT_ID_LEN + 1];
-	char path[sizeof(ACCOUNT_PREFIX) + ACCOUNT_ID_LEN + 2];
+	char path[ACCOUNT_PATH_MAX];
 	uid_t owner;
 	enum dest_type type;
 	char *f[ACCOUNT_FIELD_COUNT];	/* never NULL: "" when unset */

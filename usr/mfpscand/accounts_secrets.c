@@ -38,16 +38,15 @@ void accounts_secrets_put(json_object *o)
 	json_object_put(o);
 }
 
-/* The stored secrets as a JSON object (empty when there are none). */
-int accounts_secrets_load(const struct account *acc, json_object **out,
-			struct err *e)
+int accounts_secrets_load(const struct accounts *a, const char *id,
+			  json_object **out, struct err *e)
 {
 	char path[PATH_MAX], *blob = NULL, *plain = NULL;
 	size_t len = 0, plen;
 	json_object *o;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/%s.secret", acc->store->dir, acc->id);
+	snprintf(path, sizeof(path), "%s/%s.secret", a->dir, id);
 	if (access(path, F_OK) < 0 && errno == ENOENT) {
 		*out = json_object_new_object();
 		return *out ? 0 : err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
@@ -55,8 +54,7 @@ int accounts_secrets_load(const struct account *acc, json_object **out,
 	r = accounts_read_small(path, ACCOUNT_SECRET_FILE_MAX, &blob, &len, e);
 	if (r < 0)
 		return r;
-	r = secrets_open(acc->store->key, acc->id, (uint8_t *)blob, len, &plain,
-			 &plen, e);
+	r = secrets_open(a->key, id, (uint8_t *)blob, len, &plain, &plen, e);
 	free(blob);
 	if (r < 0)
 		return r;
@@ -66,15 +64,16 @@ int accounts_secrets_load(const struct account *acc, json_object **out,
 		accounts_secrets_put(o);
 		return err_set(e, ERR_LOCAL, EBADMSG, EBADMSG,
 			       "accounts: the secrets of account %s are damaged; set them again",
-			       acc->id);
+			       id);
 	}
 	*out = o;
 	return 0;
 }
 
-/* Seal @o for @acc's secrets file (*@blob malloc'd). */
-static int secrets_seal_obj(const struct account *acc, json_object *o,
-			    uint8_t **blob, size_t *len, struct err *e)
+/* Seal @o for the secrets file of account @id (*@blob malloc'd). */
+static int secrets_seal_obj(const struct accounts *a, const char *id,
+			    json_object *o, uint8_t **blob, size_t *len,
+			    struct err *e)
 {
 	const char *text;
 	size_t tlen;
@@ -84,7 +83,7 @@ static int secrets_seal_obj(const struct account *acc, json_object *o,
 	if (!text)
 		return err_set(e, ERR_LOCAL, ENOMEM, ENOMEM, "accounts: out of memory");
 	tlen = strlen(text);
-	r = secrets_seal(acc->store->key, acc->id, text, tlen, blob, len, e);
+	r = secrets_seal(a->key, id, text, tlen, blob, len, e);
 	/* the serialised text is json-c's buffer: wipe it */
 	OPENSSL_cleanse((char *)text, tlen);
 	return r;
@@ -116,21 +115,18 @@ static int secrets_merge(json_object *o, const struct account_secrets *sec,
 	return 0;
 }
 
-/*
- * The sealed secrets @acc will have with @sec merged in (*@blob malloc'd),
- * checked against the plain-http rule; *@any: a secret remains.
- */
-int accounts_secrets_prepare(const struct account *acc,
-			   const struct account_secrets *sec, uint8_t **blob,
-			   size_t *len, bool *any, struct err *e)
+int accounts_secrets_prepare(const struct accounts *a, const char *id,
+			     enum dest_type type, char *const *f,
+			     const struct account_secrets *sec, uint8_t **blob,
+			     size_t *len, bool *any, struct err *e)
 {
 	json_object *o = NULL;
 	int r;
 
-	r = accounts_secrets_load(acc, &o, e);
+	r = accounts_secrets_load(a, id, &o, e);
 	if (r == -EBADMSG) {
 		/* undecryptable: setting new secrets is the documented fix */
-		log_msg(LOG_WARNING, "accounts: %s: replacing unreadable secrets", acc->id);
+		log_msg(LOG_WARNING, "accounts: %s: replacing unreadable secrets", id);
 		o = json_object_new_object();
 		r = o ? 0 : -ENOMEM;
 	}
@@ -139,9 +135,9 @@ int accounts_secrets_prepare(const struct account *acc,
 	r = secrets_merge(o, sec, e);
 	*any = r == 0 && json_object_object_length(o) > 0;
 	if (r == 0)
-		r = accounts_check_plain_http(acc->f, acc->type, *any, e);
+		r = accounts_check_plain_http(f, type, *any, e);
 	if (r == 0)
-		r = secrets_seal_obj(acc, o, blob, len, e);
+		r = secrets_seal_obj(a, id, o, blob, len, e);
 	accounts_secrets_put(o);
 	return r;
 }

@@ -17,24 +17,28 @@
 
 #include "accounts.h"
 #include "err.h"
+#include "upload.h"
 
 /*
- * The stored secrets of @acc as a JSON object (empty when there are
- * none); -EBADMSG with @e when the file cannot be opened with the key.
- * Free it with accounts_secrets_put().
+ * The stored secrets of account @id of store @a as a JSON object (empty
+ * when there are none); -EBADMSG with @e when the file cannot be opened
+ * with the key. Free it with accounts_secrets_put(). Reads only what
+ * never changes after accounts_load() (the directory and the key).
  */
-int accounts_secrets_load(const struct account *acc, json_object **out,
-			  struct err *e);
+int accounts_secrets_load(const struct accounts *a, const char *id,
+			  json_object **out, struct err *e);
 
 /* Wipe the strings of @o (json-c keeps copies) and free it; NULL is fine. */
 void accounts_secrets_put(json_object *o);
 
 /*
- * The sealed secrets @acc will have with @sec merged in (*@blob malloc'd,
- * free it with secrets_free_len()), checked against the plain-http rule;
- * *@any: a secret remains.
+ * The sealed secrets account @id (of @type, settings @f) will have with
+ * @sec merged in (*@blob malloc'd, free it with secrets_free_len()),
+ * checked against the plain-http rule; *@any: a secret remains. The
+ * writer thread's part of Create and SetSecrets.
  */
-int accounts_secrets_prepare(const struct account *acc,
+int accounts_secrets_prepare(const struct accounts *a, const char *id,
+			     enum dest_type type, char *const *f,
 			     const struct account_secrets *sec, uint8_t **blob,
 			     size_t *len, bool *any, struct err *e);
 

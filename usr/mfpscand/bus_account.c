@@ -29,7 +29,9 @@
 struct check_req {
 	struct check_req *next;
 	sd_bus_message *m;		/* the call, answered at the end */
-	struct dest dest;		/* private copy with secrets */
+	char account[ACCOUNT_PATH_MAX];	/* its path, for the secrets */
+	struct dest dest;		/* private copy; the worker adds secrets */
+	bool unsealed;			/* ... and did (else @e is why not) */
 	struct upload_space space;
 	struct err e;
 	int r;
@@ -430,16 +432,14 @@ static void check_warn_plain_http(const struct dest *dest, char *msg,
 			 " Warning: allow-insecure-http is on and the url is plain http://: the login and the documents travel unencrypted.");
 }
 
-/* Main thread: answer the call and free everything of @arg. */
-static void check_done(struct daemon *d, void *arg)
+/* Main thread: the answer to a Check() whose worker ended. */
+static int check_reply(struct check_req *req)
 {
-	struct check_req *req = arg;
 	char msg[ERR_MSG_MAX + 160];
-	int r;
 
-	if (!req->joined)
-		pthread_join(req->thread, NULL);
-	check_unlink(req);
+	/* the account cannot be used as it is: refused, as a bad setting is */
+	if (!req->unsealed)
+		return bus_reply_err(req->m, &req->e);
 	if (req->r == 0 && req->space.known)
 		snprintf(msg, sizeof(msg), "The destination works; %.1f GiB free.",
 			 (double)req->space.free_bytes / (1024.0 * 1024 * 1024));
@@ -450,9 +450,21 @@ static void check_done(struct daemon *d, void *arg)
 		snprintf(msg, sizeof(msg), "%s (%s)", req->e.msg,
 			 err_class_name(req->e.cls) ? err_class_name(req->e.cls) : "error");
 	check_warn_plain_http(&req->dest, msg, sizeof(msg));
-	r = sd_bus_reply_method_return(req->m, "bts", req->r == 0,
-				       (uint64_t)(req->space.known ? req->space.free_bytes : 0),
-				       msg);
+	return sd_bus_reply_method_return(req->m, "bts", req->r == 0,
+					  (uint64_t)(req->space.known ? req->space.free_bytes : 0),
+					  msg);
+}
+
+/* Main thread: answer the call and free everything of @arg. */
+static void check_done(struct daemon *d, void *arg)
+{
+	struct check_req *req = arg;
+	int r;
+
+	if (!req->joined)
+		pthread_join(req->thread, NULL);
+	check_unlink(req);
+	r = check_reply(req);
 	if (r < 0)
 		log_errno(LOG_DEBUG, -r, "accounts: Check reply");
 	account_dest_release(&req->dest);
@@ -460,13 +472,16 @@ static void check_done(struct daemon *d, void *arg)
 	free(req);
 }
 
-/* Worker: the network part, touching only @req's private copies. */
+/* Worker: the secrets and the network part, on @req's private copies. */
 static void *check_thread(void *arg)
 {
 	struct check_req *req = arg;
 
 	err_clear(&req->e);
-	req->r = upload_check(&req->dest, &req->space, &req->e);
+	req->unsealed = account_dest_unseal(req->d->accounts, req->account,
+					    &req->dest, &req->e) == 0;
+	if (req->unsealed)
+		req->r = upload_check(&req->dest, &req->space, &req->e);
 	if (daemon_post(req->d, check_done, req) < 0)
 		log_msg(LOG_ERR, "accounts: Check result lost: out of memory");
 	return NULL;
@@ -508,6 +523,7 @@ static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		free(req);
 		return bus_reply_err(m, &e);
 	}
+	snprintf(req->account, sizeof(req->account), "%s", account_path(acc));
 	req->m = sd_bus_message_ref(m);
 	r = pthread_create(&req->thread, NULL, check_thread, req);
 	if (r != 0) {

@@ -121,11 +121,12 @@ const char *account_path(const struct account *acc);
 const char *account_name(const struct account *acc);
 
 /*
- * Fill @dest with the account's destination including its decrypted
- * secrets and, for a local account, the owner's uid and primary group that
- * a new document is handed to; the strings live until
- * account_dest_release(). Worker threads get a private copy this way (the
- * account may be deleted meanwhile).
+ * Fill @dest with the account's destination and, for a local account, the
+ * owner's uid and primary group that a new document is handed to; the
+ * strings live until account_dest_release(). Worker threads get a private
+ * copy this way (the account may be deleted meanwhile). No I/O: the
+ * secrets and the local folder's check are added by account_dest_unseal()
+ * (accounts.h) on the worker thread, before @dest is used.
  */
 int account_dest_get(const struct account *acc, struct dest *dest,
 		     struct err *e);

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "panel.h"
 #include "band_source.h"
+#include "accounts.h"
 #include "jobs.h"
 #include "log.h"
 #include "retry.h"
@@ -872,19 +873,27 @@ static void *scan_req_worker(void *arg)
 {
 	struct scan_req *req = arg;
 	struct job *job = req->job;
+	const struct accounts *accounts = req->j->d->accounts;
 
 	/* S504-S511: the caller's earlier documents go first. */
 	for (size_t i = 0; i < req->n_pending; i++) {
 		struct attempt_job *a = &req->pending[i];
 
-		if (a->fd >= 0 && !atomic_load(&req->j->shutting_down))
+		if (a->fd >= 0 && !atomic_load(&req->j->shutting_down) &&
+		    account_dest_unseal(accounts, a->t.account, &a->dest,
+					&a->res.e) == 0)
 			attempt_upload(&a->dest, &a->t, a->fd, jobs_upload_stop,
 				       req->j, req->j->d->spool, a->id,
 				       &a->res);
 	}
 	/* S502-S503 and S602-S603 ahead of time: log in, free space. */
 	err_clear(&req->check_e);
-	req->check_r = upload_check(&job->dest, &req->space, &req->check_e);
+	/* the secrets and the folder's check: here, not on the main loop */
+	req->check_r = account_dest_unseal(accounts, req->account, &job->dest,
+					   &req->check_e);
+	if (req->check_r == 0)
+		req->check_r = upload_check(&job->dest, &req->space,
+					    &req->check_e);
 	if (daemon_post(req->j->d, scan_req_done, req) < 0)
 		log_msg(LOG_ERR, "jobs: cannot report a pre-check: out of memory");
 	return NULL;

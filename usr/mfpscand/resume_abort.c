@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "accounts.h"
 #include "log.h"
 #include "resume_abort.h"
 #include "upload.h"
@@ -21,7 +22,9 @@
 struct abort_req {
 	pthread_t thread;
 	atomic_bool done;
-	struct dest dest;
+	const struct accounts *accounts;	/* for the secrets */
+	char account[TICKET_PATH_MAX];
+	struct dest dest;		/* the worker adds the secrets */
 	char name[TICKET_NAME_MAX];
 	char state[TICKET_RESUME_MAX];
 };
@@ -34,7 +37,10 @@ static void *abort_worker(void *arg)
 	struct abort_req *req = arg;
 	struct err e = { 0 };
 
-	if (upload_resume_abort(&req->dest, req->name, req->state, &e) < 0)
+	if (account_dest_unseal(req->accounts, req->account, &req->dest, &e) < 0)
+		log_msg(LOG_WARNING, "jobs: the unfinished upload of discarded %s stays on the server: %s",
+			req->name, e.msg);
+	else if (upload_resume_abort(&req->dest, req->name, req->state, &e) < 0)
 		log_msg(LOG_WARNING, "jobs: the unfinished upload of discarded %s was not dropped on the server: %s",
 			req->name, e.msg);
 	else
@@ -83,6 +89,8 @@ void resume_abort_start(struct daemon *d, const struct ticket *t)
 	}
 	snprintf(req->name, sizeof(req->name), "%s", t->remote_name);
 	snprintf(req->state, sizeof(req->state), "%s", t->resume_state);
+	snprintf(req->account, sizeof(req->account), "%s", t->account);
+	req->accounts = d->accounts;
 	if (account_dest_get(acc, &req->dest, &e) < 0) {
 		log_msg(LOG_WARNING, "jobs: the unfinished upload of discarded %s stays on the server: %s",
 			t->remote_name, e.msg);

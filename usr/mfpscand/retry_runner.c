@@ -31,6 +31,7 @@
 
 #include "bus.h"
 #include "config.h"
+#include "accounts.h"
 #include "jobs.h"
 #include "log.h"
 #include "retry.h"
@@ -385,7 +386,10 @@ static void *run_worker(void *arg)
 	struct run *run = arg;
 	struct jobs *j = run->r->j;
 
-	if (run->a.fd >= 0)
+	/* the secrets are decrypted here, not on the main loop */
+	if (run->a.fd >= 0 &&
+	    account_dest_unseal(j->d->accounts, run->a.t.account, &run->a.dest,
+				&run->a.res.e) == 0)
 		attempt_upload(&run->a.dest, &run->a.t, run->a.fd,
 			       jobs_upload_stop, j, j->d->spool, run->a.id,
 			       &run->a.res);
