@@ -23,11 +23,28 @@
 #include "config.h"
 #include "device_caps.h"
 #include "log.h"
+#include "usb_watch.h"
 
-/* The USB watcher: not running in this test (no libusb engine configured). */
+/*
+ * The USB watcher: not running in this test. What it last saw of "its"
+ * engine (-1: not watched), how often it was asked (a probe asks), and the
+ * plug listener device_caps gave it.
+ */
+static int watch_present = -1;
+static unsigned int watch_asked;
+static usb_watch_plug_fn watch_fn;
+static void *watch_ud;
+
 int usb_watch_present(const char *spec)
 {
-	return -1;
+	watch_asked++;
+	return watch_present;
+}
+
+void usb_watch_listen(usb_watch_plug_fn fn, void *ud)
+{
+	watch_fn = fn;
+	watch_ud = ud;
 }
 
 static char dir[256], fifo[300], slow_spec[320];
@@ -121,11 +138,60 @@ static void test_refresh_keeps_the_known_capabilities(void **state)
 	cfg.n_devices = 2;
 }
 
+/*
+ * A libusb engine plugged out and in: the watcher's listener says so and
+ * devcaps_get() knows at once, without a probe (the watcher is not even
+ * asked). The engine is a pattern engine behind driver = libusb: only the
+ * watcher's answer is mocked.
+ */
+static void test_usb_plug_is_known_at_once(void **state)
+{
+	struct devcaps *dc = NULL;
+	struct devcaps_view v;
+	unsigned int asked;
+	struct err e;
+
+	cfg.devices[0].driver = CONFIG_DRIVER_LIBUSB;
+	cfg.n_devices = 1;
+	watch_present = 1;
+	assert_int_equal(devcaps_start(&cfg, &dc, &e), 0);
+	assert_non_null(watch_fn);
+	assert_int_equal(devcaps_wait_first(dc, 60000), 0);
+	devcaps_get(dc, 0, &v);
+	assert_true(v.available);
+
+	watch_present = 0;
+	asked = watch_asked;
+	watch_fn(watch_ud, "fast", false);
+	devcaps_get(dc, 0, &v);
+	assert_false(v.available);
+	assert_false(v.probing);
+	assert_non_null(strstr(v.reason, "is not plugged in"));
+
+	watch_present = 1;
+	watch_fn(watch_ud, "fast", true);
+	devcaps_get(dc, 0, &v);
+	assert_true(v.available);
+	assert_false(v.probing);
+	assert_int_equal(watch_asked, asked);
+
+	watch_fn(watch_ud, "slow", false);	/* not this engine's name */
+	devcaps_get(dc, 0, &v);
+	assert_true(v.available);
+
+	dc = devcaps_stop(dc);
+	assert_null(watch_fn);
+	cfg.devices[0].driver = CONFIG_DRIVER_KERNEL;
+	cfg.n_devices = 2;
+	watch_present = -1;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_probed_in_the_background_and_answered_from_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_keeps_the_known_capabilities, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usb_plug_is_known_at_once, setup, teardown),
 	};
 
 	log_open("test_device_caps", false, getenv("VERBOSE") ? LOG_DEBUG : LOG_CRIT);

@@ -140,6 +140,8 @@ static void *devcaps_run(void *arg)
 	return NULL;
 }
 
+static void devcaps_on_plug(void *ud, const char *device, bool present);
+
 int devcaps_start(const struct config *c, struct devcaps **out, struct err *e)
 {
 	struct devcaps *dc = calloc(1, sizeof(*dc));
@@ -171,6 +173,8 @@ int devcaps_start(const struct config *c, struct devcaps **out, struct err *e)
 			       strerror(r));
 	}
 	dc->started = true;
+	/* USB engines plugged in or out are known the moment it happens */
+	usb_watch_listen(devcaps_on_plug, dc);
 	*out = dc;
 	return 0;
 }
@@ -180,6 +184,7 @@ struct devcaps *devcaps_stop(struct devcaps *dc)
 	if (!dc)
 		return NULL;
 	if (dc->started) {
+		usb_watch_listen(NULL, NULL);	/* waits for a call in progress */
 		pthread_mutex_lock(&dc->lock);
 		dc->quit = true;
 		pthread_cond_signal(&dc->wake);
@@ -269,25 +274,39 @@ static void devcaps_usb_changed(struct devcaps *dc, size_t i, int present)
 	}
 }
 
+/*
+ * The USB watcher's plug listener (usb_watch_listen()), on its thread:
+ * libusb engine @device was plugged in or out. Known here at once, so a
+ * GetCapabilities or Scan right after it needs no probe to say so.
+ */
+static void devcaps_on_plug(void *ud, const char *device, bool present)
+{
+	struct devcaps *dc = ud;
+
+	pthread_mutex_lock(&dc->lock);
+	for (size_t i = 0; i < dc->n; i++) {
+		struct devcaps_entry *d = &dc->ent[i];
+
+		if (d->cd->driver != CONFIG_DRIVER_LIBUSB ||
+		    strcmp(d->cd->name, device) != 0 || d->usb_present == present)
+			continue;
+		d->usb_present = present;
+		devcaps_usb_changed(dc, i, present);
+	}
+	pthread_mutex_unlock(&dc->lock);
+}
+
 void devcaps_get(struct devcaps *dc, size_t i, struct devcaps_view *v)
 {
 	struct devcaps_entry *d;
-	int present = -1;
 
 	memset(v, 0, sizeof(*v));
 	if (i >= dc->n) {
 		snprintf(v->reason, sizeof(v->reason), "no such device");
 		return;
 	}
-	/* A USB engine plugged in or out since its probe: probe it again. */
-	if (dc->ent[i].cd->driver == CONFIG_DRIVER_LIBUSB)
-		present = usb_watch_present(dc->ent[i].cd->path);
 	pthread_mutex_lock(&dc->lock);
 	d = &dc->ent[i];
-	if (present != d->usb_present) {
-		d->usb_present = present;
-		devcaps_usb_changed(dc, i, present);
-	}
 	v->probing = d->queued || d->running;
 	v->available = d->available && d->have_caps;
 	v->busy = d->busy;

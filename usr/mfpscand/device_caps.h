@@ -4,8 +4,10 @@
  * thread and answered from memory, so that GetCapabilities and Scan never
  * open a device on the main loop (issue 11). Each device is probed once
  * when the daemon starts, again when it is asked to (hotplug, a udev
- * change, a failed job, a USB engine seen plugged in or out), and never
- * while the main loop waits: a device being probed is reported as such.
+ * change, a failed job, a USB engine plugged back in that was never
+ * probed), and never while the main loop waits: a device being probed is
+ * reported as such. A libusb engine plugged in or out is known the moment
+ * the USB watcher sees it (its plug listener, usb_watch_listen()).
  * The prefix is devcaps_.
  */
 #ifndef MFPSCAND_DEVICE_CAPS_H

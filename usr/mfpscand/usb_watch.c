@@ -81,6 +81,19 @@ static struct {
 	.cond = PTHREAD_COND_INITIALIZER,
 };
 
+/*
+ * The one plug listener (usb_watch_listen()). listen_lock guards fn and
+ * ud and is held while the listener runs, so that removing it waits for
+ * a call in progress; never taken under uw.lock.
+ */
+static struct {
+	pthread_mutex_t listen_lock;
+	usb_watch_plug_fn fn;
+	void *ud;
+} ul = {
+	.listen_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -383,11 +396,26 @@ static bool engine_wanted(struct engine *e)
 	return wanted;
 }
 
-static void set_present(struct engine *e, bool present)
+/* Tell the listener that @e is now plugged in or out. */
+static void tell_listener(const struct engine *e, bool present)
 {
+	pthread_mutex_lock(&ul.listen_lock);
+	if (ul.fn)
+		ul.fn(ul.ud, e->device, present);
+	pthread_mutex_unlock(&ul.listen_lock);
+}
+
+/* @e is plugged in or not; the listener hears of a change (@always: any). */
+static void set_present(struct engine *e, bool present, bool always)
+{
+	bool changed;
+
 	pthread_mutex_lock(&uw.lock);
+	changed = e->present != present;
 	e->present = present;
 	pthread_mutex_unlock(&uw.lock);
+	if (changed || always)
+		tell_listener(e, present);
 }
 
 /* The engine was unplugged: let go, then follow a replugged one. */
@@ -427,7 +455,7 @@ static void engine_update(struct engine *e)
 {
 	if (e->gone)
 		engine_follow(e);
-	set_present(e, e->dev && !e->gone);
+	set_present(e, e->dev && !e->gone, false);
 	if (e->h) {
 		if (e->gone || e->drop || !engine_wanted(e)) {
 			if (engine_let_go(e))
@@ -551,6 +579,14 @@ int usb_watch_present(const char *spec)
 	return present;
 }
 
+void usb_watch_listen(usb_watch_plug_fn fn, void *ud)
+{
+	pthread_mutex_lock(&ul.listen_lock);
+	ul.fn = fn;
+	ul.ud = ud;
+	pthread_mutex_unlock(&ul.listen_lock);
+}
+
 /* --- start and stop ----------------------------------------------------------- */
 
 static void free_engines(void)
@@ -642,7 +678,7 @@ static int register_hotplug(void)
 			return -EIO;
 		}
 		e->have_cb = true;
-		set_present(e, e->dev != NULL);
+		set_present(e, e->dev != NULL, true);
 		if (!e->dev)
 			log_msg(LOG_NOTICE, "usb: %s (device %s) is not plugged in; waiting for it",
 				e->name, e->device);

@@ -4,8 +4,9 @@
  * ([device.NAME] driver = libusb), the counterpart of udev_monitor.c for
  * engines that have no kernel driver:
  *   - libusb hotplug callbacks say when such an engine is plugged in and
- *     out (logged; a job reading it when it goes ends with "scanner
- *     removed" from the band source);
+ *     out (logged, and told to the plug listener, device_caps.c, at once;
+ *     a job reading it when it goes ends with "scanner removed" from the
+ *     band source);
  *   - while no job reads it and no kernel driver holds it, the watcher
  *     claims the engine's interface and reads its interrupt endpoint: the
  *     scan button starts the panel profile's job on that device, as the
@@ -23,6 +24,8 @@
 #ifndef MFPSCAND_USB_WATCH_H
 #define MFPSCAND_USB_WATCH_H
 
+#include <stdbool.h>
+
 #include "daemon.h"
 
 /*
@@ -39,5 +42,21 @@ int usb_watch_start(struct daemon *d);
  * Any thread.
  */
 int usb_watch_present(const char *spec);
+
+/*
+ * A plug listener: engine @device ([device.NAME]) was plugged in
+ * (@present) or out, as libusb hotplug says; once per engine at start
+ * too. Runs on the watcher's thread (or usb_watch_start()'s) with no
+ * watcher lock held; it must not call back into usb_watch.
+ */
+typedef void (*usb_watch_plug_fn)(void *ud, const char *device, bool present);
+
+/*
+ * Set the one plug listener (@fn NULL: none), so that what depends on an
+ * engine being there (device_caps.c) learns of it the moment it changes,
+ * not when it next asks. Any thread; once it returns, the previous
+ * listener is not running and will not be called again.
+ */
+void usb_watch_listen(usb_watch_plug_fn fn, void *ud);
 
 #endif
