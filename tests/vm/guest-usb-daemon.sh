@@ -22,23 +22,32 @@
 set -u
 node=${1:?usage: guest-usb-daemon.sh /dev/mfpscanN}
 . "$(dirname "$0")/usb-bed.sh"
-# Not yet as the service user mfpscan: the emulated device's libusb node
-# (1209:0001) has no rule giving it to group scanner.
-IT_DAEMON_USER=${IT_DAEMON_USER:-root}
 . "$(dirname "$0")/../integration/lib.sh"
 it_init
 it_need_daemon
 it_need_ctl
 it_need_verify
 it_start_bus
-# libusb learns of hotplug from udevd, as on the appliance
-udevd=/lib/systemd/systemd-udevd
-[ -x "$udevd" ] || udevd=/usr/lib/systemd/systemd-udevd
-"$udevd" --daemon && udevadm control --ping || it_die "systemd-udevd did not start"
+# libusb learns of hotplug from udevd, as on the appliance; the project's
+# rules give the daemon's user (mfpscan, group scanner) the engine's
+# /dev/mfpscanN and its usbfs node. The engine was enumerated before udevd
+# ran: replay its events so that the rules apply to it.
+it_guest_udevd
+udevadm trigger --action=add --subsystem-match=usb --subsystem-match=mfpscan
+udevadm settle -t 30
+usbnode=$(for d in /sys/bus/usb/devices/*; do
+	[ "$(cat "$d/idVendor" 2>/dev/null):$(cat "$d/idProduct" 2>/dev/null)" = 1209:0001 ] &&
+		printf '/dev/bus/usb/%03d/%03d\n' "$(cat "$d/busnum")" "$(cat "$d/devnum")"
+done | head -n 1)
+assert_eq "the engine's usbfs node $usbnode is root:scanner 0660" "root scanner 660" \
+	"$(stat -c '%U %G %a' "${usbnode:-/nonexistent}" 2>&1)"
+assert_eq "$node is root:scanner 0660" "root scanner 660" "$(stat -c '%U %G %a' "$node" 2>&1)"
 IT_DEFAULT_DEVICE=usbk \
 IT_DEVICES="[device.usbk]\npath = $node\ndriver = kernel\n\n[device.usbu]\npath = libusb:1209:0001\ndriver = libusb" \
 	it_write_config
 it_start_daemon
+assert_eq "the daemon runs as the service user mfpscan" "$(id -u mfpscan)" \
+	"$(awk '/^Uid:/ {print $2}' "/proc/$IT_DAEMON_PID/status" 2>&1)"
 LOG=$IT_DIR/daemon.log
 A=$IT_ALICE
 dir=$(it_local_dir "$A")
