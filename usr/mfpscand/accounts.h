@@ -5,22 +5,25 @@
  * under STATE_DIR/accounts: <id>.json (settings, counter; written durably:
  * temp file, fsync, rename, fsync of the directory) and <id>.secret (the
  * secrets JSON sealed by secrets.c with the id as AAD). Secrets are never
- * kept in memory: they are decrypted only by account_dest_get(), for one
- * use, and wiped by account_dest_release() when that use ends (a job
- * drops its destination when it reaches its final state).
+ * kept in memory: they are decrypted only by account_dest_unseal(), on the
+ * worker thread of one use, and wiped by account_dest_release() when that
+ * use ends (a job drops its destination when it reaches its final state).
  *
- * Every value is validated here, whoever calls: the type is known, the URL
- * scheme fits the type, names and templates are sane, an email address
- * has no CR/LF, a folder has no ".." component, a local folder or CA file
- * of an ordinary user belongs to that user.
+ * Every value is validated, whoever calls (accounts_check.h): the type is
+ * known, the URL scheme fits the type, names and templates are sane, an
+ * email address has no CR/LF, a folder has no ".." component, a local
+ * folder or CA file of an ordinary user belongs to that user.
  *
- * Main thread only, except accounts_wait_written(). The main thread never
- * waits on the files: changes are validated and serialised on it, then
+ * Main thread only, except accounts_wait_written() and
+ * account_dest_unseal(). The main thread never waits on the files, the
+ * key or the privilege helper: changes are validated (their text) and
+ * serialised on it, then checked against the file system, sealed and
  * written (durable.c: fsyncs) by the one writer thread
  * (accounts_writer.h), in order; the caller's completion runs on the main
  * thread once they are on disk (a D-Bus reply is sent then). The owner's
  * name and group are looked up once, at load or by the writer at Create
- * (getpwuid_r may wait on NSS/LDAP).
+ * (getpwuid_r may wait on NSS/LDAP). The files: accounts.c (store, load),
+ * accounts_check.c, accounts_secrets.c, accounts_change.c, accounts_dest.c.
  */
 #ifndef MFPSCAND_ACCOUNTS_H
 #define MFPSCAND_ACCOUNTS_H
