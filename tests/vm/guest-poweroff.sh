@@ -32,9 +32,6 @@ set -u
 step=$1
 cuts=$2
 formats=${3:-both}
-# Not yet as the service user mfpscan: this guest has no udevd to give
-# the engine to group scanner (it_guest_udevd) and is not rerun here.
-IT_DAEMON_USER=${IT_DAEMON_USER:-root}
 . "$(dirname "$0")/../integration/lib.sh"
 IT_TEST=poweroff-$step
 it_init
@@ -53,11 +50,14 @@ mkdir -p /appliance/spool /appliance/state
 chmod 0700 /appliance/spool /appliance/state
 SPOOL=/appliance/spool/$UIDA
 
+# the daemon runs as mfpscan: the rules give it the engine (group scanner)
+it_guest_udevd
 sh "$IT_TOP/scripts/load-modules.sh" || it_die "load-modules"
 sim=/sys/kernel/config/mfpscan-sim/power
 mkdir "$sim" && echo 50 >"$sim/adf_pages" && echo 2000 >"$sim/line_rate" &&
 	echo 1 >"$sim/live" || it_die "sim instance"
 dev=/dev/$(cat "$sim/devname")
+udevadm settle -t 30
 
 it_start_bus
 # Mail and storage are up before the daemon: its recovery tells the owner
@@ -84,6 +84,8 @@ from = scanner@appliance.example
 starttls = no
 CONF
 it_start_daemon
+assert_eq "the daemon runs as the service user mfpscan" "$(id -u mfpscan)" \
+	"$(awk '/^Uid:/ {print $2}' "/proc/$IT_DAEMON_PID/status" 2>&1)"
 
 # --- the previous cut, after the reboot -----------------------------------
 
