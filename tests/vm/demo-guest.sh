@@ -7,9 +7,6 @@
 # full, so her document is kept in her spool and she gets a mail; she frees
 # space; the background retry uploads it and she gets a "cleared" mail.
 set -u
-# Not yet as the service user mfpscan: the demo's state and spool disk is
-# made as root before the daemon starts; not rerun here.
-IT_DAEMON_USER=${IT_DAEMON_USER:-root}
 . "$(dirname "$0")/../integration/lib.sh"
 IT_TEST=demo
 it_init
@@ -120,6 +117,9 @@ CONF
 IT_CONF=/etc/mfpscan/mfpscand.conf
 it_start_daemon
 tell "mfpscand runs: $IT_DAEMON --config /etc/mfpscan/mfpscand.conf (pid $IT_DAEMON_PID)"
+assert_eq "it runs as the service user mfpscan (the engine is group scanner's)" \
+	"$(id -u mfpscan)" "$(awk '/^Uid:/ {print $2}' "/proc/$IT_DAEMON_PID/status" 2>&1)"
+tell "as $(stat -c %U "/proc/$IT_DAEMON_PID"); it gave its spool and state disk to mfpscan: $(stat -c %U:%G /var/spool/mfpscan /var/lib/mfpscan | tr '\n' ' ')"
 
 step "2. Two users add their storage accounts (mfpscanctl, as themselves)"
 printf '%s\n' "$DAV_PASSWORD" | ctl "$B" accounts add office --type webdav --allow-insecure-http yes \
