@@ -89,7 +89,7 @@ int account_secret_from_key(const char *key)
 
 /* Read a whole small file; *@out is NUL-terminated. */
 int accounts_read_small(const char *path, size_t max, char **out, size_t *len,
-		      struct err *e)
+			struct err *e)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -122,7 +122,7 @@ out:
 /* --- the store ----------------------------------------------------------- */
 
 struct account *account_alloc(struct accounts *a, const char *id,
-				     uid_t owner, enum dest_type type)
+			      uid_t owner, enum dest_type type)
 {
 	struct account *acc = calloc(1, sizeof(*acc));
 

@@ -78,7 +78,8 @@ static int accounts_new_id(struct accounts *a, char id[ACCOUNT_ID_LEN + 1],
 
 /* New fields: @base (or "") overridden by @s; strdup'd. */
 static int account_fields_build(char **f, char *const *base,
-			const struct account_settings *s, struct err *e)
+				const struct account_settings *s,
+				struct err *e)
 {
 	for (int i = 0; i < ACCOUNT_FIELD_COUNT; i++) {
 		const char *v = s->v[i] ? s->v[i] : base ? base[i] : "";

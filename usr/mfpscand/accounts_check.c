@@ -234,7 +234,7 @@ int accounts_check_files(char *const *f, enum dest_type type, uid_t owner,
 }
 
 int accounts_check_plain_http(char *const *f, enum dest_type type,
-			    bool has_secrets, struct err *e)
+			      bool has_secrets, struct err *e)
 {
 	return upload_check_plain_http(type, f[ACCOUNT_URL],
 				       *f[ACCOUNT_USERNAME] || has_secrets,
