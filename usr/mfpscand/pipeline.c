@@ -26,12 +26,10 @@
  * document, never none). The job's Ocr property says what came of it.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/eventfd.h>
 
 #include "config.h"
@@ -51,46 +49,40 @@ void msgf(char *buf, size_t len, const char *fmt, ...)
 
 /* --- the worker ----------------------------------------------------------- */
 
+/* The job's outcome (see the top of this file) and what its owner reads. */
 static void finish(struct pipe *p)
 {
-	struct pipe_event *ev = event_new(EV_FINISHED);
+	char msg[ERR_MSG_MAX] = "";
+	enum job_state st;
 
-	if (!ev) {
-		log_msg(LOG_ERR, "jobs: %s: out of memory at the end", p->job->path);
-		return;
-	}
 	if (user_cancelled(p)) {
-		ev->state = JOB_CANCELLED;
-		msgf(ev->error, sizeof(ev->error),
-			 "Cancelled; nothing that was not yet uploaded was kept.");
+		st = JOB_CANCELLED;
+		msgf(msg, sizeof(msg),
+		     "Cancelled; nothing that was not yet uploaded was kept.");
 	} else if (p->device_failed || p->local_failed) {
-		ev->state = JOB_FAILED;
+		st = JOB_FAILED;
 		if (!p->fail.msg[0])
-			msgf(ev->error, sizeof(ev->error), "%s",
-				 p->last_error);
+			msgf(msg, sizeof(msg), "%s", p->last_error);
 		else if (p->n_spooled)
-			msgf(ev->error, sizeof(ev->error),
-				 "%s. What was read is kept in your spool.",
-				 p->fail.msg);
+			msgf(msg, sizeof(msg),
+			     "%s. What was read is kept in your spool.",
+			     p->fail.msg);
 		else if (p->n_uploaded)
-			msgf(ev->error, sizeof(ev->error),
-				 "%s. The %zu pages read before it were uploaded.",
-				 p->fail.msg, p->n_uploaded);
+			msgf(msg, sizeof(msg),
+			     "%s. The %zu pages read before it were uploaded.",
+			     p->fail.msg, p->n_uploaded);
 		else
-			msgf(ev->error, sizeof(ev->error), "%s",
-				 p->fail.msg);
+			msgf(msg, sizeof(msg), "%s", p->fail.msg);
 	} else if (p->n_spooled) {
-		ev->state = JOB_SPOOLED;
-		msgf(ev->error, sizeof(ev->error), "%s", p->last_error);
+		st = JOB_SPOOLED;
+		msgf(msg, sizeof(msg), "%s", p->last_error);
 	} else if (p->n_docs == 0) {
-		ev->state = JOB_FAILED;
-		msgf(ev->error, sizeof(ev->error),
-			 "The scanner delivered no page.");
+		st = JOB_FAILED;
+		msgf(msg, sizeof(msg), "The scanner delivered no page.");
 	} else {
-		ev->state = JOB_DONE;
+		st = JOB_DONE;
 	}
-	atomic_store(&p->job->w_state, (int)ev->state);
-	post_event(p, ev);
+	post_finished(p, st, msg);
 }
 
 static void *pipeline_worker(void *arg)

@@ -13,7 +13,12 @@
  * it fails.
  *
  * The entry points, pipeline_start() and pipeline_cancel(), are declared
- * in jobs.h with the rest of the jobs part.
+ * in jobs.h with the rest of the jobs part. The worker is in parts, one a
+ * stage, each calling only the next (pipeline_int.h): pipeline_scan.c
+ * reads the engine into pages (pipeline_page.c) named and ticketed by
+ * pipeline_ticket.c, pipeline_docs.c makes the pages spool entries,
+ * pipeline_upload.c uploads them; pipeline_events.c carries what the
+ * main thread must know; pipeline.c runs the stages and says the outcome.
  */
 #ifndef MFPSCAND_PIPELINE_H
 #define MFPSCAND_PIPELINE_H

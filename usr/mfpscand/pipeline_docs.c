@@ -4,12 +4,8 @@
  * upload (see pipeline.h).
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "assemble.h"
 #include "config.h"

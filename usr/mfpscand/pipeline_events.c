@@ -9,11 +9,23 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "pipeline_int.h"
+
+enum pipe_ev { EV_PROGRESS, EV_STATE, EV_DEVICE_FREE, EV_SPOOLED,
+	       EV_UPLOADED, EV_OCR, EV_FINISHED };
+
+struct pipe_event {
+	enum pipe_ev type;
+	struct job *job;
+	char id[SPOOL_ID_MAX];
+	struct ticket t;
+	bool partial;
+	char url[JOBS_URL_MAX];
+	enum job_state state;
+	char error[ERR_MSG_MAX];
+};
 
 static uint64_t mono_ms(void)
 {
@@ -141,7 +153,7 @@ void post_progress(struct pipe *p, bool force)
 		atomic_store(&p->job->progress_posted, false);
 }
 
-void post_event(struct pipe *p, struct pipe_event *ev)
+static void post_event(struct pipe *p, struct pipe_event *ev)
 {
 	ev->job = p->job;
 	if (daemon_post(p->j->d, on_event, ev) < 0) {
@@ -151,7 +163,7 @@ void post_event(struct pipe *p, struct pipe_event *ev)
 	}
 }
 
-struct pipe_event *event_new(enum pipe_ev type)
+static struct pipe_event *event_new(enum pipe_ev type)
 {
 	struct pipe_event *ev = calloc(1, sizeof(*ev));
 
@@ -221,5 +233,29 @@ void post_uploaded(struct pipe *p, const struct attempt *a,
 	if (!ev)
 		return;
 	snprintf(ev->url, sizeof(ev->url), "%s", a->remote_url);
+	post_event(p, ev);
+}
+
+/* The reading is over: the device goes back to the main thread's care. */
+void post_device_free(struct pipe *p)
+{
+	struct pipe_event *ev = event_new(EV_DEVICE_FREE);
+
+	if (ev)
+		post_event(p, ev);
+}
+
+/* The job's last event: its outcome, after which the worker is joined. */
+void post_finished(struct pipe *p, enum job_state st, const char *error)
+{
+	struct pipe_event *ev = event_new(EV_FINISHED);
+
+	atomic_store(&p->job->w_state, (int)st);
+	if (!ev) {
+		log_msg(LOG_ERR, "jobs: %s: out of memory at the end", p->job->path);
+		return;
+	}
+	ev->state = st;
+	snprintf(ev->error, sizeof(ev->error), "%s", error);
 	post_event(p, ev);
 }

@@ -64,28 +64,12 @@ struct pipe {
 	bool ocr_told;			/* the Ocr property has its outcome */
 };
 
-enum pipe_ev { EV_PROGRESS, EV_STATE, EV_DEVICE_FREE, EV_SPOOLED,
-	       EV_UPLOADED, EV_OCR, EV_FINISHED };
-
-struct pipe_event {
-	enum pipe_ev type;
-	struct job *job;
-	char id[SPOOL_ID_MAX];
-	struct ticket t;
-	bool partial;
-	char url[JOBS_URL_MAX];
-	enum job_state state;
-	char error[ERR_MSG_MAX];
-};
-
 /* pipeline.c */
 void __attribute__((format(printf, 3, 4)))
 msgf(char *buf, size_t len, const char *fmt, ...);
 
 /* pipeline_events.c: the hand-off to the main thread */
 void post_progress(struct pipe *p, bool force);
-void post_event(struct pipe *p, struct pipe_event *ev);
-struct pipe_event *event_new(enum pipe_ev type);
 void set_state(struct pipe *p, enum job_state st);
 bool user_cancelled(const struct pipe *p);
 void __attribute__((format(printf, 2, 3)))
@@ -93,6 +77,8 @@ post_ocr(struct pipe *p, const char *fmt, ...);
 void post_spooled(struct pipe *p, const char *id, const struct ticket *t,
 		  bool partial);
 void post_uploaded(struct pipe *p, const struct attempt *a, uint64_t size);
+void post_device_free(struct pipe *p);
+void post_finished(struct pipe *p, enum job_state st, const char *error);
 
 /* pipeline_ticket.c: names and tickets */
 void doc_name(struct pipe *p, int page, char *out, size_t len);

@@ -4,9 +4,6 @@
  * committed to the spool before the next band is read (see pipeline.h).
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

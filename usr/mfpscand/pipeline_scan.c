@@ -4,11 +4,6 @@
  * pipeline.h); OCR starts beside it.
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -66,12 +61,8 @@ static int scan_open(struct pipe *p, struct band_source **out, struct err *e)
 
 static void scan_close(struct pipe *p, struct band_source *src)
 {
-	struct pipe_event *ev;
-
 	band_source_close(src);
-	ev = event_new(EV_DEVICE_FREE);
-	if (ev)
-		post_event(p, ev);
+	post_device_free(p);
 }
 
 /* S302: the scan and its ticket exist in the spool before reading. */

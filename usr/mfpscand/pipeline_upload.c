@@ -4,8 +4,6 @@
  * OCR text layer first if asked (see pipeline.h).
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
