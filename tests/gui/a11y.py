@@ -167,6 +167,11 @@ def texts(root):
     return [n.name for n in find_all(root, role="label") if n.name]
 
 
+def extents(node):
+    """Where node is drawn, (x, y, width, height) in its window's pixels."""
+    return tuple(node.queryComponent().getExtents(pyatspi.WINDOW_COORDS))
+
+
 def ancestor(node, role):
     """The nearest ancestor of node with this role."""
     p = node.parent

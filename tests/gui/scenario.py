@@ -12,7 +12,8 @@ shell test counts them. Phases (argv[1]):
   after-restart  the daemon was restarted: a scan to the full server
            is kept, the agent (reconnected) notifies, and a click on the
            notification opens the panel's waiting scans.
-  kiosk    the 800x480 screen (--kiosk): the remembered choices, the
+  kiosk    the 800x480 screen (--kiosk): with three notices listed the
+           Scan button is wholly on the screen; the remembered choices, the
            pages, the scan kept at the end of "desktop", Discard asks
            first (Cancel keeps it, Discard removes it); deleting an
            account asks first too.
@@ -456,9 +457,20 @@ def kiosk():
     # not seen in the panel yet, is listed above the pages.
     step("on start the panel lists the notice not yet seen", notice_row, win,
          "Kept — will retry", "Kept: storage full — will retry.")
+    step("... and those of the files kept after an interruption", notice_row,
+         win, "Files kept after an interruption", "leftover-2.doc")
+    titles = listed_titles(win)
+    check("three notices or more are listed", len(titles) >= 3, titles)
+    scan = a11y.find(page, role="push button", name="Scan")
+    box = a11y.extents(scan)
+    check("the Scan button is wholly on the 800x480 screen with them",
+          box[0] >= 0 and box[1] >= 0 and box[0] + box[2] <= 800 and
+          box[1] + box[3] <= 480, "x, y, width, height: %r" % (box,))
     shot("kiosk-00-notice-on-start")
     step("Dismiss it", dismiss_notice, win, "Kept — will retry")
-    check("... it is gone", notices_gone(win))
+    check("... it is gone", notices_gone(win, "Kept — will retry"))
+    step("Dismiss All the others", dismiss_all, win)
+    check("... and no notice is left", notices_gone(win))
     dest = step("the remembered destination is listed", a11y.find, page,
                 "list item", "Nextcloud")
     check("... and chosen again", dest is not None and a11y.is_selected(dest))

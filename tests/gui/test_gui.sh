@@ -145,6 +145,17 @@ run_scenario after-restart "$GUI_DISPLAY_desk" "$A11Y"
 check "the agent saw the daemon come back" \
 	it_wait_for "$IT_DIR/notify.log" 'the scan service \(re\)started' 10
 
+# Two more notices for her, each of files kept after an interruption (a
+# leftover in her spool's tmp/ at a start), so that the kiosk panel starts
+# with three listed: the Scan button must stay on its 800x480 screen.
+for n in 1 2; do
+	it_stop_daemon
+	printf 'half a page\n' >"$IT_DIR/spool/$IT_ALICE_UID/tmp/leftover-$n.doc"
+	it_start_daemon
+done
+assert_match "she has three notices or more before the kiosk panel starts" \
+	"^a\\(tsxsu\\) ([3-9]|[1-9][0-9]) " "$(mgr "$A" ListNotices 2>&1)"
+
 # The same person at the MFP: the panel full screen at 800x480.
 stop_panel() {
 	pkill -TERM -P "$PANEL_BG" 2>/dev/null
