@@ -80,6 +80,7 @@ chmod 0755 "$IT_DIR/bin/as-alice"
 it_bg gui_as "$A" "$GUI_DISPLAY_desk" dunst >"$IT_DIR/dunst.log" 2>&1
 it_bg gui_as "$A" "$GUI_DISPLAY_desk" "$NOTIFY" --panel "$PANEL" \
 	>"$IT_DIR/notify.log" 2>&1
+NOTIFY_BG=${IT_BGPIDS[-1]}
 it_bg gui_as "$A" "$GUI_DISPLAY_desk" "$PANEL" >"$IT_DIR/panel.log" 2>&1
 PANEL_BG=${IT_BGPIDS[-1]}
 
@@ -187,6 +188,77 @@ check "the background retry sent it (the daemon's log)" \
 	grep -Eq "spooled document $IT_ALICE_UID/[^ ]+ uploaded" "$IT_DIR/daemon.log"
 assert_eq "Dismiss All acknowledged both notices" "a(tsxsu) 0" \
 	"$(mgr "$A" ListNotices 2>&1)"
+
+# The agent's own title and the daemon's words for a kept scan, one that
+# needs attention and one sent after a retry: one document, kept on the
+# full server, retried by hand while it is still full (the one retry
+# allowed is spent), then once space is freed. The agent shows the notices
+# not yet seen when it starts.
+it_need_ctl
+it_stop_daemon
+IT_RETRY_INITIAL=3600	# only the Retry calls below upload
+IT_RETRY_COUNT=1
+it_write_config ""
+it_start_daemon
+fill_dav() {
+	local bs
+	for bs in 65536 1; do
+		dd if=/dev/zero of="$FULL/filler" bs=$bs oflag=append \
+			conv=notrunc status=none 2>/dev/null
+	done
+}
+# has_notice KIND: alice has a notice of KIND not yet acknowledged.
+has_notice() { mgr "$A" ListNotices 2>&1 | grep -q "\"$1\""; }
+wait_notice() {
+	for _ in $(seq 1 300); do has_notice "$1" && return 0; sleep 0.1; done
+	return 1
+}
+fill_dav
+ctl "$A" scan --to Nextcloud --format pdf --resolution 75 --name agent \
+	>/dev/null 2>&1 && rc=0 || rc=$?
+assert_eq "a scan to the full server is kept (exit 2)" 2 "$rc"
+KEPT=$(mgr "$A" ListSpool | grep -o '"/org/[^"]*"' | head -n 1 | tr -d '"')
+check "Retry while it is still full spends the one retry" \
+	bctl "$A" call "$IT_DEST" "$KEPT" org.mfpscan.Daemon1.SpoolEntry Retry
+check "... and the document needs her attention (a notice)" \
+	wait_notice needs-attention
+rm -f "$FULL/filler"
+check "Retry once space is freed sends it" \
+	bctl "$A" call "$IT_DEST" "$KEPT" org.mfpscan.Daemon1.SpoolEntry Retry
+check "... and the notice says it was sent after a retry" \
+	wait_notice sent-after-retry
+pkill -TERM -P "$NOTIFY_BG" 2>/dev/null
+wait "$NOTIFY_BG" 2>/dev/null
+gui_as "$A" "$GUI_DISPLAY_desk" dunstctl close-all >/dev/null 2>&1
+it_bg gui_as "$A" "$GUI_DISPLAY_desk" "$NOTIFY" --panel "$PANEL" \
+	>>"$IT_DIR/notify.log" 2>&1
+# notified TITLE WORDS: dunst showed alice a notification called TITLE
+# whose body has WORDS (the displayed ones are closed into the history).
+notified() {
+	gui_as "$A" "$GUI_DISPLAY_desk" dunstctl close-all >/dev/null 2>&1
+	gui_as "$A" "$GUI_DISPLAY_desk" dunstctl history 2>/dev/null |
+		/usr/bin/python3 -c '
+import json, sys
+h = json.load(sys.stdin)["data"][0]
+sys.exit(not any(n["summary"]["data"] == sys.argv[1] and
+                 sys.argv[2] in n["body"]["data"] for n in h))' "$1" "$2"
+}
+wait_notified() {
+	for _ in $(seq 1 300); do notified "$1" "$2" && return 0; sleep 0.1; done
+	return 1
+}
+check "the restarted agent shows the kept notice under its own title" \
+	wait_notified "A scan of yours was kept and will be sent again" \
+	"Kept: storage full"
+check "... the one that needs attention under its own" \
+	wait_notified "A kept scan of yours needs your attention" \
+	"after every automatic attempt"
+check "... and the one sent after a retry under its own" \
+	wait_notified "A kept scan of yours was sent after a retry" \
+	"reached Nextcloud"
+check "no notice of those kinds is left under the generic title" \
+	test "$(gui_as "$A" "$GUI_DISPLAY_desk" dunstctl history 2>/dev/null |
+		grep -c 'Notices about your scans')" = 0
 
 it_daemon_alive "the daemon still answers"
 
