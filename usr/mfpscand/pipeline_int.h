@@ -25,6 +25,11 @@ struct doc {
 	uint32_t *text_slots;		/* per page, with a text layer */
 };
 
+/*
+ * One scan job on its worker thread, made by pipeline_start(): only that
+ * thread reads or writes it (the main thread hears of it through
+ * pipeline_events.c's events and the job's atomics), so it has no lock.
+ */
 struct pipe {
 	struct job *job;
 	struct jobs *j;
