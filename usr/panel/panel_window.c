@@ -169,6 +169,9 @@ struct panel_window *panel_window_new(GtkApplication *app,
 	gtk_stack_set_transition_type(GTK_STACK(w->stack),
 				      GTK_STACK_TRANSITION_TYPE_NONE);
 	gtk_widget_set_vexpand(w->stack, TRUE);
+	/* only the page shown asks for height: a long list on another page
+	 * must not push the Scan button off an 800×480 panel */
+	gtk_stack_set_vhomogeneous(GTK_STACK(w->stack), FALSE);
 	w->content = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	gtk_box_append(GTK_BOX(w->content), w->stack);
 	gtk_stack_switcher_set_stack(GTK_STACK_SWITCHER(switcher),

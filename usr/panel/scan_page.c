@@ -492,6 +492,36 @@ static GtkWidget *settings_grid(struct scan_page *p)
 	return grid;
 }
 
+/* The settings and what the scan says, scrolled when the page is short. */
+static GtkWidget *action_details(struct scan_page *p)
+{
+	GtkWidget *scroll = gtk_scrolled_window_new();
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 12);
+
+	p->progress = gtk_progress_bar_new();
+	widgets_name(p->progress, _("Scan progress"));
+	p->status = widgets_label(_("Place the document and press Scan."), NULL);
+	gtk_widget_add_css_class(p->status, "status");
+	p->show_waiting = widgets_button(_("Show _Waiting Scans"), NULL);
+	g_signal_connect(p->show_waiting, "clicked", G_CALLBACK(on_show_waiting), p);
+	gtk_box_append(GTK_BOX(box), settings_grid(p));
+	gtk_box_append(GTK_BOX(box), p->progress);
+	gtk_box_append(GTK_BOX(box), p->status);
+	gtk_box_append(GTK_BOX(box), p->show_waiting);
+	gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), box);
+	gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll),
+				       GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+	gtk_scrolled_window_set_propagate_natural_height(
+		GTK_SCROLLED_WINDOW(scroll), TRUE);
+	gtk_widget_set_vexpand(scroll, TRUE);
+	return scroll;
+}
+
+/*
+ * Scan and Cancel stay under the scrolled details, outside them: whatever
+ * the notices above the pages or a long status take, the page asks only
+ * for the buttons' height, so Scan is whole on an 800×480 panel.
+ */
 static GtkWidget *action_column(struct scan_page *p)
 {
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 12);
@@ -502,21 +532,12 @@ static GtkWidget *action_column(struct scan_page *p)
 	gtk_widget_add_css_class(p->scan, "scan-button");
 	gtk_widget_set_hexpand(p->scan, TRUE);
 	p->cancel = widgets_button(_("_Cancel"), _("Stop this scan"));
-	p->progress = gtk_progress_bar_new();
-	widgets_name(p->progress, _("Scan progress"));
-	p->status = widgets_label(_("Place the document and press Scan."), NULL);
-	gtk_widget_add_css_class(p->status, "status");
-	p->show_waiting = widgets_button(_("Show _Waiting Scans"), NULL);
 	g_signal_connect(p->scan, "clicked", G_CALLBACK(on_scan), p);
 	g_signal_connect(p->cancel, "clicked", G_CALLBACK(on_cancel), p);
-	g_signal_connect(p->show_waiting, "clicked", G_CALLBACK(on_show_waiting), p);
 	gtk_box_append(GTK_BOX(buttons), p->scan);
 	gtk_box_append(GTK_BOX(buttons), p->cancel);
-	gtk_box_append(GTK_BOX(box), settings_grid(p));
+	gtk_box_append(GTK_BOX(box), action_details(p));
 	gtk_box_append(GTK_BOX(box), buttons);
-	gtk_box_append(GTK_BOX(box), p->progress);
-	gtk_box_append(GTK_BOX(box), p->status);
-	gtk_box_append(GTK_BOX(box), p->show_waiting);
 	gtk_widget_set_hexpand(box, TRUE);
 	return box;
 }
