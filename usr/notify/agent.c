@@ -122,6 +122,16 @@ static void on_attention(const char *path, void *data)
 	e->notification = desktop_notify(a->desk, &n);
 }
 
+/* As loud as the live notification of the same news (on_failed & co). */
+static enum desktop_urgency notice_urgency(const char *kind)
+{
+	if (strcmp(kind, "needs-attention") == 0)
+		return DESKTOP_CRITICAL;
+	if (strcmp(kind, "sent-after-retry") == 0)
+		return DESKTOP_LOW;
+	return DESKTOP_NORMAL;
+}
+
 /* The daemon is there: show what it kept for the person and was not
  * shown yet (notices raised at its start reached no session). A click
  * acknowledges one; a notice closed unseen comes again next session. */
@@ -140,7 +150,7 @@ static void on_daemon_up(void *data)
 			.summary = notice_view_summary(v[i].kind),
 			.body = v[i].text,
 			.actions = actions,
-			.urgency = DESKTOP_NORMAL,
+			.urgency = notice_urgency(v[i].kind),
 		};
 		uint32_t id;
 

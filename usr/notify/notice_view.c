@@ -41,6 +41,12 @@ uint64_t notice_view_take(struct notice_view *v, uint32_t notification)
 
 const char *notice_view_summary(const char *kind)
 {
+	if (strcmp(kind, "kept") == 0)
+		return _("A scan of yours was kept and will be sent again");
+	if (strcmp(kind, "sent-after-retry") == 0)
+		return _("A kept scan of yours was sent after a retry");
+	if (strcmp(kind, "needs-attention") == 0)
+		return _("A kept scan of yours needs your attention");
 	if (strcmp(kind, "partial-kept") == 0)
 		return _("A scan was cut short: its pages were kept");
 	if (strcmp(kind, "orphans-kept") == 0)

@@ -30,7 +30,9 @@ void notice_view_add(struct notice_view *v, uint64_t id, uint32_t notification);
  * second call for it gives 0 (acknowledged once). */
 uint64_t notice_view_take(struct notice_view *v, uint32_t notification);
 
-/* notice_view_summary: the notification's title for a notice kind. */
+/* notice_view_summary: the notification's title for a notice kind (its
+ * body is the daemon's sentence, which says what happened to which scan);
+ * a kind this agent does not know gets a generic one. */
 const char *notice_view_summary(const char *kind);
 
 #endif
