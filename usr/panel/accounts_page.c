@@ -7,7 +7,7 @@
  */
 #include "account_dialog.h"
 #include "accounts_page.h"
-#include "confirm_dialog.h"
+#include "confirm_call.h"
 #include "job_text.h"
 #include "widgets.h"
 
@@ -52,8 +52,7 @@ GtkWidget *accounts_page_widget(struct accounts_page *p)
 
 static void say(struct accounts_page *p, const char *text)
 {
-	gtk_label_set_text(GTK_LABEL(p->banner), text);
-	gtk_widget_set_visible(p->banner, *text != '\0');
+	widgets_say(p->banner, text);
 }
 
 static void accounts_changed(struct accounts_page *p)
@@ -122,28 +121,11 @@ static void on_edit(GtkButton *b, gpointer data)
 			    r->page->dc, r->path, props, on_dialog_done, r->page);
 }
 
-static void on_delete_reply(GObject *src, GAsyncResult *res, gpointer data)
+/* The daemon answered Delete: say so, read the accounts again. */
+static void on_deleted(const char *text, void *data)
 {
-	struct account_ref *r = data;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = dc_call_finish(r->page->dc, res, &error);
-	g_autofree char *t = reply ?
-		g_strdup_printf(_("The account “%s” was deleted."), r->name) :
-		g_strdup_printf(_("The account “%s” was not deleted: %s"), r->name,
-				dc_error_text(error));
-
-	say(r->page, t);
-	accounts_changed(r->page);
-	account_ref_free(r);
-}
-
-static void on_delete_answer(gboolean confirmed, void *data)
-{
-	struct account_ref *r = data;
-
-	if (confirmed)
-		dc_call(r->page->dc, r->path, DC_ACCOUNT, "Delete", NULL,
-			on_delete_reply, account_ref_new(r->page, r->path, r->name));
+	say(data, text);
+	accounts_changed(data);
 }
 
 static void on_delete(GtkButton *b, gpointer data)
@@ -151,13 +133,22 @@ static void on_delete(GtkButton *b, gpointer data)
 	struct account_ref *r = data;
 	g_autofree char *heading = g_strdup_printf(_("Delete the account “%s”?"),
 						   r->name);
+	g_autofree char *done = g_strdup_printf(
+		_("The account “%s” was deleted."), r->name);
+	g_autofree char *failed = g_strdup_printf(
+		_("The account “%s” was not deleted"), r->name);
+	struct confirm_call c = {
+		.heading = heading,
+		.body = _("Scans can no longer be sent there. Its password is "
+			  "forgotten. Files already uploaded stay where they are, "
+			  "and waiting scans are kept."),
+		.action = _("_Delete"),
+		.dc = r->page->dc, .path = r->path, .iface = DC_ACCOUNT,
+		.method = "Delete", .done = done, .failed = failed,
+		.said = on_deleted, .data = r->page,
+	};
 
-	confirm_dialog_run(GTK_WINDOW(gtk_widget_get_root(r->page->root)), heading,
-		_("Scans can no longer be sent there. Its password is forgotten. "
-		  "Files already uploaded stay where they are, and waiting scans "
-		  "are kept."),
-		_("_Delete"), on_delete_answer,
-		account_ref_new(r->page, r->path, r->name), account_ref_free);
+	confirm_call_run(GTK_WINDOW(gtk_widget_get_root(r->page->root)), &c);
 }
 
 static void on_add(GtkButton *b, gpointer data)
@@ -198,7 +189,6 @@ static GtkWidget *account_row(struct accounts_page *p, const char *path,
 	struct account_ref ref = { p, (char *)path, (char *)name };
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
 	GtkWidget *buttons = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
-	GtkWidget *row = gtk_list_box_row_new();
 	g_autofree char *where = where_text(props);
 	const char *check = g_hash_table_lookup(p->checks, path);
 	GtkWidget *del = account_button(_("_Delete…"), name, G_CALLBACK(on_delete), &ref);
@@ -215,10 +205,7 @@ static GtkWidget *account_row(struct accounts_page *p, const char *path,
 		gtk_box_append(GTK_BOX(box), widgets_label(check, NULL));
 	gtk_box_append(GTK_BOX(box), buttons);
 	gtk_widget_add_css_class(box, "entry");
-	gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), box);
-	gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), FALSE);
-	widgets_name(row, name);
-	return row;
+	return widgets_row(box, name);
 }
 
 void accounts_page_refresh(struct accounts_page *p)

@@ -30,8 +30,7 @@ GtkWidget *notices_bar_widget(struct notices_bar *b)
 
 static void say(struct notices_bar *b, const char *text)
 {
-	gtk_label_set_text(GTK_LABEL(b->problem), text);
-	gtk_widget_set_visible(b->problem, text && *text);
+	widgets_say(b->problem, text);
 }
 
 /* --- acknowledging ----------------------------------------------------- */
@@ -110,7 +109,6 @@ static GtkWidget *notice_row(struct notices_bar *b, guint64 id,
 {
 	const char *title = job_text_notice_title(kind);
 	g_autofree char *heading = notice_heading(kind, time, count);
-	GtkWidget *row = gtk_list_box_row_new();
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
 	GtkWidget *words = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
 	GtkWidget *dismiss = widgets_button(_("_Dismiss"), title);
@@ -125,10 +123,7 @@ static GtkWidget *notice_row(struct notices_bar *b, guint64 id,
 	gtk_widget_set_valign(dismiss, GTK_ALIGN_CENTER);
 	gtk_box_append(GTK_BOX(box), words);
 	gtk_box_append(GTK_BOX(box), dismiss);
-	gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), box);
-	gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), FALSE);
-	widgets_name(row, title);
-	return row;
+	return widgets_row(box, title);
 }
 
 static void show_count(struct notices_bar *b)

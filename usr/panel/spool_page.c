@@ -14,7 +14,7 @@
 
 #include <gio/gunixinputstream.h>
 
-#include "confirm_dialog.h"
+#include "confirm_call.h"
 #include "job_text.h"
 #include "spool_page.h"
 #include "widgets.h"
@@ -68,8 +68,7 @@ GtkWidget *spool_page_widget(struct spool_page *p)
 
 static void say(struct spool_page *p, const char *text)
 {
-	gtk_label_set_text(GTK_LABEL(p->banner), text);
-	gtk_widget_set_visible(p->banner, text && *text);
+	widgets_say(p->banner, text);
 }
 
 static const char *entry_name(struct spool_page *p, const char *path)
@@ -106,43 +105,32 @@ static void on_retry(GtkButton *b, gpointer data)
 		entry_ref_new(r->page, r->path, r->name));
 }
 
-static void on_discard_reply(GObject *src, GAsyncResult *res, gpointer data)
+/* The daemon answered Discard: say so, read the list again. */
+static void on_discarded(const char *text, void *data)
 {
-	struct entry_ref *r = data;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = dc_call_finish(r->page->dc, res, &error);
-	g_autofree char *t = reply ?
-		g_strdup_printf(_("“%s” was discarded."), r->name) :
-		g_strdup_printf(_("“%s” was not discarded: %s"), r->name,
-				dc_error_text(error));
-
-	say(r->page, t);
-	spool_page_refresh(r->page);
-	entry_ref_free(r);
-}
-
-static void on_discard_answer(gboolean confirmed, void *data)
-{
-	struct entry_ref *r = data;
-
-	if (!confirmed)
-		return;
-	dc_call(r->page->dc, r->path, DC_ENTRY, "Discard",
-		g_variant_new("(b)", TRUE), on_discard_reply,
-		entry_ref_new(r->page, r->path, r->name));
+	say(data, text);
+	spool_page_refresh(data);
 }
 
 static void on_discard(GtkButton *b, gpointer data)
 {
 	struct entry_ref *r = data;
 	g_autofree char *heading = g_strdup_printf(_("Discard “%s”?"), r->name);
+	g_autofree char *done = g_strdup_printf(_("“%s” was discarded."), r->name);
+	g_autofree char *failed = g_strdup_printf(_("“%s” was not discarded"),
+						  r->name);
+	struct confirm_call c = {
+		.heading = heading,
+		.body = _("This scan was never uploaded. If you discard it, it is "
+			  "deleted for good and cannot be recovered."),
+		.action = _("_Discard"),
+		.dc = r->page->dc, .path = r->path, .iface = DC_ENTRY,
+		.method = "Discard", .args = g_variant_new("(b)", TRUE),
+		.done = done, .failed = failed,
+		.said = on_discarded, .data = r->page,
+	};
 
-	confirm_dialog_run(GTK_WINDOW(gtk_widget_get_root(GTK_WIDGET(b))),
-		heading,
-		_("This scan was never uploaded. If you discard it, it is "
-		  "deleted for good and cannot be recovered."),
-		_("_Discard"), on_discard_answer,
-		entry_ref_new(r->page, r->path, r->name), entry_ref_free);
+	confirm_call_run(GTK_WINDOW(gtk_widget_get_root(GTK_WIDGET(b))), &c);
 }
 
 /* Copy the spooled document to the chosen file. */
@@ -280,7 +268,6 @@ static GtkWidget *entry_row(struct spool_page *p, const char *path,
 		job_text_error_class(dc_prop_str(props, "ErrorClass", "")),
 		job_text_entry_state(dc_prop_str(props, "State", "")));
 	g_autofree char *retries = retry_line(props);
-	GtkWidget *row = gtk_list_box_row_new();
 
 	gtk_box_append(GTK_BOX(box), widgets_label(name, "heading"));
 	gtk_box_append(GTK_BOX(box), widgets_label(state, NULL));
@@ -289,10 +276,7 @@ static GtkWidget *entry_row(struct spool_page *p, const char *path,
 		dc_prop_str(props, "LastError", ""), "dim-label"));
 	gtk_box_append(GTK_BOX(box), entry_actions(&ref));
 	gtk_widget_add_css_class(box, "entry");
-	gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), box);
-	gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), FALSE);
-	widgets_name(row, name);
-	return row;
+	return widgets_row(box, name);
 }
 
 void spool_page_refresh(struct spool_page *p)

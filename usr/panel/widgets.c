@@ -70,3 +70,19 @@ void widgets_clear_list(GtkListBox *list)
 	while ((child = gtk_widget_get_first_child(GTK_WIDGET(list))))
 		gtk_list_box_remove(list, child);
 }
+
+GtkWidget *widgets_row(GtkWidget *child, const char *name)
+{
+	GtkWidget *row = gtk_list_box_row_new();
+
+	gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), child);
+	gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), FALSE);
+	widgets_name(row, name);
+	return row;
+}
+
+void widgets_say(GtkWidget *label, const char *text)
+{
+	gtk_label_set_text(GTK_LABEL(label), text ? text : "");
+	gtk_widget_set_visible(label, text && *text);
+}

@@ -25,6 +25,13 @@ GtkWidget *widgets_dropdown(const char *const *items);
  * which is named by it for AT-SPI (labelled-by). Returns the label. */
 GtkWidget *widgets_field(GtkGrid *grid, int row, const char *label, GtkWidget *control);
 
+/* widgets_say: show text in label (a page's banner); hidden when empty. */
+void widgets_say(GtkWidget *label, const char *text);
+
+/* widgets_row: a list row holding child, not activatable (its own buttons
+ * act), named for screen readers. */
+GtkWidget *widgets_row(GtkWidget *child, const char *name);
+
 /* widgets_clear_list: remove every row of a list box. */
 void widgets_clear_list(GtkListBox *list);
 
