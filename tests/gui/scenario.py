@@ -276,6 +276,20 @@ def dismiss_all(win):
     a11y.click(a11y.find(bar, role="push button", name="Dismiss All"))
 
 
+def above_scan(page, node):
+    """node is drawn in view above the Scan button: the settings and the
+    status scroll, the button stays under them, and the details follow
+    news (waited for: they scroll once laid out)."""
+    scan = a11y.extents(a11y.find(page, role="push button", name="Scan"))
+    box = None
+    for _ in range(a11y.TRIES // 10):
+        box = a11y.extents(node)
+        if box[1] >= 0 and box[1] + box[3] <= scan[1]:
+            return True, (box, scan)
+        time.sleep(a11y.PAUSE)
+    return False, (box, scan)
+
+
 def add_account(app, win, name, fields, kind=None):
     """Accounts page -> Add an Account… -> fill in; returns the dialog."""
     page = go_to(win, "Accounts")
@@ -366,6 +380,14 @@ def desktop():
     check("... in the daemon's words: the storage is full",
           kept is not None and "storage is full" in kept.name,
           kept.name if kept else "")
+    if kept:
+        shown, boxes = above_scan(page, kept)
+        check("... and that line is in view, above the Scan button", shown,
+              "status, Scan (x, y, width, height): %r" % (boxes,))
+        shown, boxes = above_scan(page, a11y.find(
+            page, role="push button", name="Show Waiting Scans"))
+        check("... and so is Show Waiting Scans", shown,
+              "button, Scan (x, y, width, height): %r" % (boxes,))
     wait_displayed()
     shot("desktop-05-scan-kept")     # with dunst's pop-up on the screen
     note = wait_notification("“")

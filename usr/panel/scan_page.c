@@ -26,6 +26,9 @@ struct scan_page {
 	GtkWidget *no_destination;	/* shown when there is no account */
 	GtkWidget *source, *mode, *resolution, *format, *pages;
 	GtkWidget *scan, *cancel, *progress, *status, *show_waiting;
+	GtkWidget *details;		/* the scrolled settings and status */
+	gboolean follow;		/* keep the status in view (it changed) */
+	guint follow_idle;		/* scrolling there is pending */
 	char *job;			/* the job this page follows, or NULL */
 	GVariantDict *job_props;	/* its properties as last known */
 	struct kept_watch *kept;	/* what the last job kept, until sent */
@@ -424,6 +427,55 @@ static void on_kept_sent(const char *url, void *data)
 	gtk_widget_set_visible(p->show_waiting, FALSE);
 }
 
+/* --- what the scan says stays in view ----------------------------------- */
+
+static gboolean follow_now(gpointer data)
+{
+	struct scan_page *p = data;
+	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(
+		GTK_SCROLLED_WINDOW(p->details));
+
+	p->follow_idle = 0;
+	/* clamped to the last page of the details: the status, its button */
+	gtk_adjustment_set_value(adj, gtk_adjustment_get_upper(adj));
+	return G_SOURCE_REMOVE;
+}
+
+/* After the layout (an idle runs after the frame's), not during it. */
+static void follow_later(struct scan_page *p)
+{
+	if (p->follow && !p->follow_idle)
+		p->follow_idle = g_idle_add(follow_now, p);
+}
+
+/* The status or Show Waiting Scans changed: on a short page (the 800×480
+ * panel under notices) the details scroll to show them, now and as the
+ * details grow, rather than leave the news below the fold. */
+static void on_outcome_changed(GObject *o, GParamSpec *ps, gpointer data)
+{
+	struct scan_page *p = data;
+
+	p->follow = TRUE;
+	follow_later(p);
+}
+
+static void on_details_grown(GObject *o, GParamSpec *ps, gpointer data)
+{
+	follow_later(data);
+}
+
+static void follow_outcome(struct scan_page *p)
+{
+	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(
+		GTK_SCROLLED_WINDOW(p->details));
+
+	g_signal_connect(p->status, "notify::label",
+			 G_CALLBACK(on_outcome_changed), p);
+	g_signal_connect(p->show_waiting, "notify::visible",
+			 G_CALLBACK(on_outcome_changed), p);
+	g_signal_connect(adj, "notify::upper", G_CALLBACK(on_details_grown), p);
+}
+
 /* --- building --------------------------------------------------------- */
 
 static GtkWidget *destination_column(struct scan_page *p)
@@ -514,6 +566,7 @@ static GtkWidget *action_details(struct scan_page *p)
 	gtk_scrolled_window_set_propagate_natural_height(
 		GTK_SCROLLED_WINDOW(scroll), TRUE);
 	gtk_widget_set_vexpand(scroll, TRUE);
+	p->details = scroll;
 	return scroll;
 }
 
@@ -558,6 +611,7 @@ struct scan_page *scan_page_new(struct daemon_client *dc, struct prefs *prefs,
 	gtk_box_append(GTK_BOX(p->root), action_column(p));
 	set_busy(p, FALSE);
 	gtk_widget_set_visible(p->show_waiting, FALSE);
+	follow_outcome(p);	/* from now on: the first state is no news */
 	dc_subscribe(dc, on_signal, p);
 	p->kept = kept_watch_new(dc, on_kept_sent, p);
 	scan_page_refresh(p);
