@@ -256,6 +256,15 @@ it_init() {
 	export IT_DIR IT_CTL
 }
 
+# it_setup: what most tests begin with: it_init, the private bus, the
+# default configuration (IT_* settings as set before) and the daemon.
+it_setup() {
+	it_init
+	it_start_bus
+	it_write_config
+	it_start_daemon
+}
+
 # it_need_daemon: fail the test (not skip: CI builds it) without the binary.
 it_need_daemon() {
 	[ -n "$IT_DAEMON" ] ||

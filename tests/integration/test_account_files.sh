@@ -14,11 +14,8 @@
 #    removed at start.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
+it_setup
 it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
 A=$IT_ALICE
 ACCDIR=$IT_DIR/state/accounts
 dir=$(it_local_dir "$A")

@@ -11,10 +11,7 @@
 # found its caller unknown (test_dbus_isolation checks what each sees).
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
-it_start_bus
-it_write_config
-it_start_daemon
+it_setup
 
 out=$IT_DIR/calls
 mkdir -p "$out"

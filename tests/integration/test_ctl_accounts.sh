@@ -7,11 +7,8 @@
 # every command; usage errors exit 64.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
+it_setup
 it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
 
 A=$IT_ALICE
 B=$IT_BOB

@@ -9,10 +9,7 @@
 # error; afterwards the same daemon process still answers and still scans.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
-it_start_bus
-it_write_config
-it_start_daemon
+it_setup
 
 A=$IT_ALICE
 PID0=$IT_DAEMON_PID

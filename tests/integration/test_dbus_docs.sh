@@ -9,11 +9,8 @@
 # appears in Documentation/mfpscanctl.1.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
+it_setup
 it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
 
 A=$IT_ALICE
 DOC=$IT_TOP/Documentation/dbus-api.rst

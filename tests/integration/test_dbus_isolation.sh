@@ -10,10 +10,7 @@
 # and must fail without changing anything. root administers all.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
-it_start_bus
-it_write_config
-it_start_daemon
+it_setup
 
 A=$IT_ALICE
 B=$IT_BOB

@@ -7,10 +7,7 @@
 # errors for unknown members and interfaces the policy does not open.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
-it_start_bus
-it_write_config
-it_start_daemon
+it_setup
 
 A=$IT_ALICE
 B=$IT_BOB

@@ -9,11 +9,8 @@
 # must read "scanning uploading done" (after an optional "queued").
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
+it_setup
 it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
 
 A=$IT_ALICE
 N=8

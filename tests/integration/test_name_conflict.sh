@@ -10,11 +10,8 @@
 # spooled document whose name is taken before its retry (local).
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
+it_setup
 it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
 
 A=$IT_ALICE
 SCAN=(--format pdf --resolution 75 --mode gray)

@@ -11,11 +11,8 @@
 # write the disk refuses is the call's error and changes nothing.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
+it_setup
 it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
 
 A=$IT_ALICE
 B=$IT_BOB

@@ -13,10 +13,7 @@
 # succeed without a second copy.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
-it_start_bus
-it_write_config
-it_start_daemon
+it_setup
 
 A=$IT_ALICE
 SP_IF=org.mfpscan.Daemon1.SpoolEntry

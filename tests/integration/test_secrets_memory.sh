@@ -13,11 +13,8 @@
 # it twice: once in each finished job, kept for an hour.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
+it_setup
 it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
 it_have_dav || it_die "Apache WebDAV server missing" "tests/servers/apache-dav.sh"
 it_start_dav
 
