@@ -15,6 +15,16 @@ ADV_DIR=$IT_TOP/tests/adversarial
 # srv_free_port, srv_wait_port: the test servers' own port helpers.
 . "$IT_TOP/tests/servers/common.sh"
 
+# adv_start: what most cases begin with: it_setup (the harness, the
+# private bus, the daemon with the default configuration), mfpscanctl
+# needed; A is alice.
+adv_start() {
+	it_setup
+	it_need_ctl
+	# shellcheck disable=SC2034 # the tests read it
+	A=$IT_ALICE
+}
+
 # adv_probe_start USER LOG: GetCapabilities as USER on its own connection
 # every half second until adv_probe_stop, one line "ok" or "FAIL ..." each
 # in LOG (each call may take up to 20 s: a slow answer is not a failure
@@ -189,6 +199,17 @@ adv_check_kept() {
 	assert_eq "$c: the spooled document is intact" "$ADV_TICKET_SHA" "$ADV_SHA"
 }
 
+# adv_scan_kept CASE USER CLASS MESSAGE_REGEX: USER scans to the account
+# named CASE, the scan is kept (adv_check_kept), and its entry and SHA go
+# into the caller's ENTRY and SHA arrays under CASE (adv_heal_and_deliver
+# retries them).
+adv_scan_kept() {
+	adv_scan "$2" "$1"
+	adv_check_kept "$@"
+	ENTRY[$1]=$ADV_ENTRY
+	SHA[$1]=$ADV_SHA
+}
+
 # adv_store_has STORE SHA: a file under STORE has SHA-256 SHA.
 adv_store_has() {
 	find "$1" -type f -exec sha256sum {} + 2>/dev/null | grep -q "^$2 "
@@ -204,6 +225,26 @@ adv_retry_until_gone() {
 		sleep 1
 	done
 	return 1
+}
+
+# adv_retry_kept CASE USER ENTRY SHA CLASS MESSAGE_REGEX: USER retries
+# the kept document ENTRY against a server that still refuses it: the
+# retry is classified CLASS (waited for, bounded), its LastError matches
+# MESSAGE_REGEX, and the document stays in the spool byte for byte (SHA).
+adv_retry_kept() {
+	local c=$1 u=$2 e=$3 sha=$4 want=$5 cls=
+	ctl "$u" spool retry "$e" >/dev/null 2>&1
+	for _ in $(seq 1 100); do
+		cls=$(adv_spool_prop "$u" "$e" ErrorClass)
+		[ "$cls" = "$want" ] && break
+		sleep 0.2
+	done
+	assert_eq "$c: the retry is classified $want" "$want" "$cls"
+	assert_match "$c: ... the user reads why" "$6" \
+		"$(adv_spool_prop "$u" "$e" LastError)"
+	assert_eq "$c: the document is still kept" "$e" "$(it_entries "$u" | grep -x "$e")"
+	assert_eq "$c: ... intact" "$sha" \
+		"$(sha256sum <"$(adv_entry_doc "$(id -u "$u")" "$e")" | cut -d' ' -f1)"
 }
 
 # adv_retry_delivered CASE USER ENTRY SHA STORE: Retry ENTRY; it leaves the

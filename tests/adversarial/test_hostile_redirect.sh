@@ -18,12 +18,7 @@
 #    redirecting, Retry delivers the kept documents byte-exact.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
-it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
-A=$IT_ALICE
+adv_start
 adv_http_start target
 TARGET=$IT_DIR/target
 TPORT=$ADV_PORT

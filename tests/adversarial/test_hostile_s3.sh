@@ -21,12 +21,7 @@
 # document byte-exact.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
-it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
-A=$IT_ALICE
+adv_start
 adv_http_start s3
 STORE=$IT_DIR/s3
 URL=http://127.0.0.1:$ADV_PORT
@@ -37,10 +32,7 @@ declare -A ENTRY SHA
 run_case() {
 	local c=$1
 	adv_account "$A" "$c" s3 "$URL/$c/bucket" --access-key AKIDADVERSARIAL
-	adv_scan "$A" "$c"
-	adv_check_kept "$c" "$A" "$2" "$3"
-	ENTRY[$c]=$ADV_ENTRY
-	SHA[$c]=$ADV_SHA
+	adv_scan_kept "$c" "$A" "$2" "$3"
 }
 run_case s3text auth '^s3: PUT: HTTP/1.1 403 Forbidden: Access denied. Go away.$'
 run_case s3trunc server '^s3: listing the bucket: HTTP/1.1 500 Internal Server Error'

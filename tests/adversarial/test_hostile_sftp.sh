@@ -16,12 +16,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../servers/sshd-config.sh"
-it_init
-it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
-A=$IT_ALICE
+adv_start
 SU=mfpscan-sftp
 SPW=sftp-test-pass
 D=$IT_DIR/sftp
@@ -53,19 +48,7 @@ adv_check_kept "server down" "$A" network '.'
 E=$ADV_ENTRY SHA=$ADV_SHA
 
 sshd_start k2
-ctl "$A" spool retry "$E" >/dev/null 2>&1
-cls=
-for _ in $(seq 1 100); do
-	cls=$(adv_spool_prop "$A" "$E" ErrorClass)
-	[ "$cls" = tls ] && break
-	sleep 0.2
-done
-assert_eq "changed key: the retry is classified tls" tls "$cls"
-assert_match "changed key: ... the user reads why" 'mismatch' \
-	"$(adv_spool_prop "$A" "$E" LastError)"
-assert_eq "changed key: the document is still kept" "$E" "$(it_entries "$A" | grep -x "$E")"
-assert_eq "changed key: ... intact" "$SHA" \
-	"$(sha256sum <"$(adv_entry_doc "$IT_ALICE_UID" "$E")" | cut -d' ' -f1)"
+adv_retry_kept "changed key" "$A" "$E" "$SHA" tls 'mismatch'
 adv_scan "$A" sf
 assert_eq "changed key: a new scan is refused up front (exit 1)" 1 "$ADV_RC"
 assert_match "changed key: ... the kept document named (pending_policy = block)" \

@@ -19,12 +19,7 @@
 # Bob's GetCapabilities is answered throughout.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
-it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
-A=$IT_ALICE
+adv_start
 
 T=$IT_DIR/tls
 mkdir -p "$T"
@@ -98,19 +93,7 @@ adv_check_kept "507 first" "$A" storage-full '507'
 E=$ADV_ENTRY SHA=$ADV_SHA
 adv_http_stop real
 adv_http_start impostor --port "$MPORT" --tls "$T/self.pem" "$T/self.key"
-ctl "$A" spool retry "$E" >/dev/null 2>&1
-cls=
-for _ in $(seq 1 100); do
-	cls=$(adv_spool_prop "$A" "$E" ErrorClass)
-	[ "$cls" = tls ] && break
-	sleep 0.2
-done
-assert_eq "impostor: the retry is classified tls" tls "$cls"
-assert_match "impostor: ... the user reads why" 'certificate' \
-	"$(adv_spool_prop "$A" "$E" LastError)"
-assert_eq "impostor: the document is still kept" "$E" "$(it_entries "$A" | grep -x "$E")"
-assert_eq "impostor: ... intact" "$SHA" \
-	"$(sha256sum <"$(adv_entry_doc "$IT_ALICE_UID" "$E")" | cut -d' ' -f1)"
+adv_retry_kept impostor "$A" "$E" "$SHA" tls 'certificate'
 assert_eq "impostor: it received no request, so no credentials" "" \
 	"$(grep -v '^tls-fail' "$IT_DIR/impostor/requests.log")"
 adv_http_stop impostor

@@ -21,12 +21,7 @@
 # byte for byte.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
-it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
-A=$IT_ALICE
+adv_start
 adv_http_start dav
 STORE=$IT_DIR/dav
 SECRET="TOP-SECRET-$RANDOM$RANDOM"
@@ -41,10 +36,7 @@ declare -A ENTRY SHA
 run_case() {
 	local c=$1
 	adv_account "$A" "$c" webdav "$URL/$2" --username alice
-	adv_scan "$A" "$c"
-	adv_check_kept "$c" "$A" "$3" "$4"
-	ENTRY[$c]=$ADV_ENTRY
-	SHA[$c]=$ADV_SHA
+	adv_scan_kept "$c" "$A" "$3" "$4"
 }
 run_case laughs laughs/dav server 'PROPFIND.*not a valid WebDAV multistatus'
 run_case nclaughs laughs/remote.php/dav/files/alice server \

@@ -24,12 +24,7 @@
 #    receiving nothing.
 set -u
 . "$(dirname "$0")/lib.sh"
-it_init
-it_need_ctl
-it_start_bus
-it_write_config
-it_start_daemon
-A=$IT_ALICE
+adv_start
 INVALID=org.mfpscan.Daemon1.Error.InvalidArgument
 
 adv_http_start store
@@ -118,19 +113,8 @@ assert_eq "a new scan to it is refused up front (exit 1)" 1 "$ADV_RC"
 assert_match "... as AuthFailed saying what to set" \
 	"Error\.AuthFailed: .*setting 'allow-insecure-http': the url is plain http:// .*set allow-insecure-http to yes" \
 	"$ADV_OUT"
-ctl "$A" spool retry "$E" >/dev/null 2>&1
-cls=
-for _ in $(seq 1 100); do
-	cls=$(adv_spool_prop "$A" "$E" ErrorClass)
-	[ "$cls" = auth ] && break
-	sleep 0.2
-done
-assert_eq "the kept document's retry fails as auth" auth "$cls"
-assert_match "... the user reads what to set" "setting 'allow-insecure-http'" \
-	"$(adv_spool_prop "$A" "$E" LastError)"
-assert_eq "... the document is still kept" "$E" "$(it_entries "$A" | grep -x "$E")"
-assert_eq "... intact" "$SHA" \
-	"$(sha256sum <"$(adv_entry_doc "$IT_ALICE_UID" "$E")" | cut -d' ' -f1)"
+adv_retry_kept "the kept document" "$A" "$E" "$SHA" auth \
+	"setting 'allow-insecure-http'"
 assert_eq "the server received no request, so no credentials" "$before" \
 	"$(wc -l <"$STORE/requests.log")"
 out=$(check_call "$KEPT")
