@@ -139,7 +139,7 @@ static void recover_one(struct jobs *j, const struct spool_scan_info *si)
 	}
 	recovered_ticket(&rc, &scan, pages, &j->d->config->retry);
 	rc.scan_id = si->id;
-	/* The text streams OCR fills: as a normal job's (pipeline.c). */
+	/* The text streams OCR fills: as a normal job's (pipeline_docs.c). */
 	if (scan.ocr[0] && doc_format_from_name(scan.format) == DOC_PDF) {
 		rc.slots = calloc(pages, sizeof(*rc.slots));
 		opt.text_layer = rc.slots != NULL;

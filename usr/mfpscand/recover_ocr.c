@@ -5,9 +5,10 @@
  * processing.ocr). A scan cut before assembly never reached the job's
  * ocr_worker, so the pages are recognized here from their fragments, one
  * at a time, within the configured [ocr] timeout for the whole document.
- * The rule is the normal job's (pipeline.c, doc_add_text): the image-only
- * PDF is an entry first; the searchable copy replaces it only once it is
- * committed; any failure leaves the image-only entry, which is uploaded.
+ * The rule is the normal job's (pipeline_upload.c, doc_add_text): the
+ * image-only PDF is an entry first; the searchable copy replaces it only
+ * once it is committed; any failure leaves the image-only entry, which is
+ * uploaded.
  */
 #include <errno.h>
 #include <stdlib.h>
