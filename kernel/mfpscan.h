@@ -113,7 +113,12 @@ struct mfpscan_panel {
  * @start: begin producing @job asynchronously. Called with the device's I/O
  *	mutex held, after the core reset the ring and set the state to
  *	SCANNING. Must not sleep for long and must not call back into the core
- *	synchronously. Returns 0 or a negative errno (the START fails with it).
+ *	synchronously. Returns 0 or a negative errno (the START fails with it),
+ *	or MFPSCAN_START_PENDING when the engine must first ask its device
+ *	(which may take seconds): the core then drops its locks and the START
+ *	waits for the engine's mfpscan_start_done(), which the engine calls
+ *	exactly once, from process context, unless @stop is called first (a
+ *	@stop ends a pending start: the engine then never calls it).
  * @set_panel: optional: show @panel on the engine's panel (its message and
  *	lamps). Called with the I/O mutex held, whenever the message or a
  *	lamp changes (sysfs panel_message, the LED class devices), with the
@@ -130,6 +135,9 @@ struct mfpscan_panel {
  *	@stop returns: the space goes back to the ring, and on unregister the
  *	ring's DMA mapping ends.
  */
+/* @start's answer: the device is being asked, mfpscan_start_done() follows */
+#define MFPSCAN_START_PENDING	1
+
 struct mfpscan_engine_ops {
 	struct module *owner;
 	int (*start)(struct mfpscan_dev *mdev, const struct mfpscan_job *job);
@@ -178,5 +186,6 @@ void mfpscan_band_commit(struct mfpscan_dev *mdev,
 int mfpscan_job_end(struct mfpscan_dev *mdev,
 		    const struct mfpscan_band_desc *desc);
 int mfpscan_emit_button(struct mfpscan_dev *mdev, u32 profile);
+void mfpscan_start_done(struct mfpscan_dev *mdev, u32 job, int result);
 
 #endif /* _MFPSCAN_H */

@@ -87,6 +87,10 @@ struct mfpscan_lamp {
  * @running: a job is producing (state SCANNING or STALLED)
  * @stopping: the engine is being stopped, mfpscan_band_begin() fails
  * @page_open: a band with PAGE_START was published without its PAGE_END
+ * @start_pending: a START waits for the engine's answer
+ *	(MFPSCAN_START_PENDING), without @io_mutex; until it comes the job is
+ *	SCANNING and @running, so no other START begins
+ * @start_result: the engine's answer, once @start_pending is cleared
  * @copying: read() is copying records out of [tail, head) without @lock;
  *	until it ends, no other path moves the tail (a tail taken from the
  *	control page or SYNC_PTR would let the producer overwrite them)
@@ -139,6 +143,8 @@ struct mfpscan_dev {
 	bool running;
 	bool stopping;
 	bool page_open;
+	bool start_pending;
+	int start_result;
 	bool copying;
 	u32 state;
 	u32 error;

@@ -11,6 +11,7 @@
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/wait_bit.h>
 
 #include "mfpscan.h"
 #include "mfpscan_dev.h"
@@ -27,6 +28,41 @@ bool mfpscan_foreign(struct mfpscan_dev *mdev, struct mfpscan_file *mf)
 
 /* Job control; all with @io_mutex held */
 
+/*
+ * Answer a pending START with @result (if @job is 0, whichever job it is
+ * for); the START's thread, waiting in mfpscan_start_finish(), wakes.
+ */
+static void mfpscan_start_answer(struct mfpscan_dev *mdev, u32 job,
+				 int result)
+{
+	spin_lock(&mdev->lock);
+	if (mdev->start_pending && (!job || mdev->job == job)) {
+		mdev->start_pending = false;
+		mdev->start_result = result;
+	}
+	spin_unlock(&mdev->lock);
+	/* pairs with the barrier in wait_var_event()'s set_current_state() */
+	smp_mb();
+	wake_up_var(&mdev->start_pending);
+}
+
+/**
+ * mfpscan_start_done() - the engine's answer to a pending START
+ * @mdev: the device
+ * @job: the job number of the START (mfpscan_job.job)
+ * @result: 0 if the device started the job, else a negative errno (the
+ *	START fails with it)
+ *
+ * For an engine whose @start returned MFPSCAN_START_PENDING; called once,
+ * from process context, without any lock of the core held. Does nothing
+ * once @stop ended the pending start.
+ */
+void mfpscan_start_done(struct mfpscan_dev *mdev, u32 job, int result)
+{
+	mfpscan_start_answer(mdev, job, result);
+}
+EXPORT_SYMBOL_GPL(mfpscan_start_done);
+
 void mfpscan_stop_engine(struct mfpscan_dev *mdev)
 {
 	spin_lock(&mdev->lock);
@@ -34,6 +70,8 @@ void mfpscan_stop_engine(struct mfpscan_dev *mdev)
 	spin_unlock(&mdev->lock);
 	wake_up_all(&mdev->ring.space_wq);
 	mdev->ops->stop(mdev);
+	/* A pending START is over: the engine will not answer it now. */
+	mfpscan_start_answer(mdev, 0, -ECANCELED);
 }
 
 void mfpscan_abort_locked(struct mfpscan_dev *mdev)
@@ -110,6 +148,71 @@ void mfpscan_set_owner(struct mfpscan_dev *mdev, struct mfpscan_file *mf)
 	up_write(&mdev->map_rwsem);
 }
 
+/* Take back a START the engine refused; @io_mutex held, the job current. */
+static void mfpscan_start_undo(struct mfpscan_dev *mdev,
+			       struct mfpscan_file *owner)
+{
+	spin_lock(&mdev->lock);
+	mdev->job--;
+	mdev->running = false;
+	mdev->state = MFPSCAN_STATE_IDLE;
+	mfpscan_publish_status(mdev);
+	spin_unlock(&mdev->lock);
+	mfpscan_set_owner(mdev, owner);
+}
+
+static bool mfpscan_start_pending(struct mfpscan_dev *mdev)
+{
+	bool pending;
+
+	spin_lock(&mdev->lock);
+	pending = mdev->start_pending;
+	spin_unlock(&mdev->lock);
+	return pending;
+}
+
+/*
+ * The engine asks its device (MFPSCAN_START_PENDING): wait for its answer
+ * without the core's locks, so that a device that does not answer holds
+ * up neither other files (open, close, params, their reads) nor an
+ * unplug, then commit or take the START back. Meanwhile the job is
+ * SCANNING and running: another START gets -EBUSY, the owner's ABORT and
+ * the engine's removal end the wait (mfpscan_stop_engine()). Called
+ * without locks; returns START's answer.
+ */
+static long mfpscan_start_finish(struct mfpscan_dev *mdev, u32 job)
+{
+	bool killed;
+	long ret;
+
+	killed = wait_var_event_killable(&mdev->start_pending,
+					 !mfpscan_start_pending(mdev));
+	mutex_lock(&mdev->io_mutex);
+	if (killed && mdev->registered && mfpscan_start_pending(mdev))
+		mfpscan_stop_engine(mdev);	/* answers -ECANCELED */
+	spin_lock(&mdev->lock);
+	ret = mdev->start_result;
+	spin_unlock(&mdev->lock);
+	if (!mdev->registered) {
+		ret = -ENODEV;		/* the engine went: the state says GONE */
+	} else if (ret == -ECANCELED && !killed) {
+		/* The owner's ABORT: the job started and ended ABORTED. */
+		ret = 0;
+	} else if (ret || killed) {
+		if (killed)
+			ret = -EINTR;
+		/*
+		 * The previous owner may have closed meanwhile: no owner,
+		 * as after a close (the ring is empty).
+		 */
+		if (mdev->running && mdev->job == job)
+			mfpscan_start_undo(mdev, NULL);
+	}
+	mutex_unlock(&mdev->io_mutex);
+	mfpscan_wake(mdev, MFPSCAN_POLL_STATE);
+	return ret;
+}
+
 long mfpscan_ioc_start(struct mfpscan_file *mf)
 {
 	struct mfpscan_dev *mdev = mf->mdev;
@@ -153,6 +256,7 @@ long mfpscan_ioc_start(struct mfpscan_file *mf)
 	mdev->page_open = false;
 	mdev->stopping = false;
 	mdev->running = true;
+	mdev->start_pending = true;
 	mfpscan_publish_status(mdev);
 	spin_unlock(&mdev->lock);
 
@@ -162,16 +266,17 @@ long mfpscan_ioc_start(struct mfpscan_file *mf)
 	} else {
 		ret = -ENODEV;	/* the engine's module is going away */
 	}
-	if (ret) {
-		/* As if it never happened, but for the discarded records. */
-		spin_lock(&mdev->lock);
-		mdev->job--;
-		mdev->running = false;
-		mdev->state = MFPSCAN_STATE_IDLE;
-		mfpscan_publish_status(mdev);
-		spin_unlock(&mdev->lock);
-		mfpscan_set_owner(mdev, prev_owner);
+	if (ret == MFPSCAN_START_PENDING) {
+		mutex_unlock(&mdev->io_mutex);
+		mutex_unlock(&mdev->read_mutex);
+		return mfpscan_start_finish(mdev, job.job);
 	}
+	spin_lock(&mdev->lock);
+	mdev->start_pending = false;
+	spin_unlock(&mdev->lock);
+	/* As if it never happened, but for the discarded records. */
+	if (ret)
+		mfpscan_start_undo(mdev, prev_owner);
 out_unlock:
 	mutex_unlock(&mdev->io_mutex);
 	mutex_unlock(&mdev->read_mutex);

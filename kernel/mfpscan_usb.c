@@ -130,10 +130,22 @@ struct mfpscan_usb {
 	struct work_struct rx_work;
 
 	/*
-	 * Guards rx_done, rx_stopped, the job fields below and the event
-	 * queue; taken from URB completions (irqsave).
+	 * The device I/O of job control, outside the core's I/O mutex: a
+	 * START's requests and the ABORT of a stopped job, in that order
+	 * (abort first), under io_mutex.
+	 */
+	struct work_struct ctrl_work;
+
+	/*
+	 * Guards rx_done, rx_stopped, the job fields below, the ctrl_work
+	 * requests and the event queue; taken from URB completions (irqsave).
 	 */
 	spinlock_t lock;
+	bool abort_wanted;		/* ctrl_work: ABORT the device */
+	bool start_wanted;		/* ctrl_work: start @start_job */
+	bool starting;			/* ctrl_work sends @start_job's requests */
+	bool start_cancel;		/* the core stopped: no answer for it */
+	struct mfpscan_job start_job;
 	struct list_head rx_done;	/* completed URBs, in order */
 	bool rx_stopped;		/* disconnect, reset, suspend: resubmit nothing */
 	bool stream_lost;		/* reset or suspend: the job's bytes are gone */
@@ -268,14 +280,12 @@ static int mfpscan_usb_status(struct mfpscan_usb *mu, u32 *state,
 	return 0;
 }
 
-/* ABORT and wait until the device says it no longer scans. */
+/* ABORT and wait until the device says it no longer scans; ctrl_work. */
 static void mfpscan_usb_abort_device(struct mfpscan_usb *mu)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(MU_ABORT_WAIT_MS);
 	u32 state, rqerr;
 
-	if (!READ_ONCE(mu->device_running))
-		return;
 	if (mfpscan_usb_ctrl(mu, false, MU_REQ_ABORT, 0, 0) < 0)
 		return;
 	do {
@@ -353,11 +363,13 @@ static int mfpscan_usb_rx_submit(struct mfpscan_usb *mu,
 
 /* Parser, rx_work only */
 
+/* Have ctrl_work ABORT the device; the parser does not wait for it. */
 static void mfpscan_usb_send_abort(struct mfpscan_usb *mu)
 {
-	mutex_lock(&mu->io_mutex);
-	mfpscan_usb_ctrl(mu, false, MU_REQ_ABORT, 0, 0);
-	mutex_unlock(&mu->io_mutex);
+	spin_lock_irq(&mu->lock);
+	mu->abort_wanted = true;
+	spin_unlock_irq(&mu->lock);
+	queue_work(mfpscan_usb_wq, &mu->ctrl_work);
 }
 
 /* No longer the job's producer; false if it was not either. */
@@ -815,32 +827,30 @@ static void mfpscan_usb_event_work(struct work_struct *work)
 	}
 }
 
-/* Engine operations, called by the core with its I/O mutex held */
+/* Job control: the device I/O in ctrl_work, io_mutex held */
 
-static int mfpscan_usb_start(struct mfpscan_dev *mdev,
-			     const struct mfpscan_job *job)
+/* SET_PARAMS, GET_STATUS, then START with the job's number; 0 or -errno. */
+static int mfpscan_usb_start_device(struct mfpscan_usb *mu,
+				    const struct mfpscan_job *job)
 {
-	struct mfpscan_usb *mu = mfpscan_dev_priv(mdev);
 	const struct mfpscan_params *p = &job->params;
 	const u32 *in = (const u32 *)p;	/* source .. flags come first */
 	u32 state, rqerr;
 	int ret, i;
 
-	mutex_lock(&mu->io_mutex);
+	lockdep_assert_held(&mu->io_mutex);
 	/* The 10 input fields, source .. flags, little-endian. */
 	for (i = 0; i < MU_PARAMS_BYTES / 4; i++)
 		put_unaligned_le32(in[i], mu->ctrl_buf + 4 * i);
 	ret = mfpscan_usb_ctrl(mu, false, MU_REQ_SET_PARAMS, 0,
 			       MU_PARAMS_BYTES);
 	if (ret < 0)
-		goto out_unlock;
+		return ret;
 	ret = mfpscan_usb_status(mu, &state, &rqerr);
 	if (ret < 0)
-		goto out_unlock;
-	if (rqerr) {
-		ret = rqerr == MU_RQERR_BUSY ? -EBUSY : -EINVAL;
-		goto out_unlock;
-	}
+		return ret;
+	if (rqerr)
+		return rqerr == MU_RQERR_BUSY ? -EBUSY : -EINVAL;
 
 	spin_lock_irq(&mu->lock);
 	mu->active = true;
@@ -862,25 +872,113 @@ static int mfpscan_usb_start(struct mfpscan_dev *mdev,
 		if (ret == -EPIPE && !mfpscan_usb_status(mu, &state, &rqerr) &&
 		    rqerr == MU_RQERR_BUSY)
 			ret = -EBUSY;
-		goto out_unlock;
+		return ret;
 	}
 	WRITE_ONCE(mu->device_running, true);
-	ret = 0;
-out_unlock:
-	mutex_unlock(&mu->io_mutex);
-	return ret;
+	return 0;
 }
 
+/*
+ * The ABORT a stop or a protocol error asked for, then the START the core
+ * is waiting for, whose answer goes to mfpscan_start_done() unless the
+ * core stopped the job meanwhile (mfpscan_usb_cancel_start()). Both
+ * requests are taken at once: an ABORT wanted together with a START was
+ * asked for before it (a stop cancels the START it follows), and sent
+ * after the START it would end the new job.
+ */
+static void mfpscan_usb_ctrl_work(struct work_struct *work)
+{
+	struct mfpscan_usb *mu = container_of(work, struct mfpscan_usb,
+					      ctrl_work);
+	struct mfpscan_job job;
+	bool abort, start, answer;
+	int ret;
+
+	mutex_lock(&mu->io_mutex);
+	for (;;) {
+		spin_lock_irq(&mu->lock);
+		abort = mu->abort_wanted;
+		start = mu->start_wanted;
+		mu->abort_wanted = false;
+		mu->start_wanted = false;
+		mu->starting = start;
+		mu->start_cancel = false;
+		job = mu->start_job;
+		spin_unlock_irq(&mu->lock);
+		if (!abort && !start)
+			break;
+		if (abort)
+			mfpscan_usb_abort_device(mu);
+		if (!start)
+			continue;
+		ret = mfpscan_usb_start_device(mu, &job);
+		spin_lock_irq(&mu->lock);
+		mu->starting = false;
+		answer = !mu->start_cancel;
+		spin_unlock_irq(&mu->lock);
+		if (answer)
+			mfpscan_start_done(mu->mdev, job.job, ret);
+	}
+	mutex_unlock(&mu->io_mutex);
+}
+
+/*
+ * A START the core no longer waits for: not begun, it never is; being
+ * sent, its request in flight is killed and the rest refused (the URB
+ * poisoned until ctrl_work is done), and it gets no answer.
+ */
+static void mfpscan_usb_cancel_start(struct mfpscan_usb *mu)
+{
+	bool busy;
+
+	spin_lock_irq(&mu->lock);
+	mu->start_wanted = false;
+	busy = mu->starting;
+	mu->start_cancel = busy;
+	spin_unlock_irq(&mu->lock);
+	if (!busy)
+		return;
+	usb_poison_urb(mu->ctrl_urb);
+	flush_work(&mu->ctrl_work);
+	usb_unpoison_urb(mu->ctrl_urb);
+}
+
+/* Engine operations, called by the core with its I/O mutex held */
+
+/*
+ * The device is asked by ctrl_work, not here: a device that does not
+ * answer would hold the core's I/O mutex for the whole timeout.
+ */
+static int mfpscan_usb_start(struct mfpscan_dev *mdev,
+			     const struct mfpscan_job *job)
+{
+	struct mfpscan_usb *mu = mfpscan_dev_priv(mdev);
+
+	if (READ_ONCE(mu->disconnected))
+		return -ENODEV;
+	spin_lock_irq(&mu->lock);
+	mu->start_job = *job;
+	mu->start_wanted = true;
+	spin_unlock_irq(&mu->lock);
+	queue_work(mfpscan_usb_wq, &mu->ctrl_work);
+	return MFPSCAN_START_PENDING;
+}
+
+/*
+ * Synchronous for the stream (no band after it), not for the device: the
+ * device's ABORT is left to ctrl_work, before any next START.
+ */
 static void mfpscan_usb_stop(struct mfpscan_dev *mdev)
 {
 	struct mfpscan_usb *mu = mfpscan_dev_priv(mdev);
 
+	/* first: a START being sent could make the job active again */
+	mfpscan_usb_cancel_start(mu);
 	mfpscan_usb_deactivate(mu);
 	/* A band_begin() in rx_work returns at once: the core is stopping. */
 	flush_work(&mu->rx_work);
-	mutex_lock(&mu->io_mutex);
-	mfpscan_usb_abort_device(mu);
-	mutex_unlock(&mu->io_mutex);
+	if (READ_ONCE(mu->device_running))
+		mfpscan_usb_send_abort(mu);
 }
 
 /*
@@ -1007,6 +1105,8 @@ static void mfpscan_usb_drain(struct mfpscan_usb *mu)
 	usb_kill_anchored_urbs(&mu->rx_anchor);
 	cancel_work_sync(&mu->rx_work);
 	cancel_work_sync(&mu->event_work);
+	/* after rx_work, which queues it */
+	cancel_work_sync(&mu->ctrl_work);
 }
 
 /*
@@ -1052,6 +1152,7 @@ static int mfpscan_usb_probe(struct usb_interface *intf,
 	INIT_LIST_HEAD(&mu->rx_done);
 	INIT_WORK(&mu->rx_work, mfpscan_usb_rx_work);
 	INIT_WORK(&mu->event_work, mfpscan_usb_event_work);
+	INIT_WORK(&mu->ctrl_work, mfpscan_usb_ctrl_work);
 	mu->udev = usb_get_dev(interface_to_usbdev(intf));
 	mu->intf = usb_get_intf(intf);
 	ret = mfpscan_usb_ifnum(mu->udev, intf);

@@ -8,13 +8,21 @@
  *
  *  1. a thread STARTs a job on one file: the driver's SET_PARAMS is never
  *     answered; the thread is seen inside ioctl(), twice 0.1 s apart;
- *  2. another open file's G_STATUS answers meanwhile (the START still
- *     pending afterwards);
- *  3. the driver is unbound from INTERFACE (the disconnect path of an
- *     unplug, the device still there and mute): the unbind returns, the
- *     START fails with ENODEV (not with the request's timeout), the other
- *     file's G_STATUS gives ENODEV and the node is gone.
+ *  2. meanwhile, with the START seen still pending afterwards, other files
+ *     go on: G_STATUS says SCANNING; a third file opens, G_PARAMS and
+ *     S_PARAMS answer, its START gets EBUSY, it closes;
+ *  3. the owner's ABORT answers (the START still pending before it) and
+ *     ends the pending START: START returns 0, the job is ABORTED, and
+ *     the owner reads its one record, the ABORTED error band;
+ *  4. a second START pends the same way; the driver is unbound from
+ *     INTERFACE (the disconnect path of an unplug, the device still there
+ *     and mute): the unbind returns, the START fails with ENODEV (not with
+ *     the request's timeout), the other file's G_STATUS gives ENODEV and
+ *     the node is gone.
  *
+ * Steps 2 and 3 fail when START holds the core's locks across the device
+ * I/O (the third file's open() and the ABORT then wait for the 5 s
+ * timeout, and the START ends with ETIMEDOUT before they answer).
  * A disconnect that waited for the mute request would show as a START
  * failing with ETIMEDOUT, or, for longer waits, as a hung task in the
  * kernel log (the guest script fails on it). Exit status 0 only if all
@@ -76,6 +84,75 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
+/* A thread STARTs on @s->fd; 0 once it is seen pending, else 1. */
+static int start_thread(struct starter *s, pthread_t *t)
+{
+	if (pthread_create(t, NULL, start_job, s))
+		return fail("pthread_create", errno);
+	if (!start_pending(s))
+		return fail("START pending in ioctl()", 0);
+	printf("START pending (the device does not answer)\n");
+	return 0;
+}
+
+/* Step 2: other files go on while the START waits for the device. */
+static int others_go_on(const char *dev, int other, struct starter *s)
+{
+	struct mfpscan_params p;
+	struct mfpscan_status st;
+	int third, r;
+
+	r = mfp_status(other, &st);
+	if (r)
+		return fail("G_STATUS of another file while START is pending", -r);
+	if (st.state != MFPSCAN_STATE_SCANNING)
+		return fail("state SCANNING while START is pending", 0);
+	third = open(dev, O_RDWR);
+	if (third < 0)
+		return fail("open() of a third file while START is pending", errno);
+	r = mfp_ioctl(third, MFPSCAN_IOC_G_PARAMS, &p);
+	if (r)
+		return fail("G_PARAMS of the third file", -r);
+	r = params_set(third, &p);
+	if (r)
+		return fail("S_PARAMS of the third file", -r);
+	r = mfp_ioctl(third, MFPSCAN_IOC_START, NULL);
+	if (r != -EBUSY)
+		return fail("the third file's START, expected EBUSY", -r);
+	if (close(third))
+		return fail("close() of the third file", errno);
+	if (!start_pending(s))
+		return fail("START still pending after the other files' calls", 0);
+	printf("other files meanwhile: G_STATUS SCANNING, open, G_PARAMS, S_PARAMS, START EBUSY, close\n");
+	return 0;
+}
+
+/* Step 3: the owner's ABORT ends the pending START; 0 if as documented. */
+static int abort_pending(struct starter *s, pthread_t t)
+{
+	struct mfpscan_status st;
+	struct mfpscan_band h;
+	ssize_t n;
+	int r;
+
+	r = mfp_ioctl(s->fd, MFPSCAN_IOC_ABORT, NULL);
+	if (r)
+		return fail("the owner's ABORT while START is pending", -r);
+	pthread_join(t, NULL);
+	if (s->ret)
+		return fail("START ended by ABORT, expected 0", -s->ret);
+	r = mfp_status(s->fd, &st);
+	if (r || st.state != MFPSCAN_STATE_ABORTED ||
+	    st.error != MFPSCAN_ERR_ABORTED)
+		return fail("state ABORTED after the ABORT", -r);
+	n = read(s->fd, &h, sizeof(h));
+	if (n != (ssize_t)sizeof(h) || h.error != MFPSCAN_ERR_ABORTED ||
+	    !(h.flags & MFPSCAN_BAND_JOB_END))
+		return fail("the owner reads the ABORTED error band", n < 0 ? errno : 0);
+	printf("the owner's ABORT answered: START returned 0, job ABORTED, its error band read\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct mfpscan_params p;
@@ -97,20 +174,12 @@ int main(int argc, char **argv)
 	r = params_set(s.fd, &p);
 	if (r)
 		return fail("S_PARAMS", -r);
-	if (pthread_create(&t, NULL, start_job, &s))
-		return fail("pthread_create", errno);
-	if (!start_pending(&s))
-		return fail("START pending in ioctl()", 0);
-	printf("START pending (the device does not answer)\n");
+	if (start_thread(&s, &t) || others_go_on(argv[1], other, &s) ||
+	    abort_pending(&s, t))
+		return 1;
 
-	r = mfp_status(other, &st);
-	if (r)
-		return fail("G_STATUS of another file while START is pending", -r);
-	if (!start_pending(&s))
-		return fail("START still pending after the other file's G_STATUS", 0);
-	printf("another file's G_STATUS answered meanwhile: state %s\n",
-	       state_name(st.state));
-
+	if (start_thread(&s, &t))
+		return 1;
 	r = file_write(UNBIND, argv[2]);
 	if (r)
 		return fail("unbind", -r);
