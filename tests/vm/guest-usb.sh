@@ -272,23 +272,84 @@ unplug_during_read() {
 	unplug_reported "$rc" $out/slow.log "$node"
 }
 
-# rmmod_during_read NODE: the driver goes while a reader sleeps and another
-# has the ring mapped; loading it again gives a working device
+# second_node NODE: the other engine's node once two are there (10 s)
+second_node() {
+	local i n
+	for i in $(seq 1 100); do
+		n=$(usb_nodes | grep -vx "$1" | head -n 1)
+		[ "$(usb_nodes | wc -l)" = 2 ] && [ -n "$n" ] && { echo "$n"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+# holds_mapping PID NODE: PID has NODE's ring mapped (shared, read-only,
+# larger than the one-page status and control mappings)
+holds_mapping() {
+	local range perms path s e
+	while read -r range perms _ _ _ path; do
+		[ "$perms" = r--s ] && [ "$path" = "$2" ] || continue
+		s=$((16#${range%-*}))
+		e=$((16#${range#*-}))
+		[ $((e - s)) -gt 4096 ] || continue
+		echo "reader $1 holds its ring mapping of $2 ($(((e - s) >> 10)) KiB)"
+		return 0
+	done </proc/$1/maps
+	echo "reader $1 has no ring mapping of $2"
+	return 1
+}
+
+# rmmod_during_read NODE: the driver goes while a reader sleeps in read()
+# on NODE and another, on a second engine, has its ring mapped and sleeps
+# in poll(): both report the removal; loading the driver again gives a
+# working device
 rmmod_during_read() {
-	local node=$1 p1 p2 rc1 rc2
+	local node=$1 node2 p1 p2 rc1 rc2 rc=0
+	bed_emu2_start --line-rate 500 || return 1
+	node2=$(second_node "$node") || { echo "no second engine"; bed_emu2_stop; return 1; }
 	"$rd" -d "$node" --source adf --pages 3 --mode gray --resolution 150 \
 		--check >$out/r1.log 2>&1 &
 	p1=$!
-	wait_blocked $p1 read 0 || { kill $p1; wait $p1; return 1; }
-	rmmod mfpscan_usb || { echo "rmmod refused"; return 1; }
+	"$rd" -d "$node2#mmap" --source adf --pages 3 --mode gray \
+		--resolution 150 --check >$out/r2.log 2>&1 &
+	p2=$!
+	wait_blocked $p1 read 0 && wait_blocked $p2 poll 7 &&
+		holds_mapping $p2 "$node2" || rc=1
+	[ $rc = 0 ] && { rmmod mfpscan_usb || { echo "rmmod refused"; rc=1; }; }
+	# both must end by themselves, woken by the removal (30 s)
+	for _ in $(seq 1 300); do
+		kill -0 $p1 2>/dev/null || kill -0 $p2 2>/dev/null || break
+		sleep 0.1
+	done
+	kill $p1 $p2 2>/dev/null && { echo "a reader still ran: killed"; rc=1; }
 	wait $p1
 	rc1=$?
-	cat $out/r1.log
-	# loaded again whatever the reader said: the next tests need it
-	insmod "$ko_usb" || return 1
-	[ "$rc1" = 1 ] && grep -q removed $out/r1.log || return 1
+	wait $p2
+	rc2=$?
+	sed 's/^/reader 1: /' $out/r1.log
+	sed 's/^/reader 2 (mapped): /' $out/r2.log
+	# loaded again whatever the readers said: the next tests need it
+	lsmod | grep -q '^mfpscan_usb ' || insmod "$ko_usb" || return 1
+	bed_emu2_stop
+	[ $rc = 0 ] || return 1
+	[ "$rc1" = 1 ] && grep -q removed $out/r1.log ||
+		{ echo "reader 1: exit $rc1, no removal reported"; return 1; }
+	[ "$rc2" = 1 ] && grep -q removed $out/r2.log ||
+		{ echo "reader 2: exit $rc2, no removal reported"; return 1; }
+	wait_gone_node "$node2"
 	node=$(usb_node) || { echo "no node after insmod"; return 1; }
 	"$rd" -d "$node#mmap" --source adf --pages 2 --mode gray --resolution 75 --check
+}
+
+# wait_gone_node NODE: NODE disappears (the second engine unplugged), 10 s
+wait_gone_node() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(usb_nodes | wc -l)" -le 1 ] && return 0
+		sleep 0.1
+	done
+	echo "$1: still $(usb_nodes | wc -l) USB engines"
+	return 1
 }
 
 # two_engines: a second emulator (dummy_udc.1, or the second usb-redir
@@ -491,7 +552,7 @@ group_kernel() {
 		unplug_during_read "$node" "#mmap"
 	emu_start --line-rate 500 || return
 	node=$(usb_node)
-	check "kernel: rmmod while a reader sleeps, insmod, scan again" \
+	check "kernel: rmmod while one reader sleeps in read() and another, ring mapped, in poll(): both see the removal; insmod, scan again" \
 		rmmod_during_read "$node"
 	emu_start || return
 	node=$(usb_node)

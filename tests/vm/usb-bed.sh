@@ -140,13 +140,14 @@ bed_press() {
 	esac
 }
 
-# A second engine, serial USBEMU-1 (dummy_udc.1, or the second usb-redir).
+# A second engine, serial USBEMU-1 (dummy_udc.1, or the second usb-redir),
+# with the emulator OPTIONS given.
 bed_emu2_start() {
 	case $USB_BED in
-	xhci) bed_request start 1 --serial USBEMU-1 ;;
+	xhci) bed_request start 1 --serial USBEMU-1 "$@" ;;
 	*)
 		"$emu" --ffs $FFS2 --udc-file $G2/UDC --udc dummy_udc.1 \
-			--serial USBEMU-1 2>>"$bed_out/emu2.log" &
+			--serial USBEMU-1 "$@" 2>>"$bed_out/emu2.log" &
 		emu2_pid=$!
 		;;
 	esac
