@@ -145,6 +145,7 @@ struct mfpscan_usb {
 	bool start_wanted;		/* ctrl_work: start @start_job */
 	bool starting;			/* ctrl_work sends @start_job's requests */
 	bool start_cancel;		/* the core stopped: no answer for it */
+	bool pm_held;			/* a job keeps the device resumed */
 	struct mfpscan_job start_job;
 	struct list_head rx_done;	/* completed URBs, in order */
 	bool rx_stopped;		/* disconnect, reset, suspend: resubmit nothing */
@@ -280,6 +281,25 @@ static int mfpscan_usb_status(struct mfpscan_usb *mu, u32 *state,
 	return 0;
 }
 
+/*
+ * The job is over for the core and for the device (no longer active, the
+ * device no longer running): drop its runtime PM reference, the device
+ * may autosuspend.
+ */
+static void mfpscan_usb_pm_release(struct mfpscan_usb *mu)
+{
+	unsigned long flags;
+	bool put;
+
+	spin_lock_irqsave(&mu->lock, flags);
+	put = mu->pm_held && !mu->active && !READ_ONCE(mu->device_running);
+	if (put)
+		mu->pm_held = false;
+	spin_unlock_irqrestore(&mu->lock, flags);
+	if (put)
+		usb_autopm_put_interface_async(mu->intf);
+}
+
 /* ABORT and wait until the device says it no longer scans; ctrl_work. */
 static void mfpscan_usb_abort_device(struct mfpscan_usb *mu)
 {
@@ -296,6 +316,7 @@ static void mfpscan_usb_abort_device(struct mfpscan_usb *mu)
 		usleep_range(2000, 5000);
 	} while (time_before(jiffies, end));
 	WRITE_ONCE(mu->device_running, false);
+	mfpscan_usb_pm_release(mu);
 }
 
 /* Bulk IN */
@@ -381,6 +402,7 @@ static bool mfpscan_usb_deactivate(struct mfpscan_usb *mu)
 	was = mu->active;
 	mu->active = false;
 	spin_unlock_irq(&mu->lock);
+	mfpscan_usb_pm_release(mu);
 	return was;
 }
 
@@ -531,8 +553,10 @@ static void mfpscan_usb_header(struct mfpscan_usb *mu)
 			mfpscan_usb_protocol_error(mu, bad);
 		return;
 	}
-	if (mine && (h->flags & MFPSCAN_BAND_JOB_END))
+	if (mine && (h->flags & MFPSCAN_BAND_JOB_END)) {
 		WRITE_ONCE(mu->device_running, false);
+		mfpscan_usb_pm_release(mu);
+	}
 	if (!active || !mine)
 		goto body;		/* an old job's record: dropped */
 	bad = mfpscan_usb_sequence(mu, bpl, band_lines, lpp, pages);
@@ -711,6 +735,7 @@ static void mfpscan_usb_stream_lost(struct mfpscan_usb *mu)
 	mu->deliver = false;
 	mu->payload = NULL;
 	WRITE_ONCE(mu->device_running, false);
+	mfpscan_usb_pm_release(mu);
 }
 
 static void mfpscan_usb_rx_work(struct work_struct *work)
@@ -879,6 +904,28 @@ static int mfpscan_usb_start_device(struct mfpscan_usb *mu,
 }
 
 /*
+ * A job keeps the device resumed from its START until it is over for the
+ * device (mfpscan_usb_pm_release()); a device that autosuspended is
+ * resumed first. io_mutex held: a runtime suspend meanwhile gives up
+ * (mfpscan_usb_suspend()).
+ */
+static int mfpscan_usb_pm_hold(struct mfpscan_usb *mu)
+{
+	int ret = usb_autopm_get_interface(mu->intf);
+	bool had;
+
+	if (ret)
+		return ret;
+	spin_lock_irq(&mu->lock);
+	had = mu->pm_held;
+	mu->pm_held = true;
+	spin_unlock_irq(&mu->lock);
+	if (had)	/* an earlier job's device ABORT never answered */
+		usb_autopm_put_interface_async(mu->intf);
+	return 0;
+}
+
+/*
  * The ABORT a stop or a protocol error asked for, then the START the core
  * is waiting for, whose answer goes to mfpscan_start_done() unless the
  * core stopped the job meanwhile (mfpscan_usb_cancel_start()). Both
@@ -911,7 +958,12 @@ static void mfpscan_usb_ctrl_work(struct work_struct *work)
 			mfpscan_usb_abort_device(mu);
 		if (!start)
 			continue;
-		ret = mfpscan_usb_start_device(mu, &job);
+		ret = mfpscan_usb_pm_hold(mu);
+		if (!ret)
+			ret = mfpscan_usb_start_device(mu, &job);
+		/* refused or failed: the device was never told to scan */
+		if (ret)
+			mfpscan_usb_pm_release(mu);
 		spin_lock_irq(&mu->lock);
 		mu->starting = false;
 		answer = !mu->start_cancel;
@@ -993,11 +1045,16 @@ static int mfpscan_usb_set_panel(struct mfpscan_dev *mdev,
 
 	if (!(mu->capabilities & MU_CAP_PANEL))
 		return 0;
+	/* an autosuspended device is resumed to show it */
+	ret = usb_autopm_get_interface(mu->intf);
+	if (ret)
+		return ret;
 	mutex_lock(&mu->io_mutex);
 	memcpy(mu->ctrl_buf, panel->text, panel->len);
 	ret = mfpscan_usb_ctrl(mu, false, MU_REQ_SET_PANEL, panel->lamps,
 			       panel->len);
 	mutex_unlock(&mu->io_mutex);
+	usb_autopm_put_interface_async(mu->intf);
 	return ret < 0 ? ret : 0;
 }
 
@@ -1332,11 +1389,20 @@ static int mfpscan_usb_post_reset(struct usb_interface *intf)
 	return 0;
 }
 
+/*
+ * A system suspend waits for the control request in flight; a runtime
+ * suspend (autosuspend: no job holds the device) gives up instead, so
+ * that ctrl_work, which resumes the device with io_mutex held, never
+ * waits for a suspend that waits for it.
+ */
 static int mfpscan_usb_suspend(struct usb_interface *intf, pm_message_t msg)
 {
 	struct mfpscan_usb *mu = usb_get_intfdata(intf);
 
-	mutex_lock(&mu->io_mutex);	/* a control request in flight ends */
+	if (!PMSG_IS_AUTO(msg))
+		mutex_lock(&mu->io_mutex);
+	else if (!mutex_trylock(&mu->io_mutex))
+		return -EBUSY;
 	mfpscan_usb_quiesce(mu);
 	mutex_unlock(&mu->io_mutex);
 	return 0;
@@ -1364,6 +1430,7 @@ static struct usb_driver mfpscan_usb_driver = {
 	.pre_reset	= mfpscan_usb_pre_reset,
 	.post_reset	= mfpscan_usb_post_reset,
 	.id_table	= mfpscan_usb_table,
+	.supports_autosuspend = 1,
 };
 
 static int __init mfpscan_usb_init(void)

@@ -649,6 +649,83 @@ job_across() {
 	"$rd" -d "$node" --source flatbed --mode gray --resolution 75 --check
 }
 
+# wait_rpm POWER STATUS: POWER/runtime_status becomes STATUS (20 s)
+wait_rpm() {
+	local i
+	for i in $(seq 1 200); do
+		[ "$(cat $1/runtime_status)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "runtime_status $(cat $1/runtime_status), expected $2"
+	return 1
+}
+
+# emu_saw WHAT: lines of the emulator log saying it was WHAT by the host
+emu_saw() {
+	grep -c "$1 by the host" "$emu_log"
+}
+
+# runtime_pm NODE: with power/control "auto" the idle engine autosuspends
+# (runtime_status "suspended", runtime_suspended_time grows, the emulator
+# is told); a job STARTed while it is suspended resumes it first and is
+# byte-exact; a job keeps it resumed however long it lasts (sampled
+# while it runs, over many autosuspend delays), byte-exact;
+# idle again, it suspends again. Needs the emulator at --line-rate 500.
+runtime_pm() {
+	local node=$1 d p t0 t1 s0 r0 pid i n st js trace rc=0
+	d=$(usb_present | head -n 1) || return 1
+	p=$d/power
+	echo "device $d ($(usb_present | wc -l) with our id), interface driver" \
+		"$(basename "$(readlink -f $d/*:1.0/driver)")"
+	s0=$(emu_saw suspended)
+	echo 200 >$p/autosuspend_delay_ms && echo auto >$p/control || return 1
+	wait_rpm $p suspended || rc=1
+	t0=$(cat $p/runtime_suspended_time)
+	echo "idle: $(cat $p/runtime_status), runtime_suspended_time $t0 ms"
+	for i in $(seq 1 50); do
+		[ "$(emu_saw suspended)" -gt "$s0" ] && break
+		sleep 0.1
+	done
+	[ "$(emu_saw suspended)" -gt "$s0" ] || { echo "the emulator saw no suspend"; rc=1; }
+	r0=$(emu_saw resumed)
+	[ $rc = 0 ] && "$rd" -d "$node" --source flatbed --mode gray --resolution 75 \
+		--check || rc=1
+	[ "$(emu_saw resumed)" -gt "$r0" ] ||
+		{ echo "the job did not resume the device"; rc=1; }
+	[ $rc = 0 ] && echo "job started while suspended: resumed first, byte-exact"
+	"$rd" -d "$node" --source adf --pages 2 --mode gray --resolution 150 \
+		--check >$out/pm.log 2>&1 &
+	pid=$!
+	# runtime_status read before the job's state: while that still says
+	# the job runs, the job's end (and a suspend 200 ms after it) was
+	# not yet when runtime_status was read
+	n=0
+	trace=
+	# (shell builtins: a fork costs up to a second under TCG)
+	while kill -0 $pid 2>/dev/null; do
+		read -r st <$p/runtime_status
+		read -r js </sys/class/mfpscan/${node##*/}/state
+		case $js in
+		scanning | stalled) ;;
+		*) sleep 0.05; continue ;;
+		esac
+		n=$((n + 1))
+		[ "$st" = active ] || { trace="$trace $st@$n"; rc=1; }
+		sleep 0.05
+	done
+	wait $pid || rc=1
+	cat $out/pm.log
+	echo "during the job: $n samples, not active:${trace:- none}"
+	[ $n -ge 5 ] || { echo "fewer than 5 samples while the job ran"; rc=1; }
+	[ $rc = 0 ] && echo "a job of several seconds: active throughout, byte-exact"
+	wait_rpm $p suspended || rc=1
+	t1=$(cat $p/runtime_suspended_time)
+	echo "idle again: $(cat $p/runtime_status), runtime_suspended_time $t1 ms"
+	[ "$t1" -gt "$t0" ] || { echo "runtime_suspended_time did not grow"; rc=1; }
+	echo on >$p/control
+	return $rc
+}
+
 # Job control against a device that misbehaves around it: a stopped job's
 # record still in the device, a device that no longer answers, a reset.
 group_control() {
@@ -668,6 +745,14 @@ group_control() {
 	node=$(usb_node) || { notok "control: node"; return; }
 	check "control: USB reset during a job: its PROTOCOL error band, same node, next job byte-exact" \
 		job_across "$node" reset
+	if [ "$USB_BED" = ffs ]; then
+		emu_start --line-rate 500 || return
+		node=$(usb_node) || { notok "control: node"; return; }
+		check "control: runtime PM: idle engine autosuspends, a job resumes it first and keeps it resumed, byte-exact" \
+			runtime_pm "$node"
+	else
+		echo "# SKIP runtime PM on the xhci bed: verified on the ffs bed (dummy_hcd), where the emulator sees the port suspend"
+	fi
 	emu_stop
 }
 

@@ -194,6 +194,13 @@ static void ffs_event(struct emu *em, struct ffs *f,
 	case FUNCTIONFS_SETUP:
 		ffs_setup(em, f, &ev->u.setup);
 		break;
+	case FUNCTIONFS_SUSPEND:
+		/* the host's (auto)suspend of the port: tests look for it */
+		fprintf(stderr, "mfpscan-usbemu: suspended by the host\n");
+		break;
+	case FUNCTIONFS_RESUME:
+		fprintf(stderr, "mfpscan-usbemu: resumed by the host\n");
+		break;
 	default:
 		break;
 	}
