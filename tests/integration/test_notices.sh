@@ -20,7 +20,9 @@ it_init
 it_need_ctl
 pages=$IT_TOP/build/testpages
 [ -f "$pages/letter.png" ] || it_die "test pages missing" "run make testpages"
-IT_DEVICES="[device.default]\npath = pattern:image=$pages/letter.png\ndriver = kernel"
+# stall=1:300: page 2 never ends, so the cut always finds it being written
+# (a whole page could slip past the cutter's polling on a loaded host).
+IT_DEVICES="[device.default]\npath = pattern:image=$pages/letter.png,stall=1:300\ndriver = kernel"
 IT_PENDING_POLICY=allow	# the cut scan goes to the account with a kept one
 IT_RETRY_INITIAL=3600	# no background retry during the test
 it_write_config
