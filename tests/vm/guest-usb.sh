@@ -424,7 +424,11 @@ button_uevent() {
 	timeout 90 udevadm monitor --kernel --property --subsystem-match=mfpscan \
 		>$out/uevent.log 2>&1 &
 	pid=$!
-	sleep 1
+	# the monitor prints its banner once it listens: no event is missed
+	for _ in $(seq 1 100); do
+		grep -q "monitor will print" $out/uevent.log && break
+		sleep 0.1
+	done
 	emu_start --button "$1" || return 1
 	for _ in $(seq 1 300); do
 		grep -q "MFPSCAN_PROFILE=$1" $out/uevent.log && { found=0; break; }
@@ -518,8 +522,11 @@ group_kernel() {
 		read_expect "$node" 0 "" --source adf --pages 1 --mode gray \
 		--resolution 75 --check
 	emu_start --proto-version 2:0 || return
-	check "kernel: protocol 2.0 refused (no device, logged)" sh -c \
-		"sleep 1; ! ls /sys/class/mfpscan | grep -q . && dmesg | grep -q 'protocol 2.0'"
+	# the refusal is waited for in the log first: only then does "no
+	# device" say the probe ran and refused, not that it has not run yet
+	check "kernel: protocol 2.0 refused (logged, then no device)" sh -c \
+		"for i in \$(seq 1 300); do dmesg | grep -q 'protocol 2.0' && break; sleep 0.1; done;
+		 dmesg | grep -q 'protocol 2.0' && ! ls /sys/class/mfpscan | grep -q ."
 	check "libusb: protocol 2.0 refused" read_expect libusb: 1 "protocol 2.0" \
 		--source adf --pages 1 --mode gray --resolution 75
 
