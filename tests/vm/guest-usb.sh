@@ -679,7 +679,7 @@ emu_saw() {
 # while it runs, over many autosuspend delays), byte-exact;
 # idle again, it suspends again. Needs the emulator at --line-rate 500.
 runtime_pm() {
-	local node=$1 d p t0 t1 s0 r0 pid i n st js trace rc=0
+	local node=$1 d p t0 t1 s0 r0 pid i n st js b b0 trace rc=0
 	d=$(usb_present | head -n 1) || return 1
 	p=$d/power
 	echo "device $d ($(usb_present | wc -l) with our id), interface driver" \
@@ -700,20 +700,26 @@ runtime_pm() {
 	[ "$(emu_saw resumed)" -gt "$r0" ] ||
 		{ echo "the job did not resume the device"; rc=1; }
 	[ $rc = 0 ] && echo "job started while suspended: resumed first, byte-exact"
+	read -r b0 </sys/class/mfpscan/${node##*/}/bands
 	"$rd" -d "$node" --source adf --pages 2 --mode gray --resolution 150 \
 		--check >$out/pm.log 2>&1 &
 	pid=$!
 	# runtime_status read before the job's state: while that still says
 	# the job runs, the job's end (and a suspend 200 ms after it) was
-	# not yet when runtime_status was read
+	# not yet when runtime_status was read. Sampling starts at the job's
+	# first band: the device may have autosuspended since the last job,
+	# and a START still pending is resuming it (the first job showed that
+	# it resumes first); from the first band on it must stay active (the
+	# band count is read first, the state last).
 	n=0
 	trace=
 	# (shell builtins: a fork costs up to a second under TCG)
 	while kill -0 $pid 2>/dev/null; do
+		read -r b </sys/class/mfpscan/${node##*/}/bands
 		read -r st <$p/runtime_status
 		read -r js </sys/class/mfpscan/${node##*/}/state
 		case $js in
-		scanning | stalled) ;;
+		scanning | stalled) [ "$b" -gt "$b0" ] || { sleep 0.05; continue; } ;;
 		*) sleep 0.05; continue ;;
 		esac
 		n=$((n + 1))
