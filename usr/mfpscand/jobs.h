@@ -4,8 +4,14 @@
  * entry points (Manager.Scan, ListJobs, ListSpool) are declared in
  * daemon.h; this header is shared by the files of the "jobs" part only:
  *
- *   jobs.c          job and spool-entry tables, Manager.Scan with the
- *                   patent's pre-processing (S501-S512) on a worker thread
+ *   jobs.c          the job table, job lifetime, construction, ListJobs
+ *   jobs_thread.c   worker threads and their calls to the main thread
+ *   jobs_entry.c    the spool-entry table (SpoolEntry objects' state)
+ *   jobs_device.c   the devices: one reading job each, the others waiting
+ *   jobs_scan.c     Manager.Scan with the patent's pre-processing
+ *                   (S501-S512) on a worker thread
+ *   jobs_text.c     failure classes and advice in words, MIME types
+ *   (jobs_int.h     what these files share among themselves)
  *   pipeline.c      the worker running one job: band_source -> encoder ->
  *                   spool temp file -> upload (S601-S610)
  *   retry_runner.c  the background retry (S701-S811): heap, timer, workers,
@@ -174,7 +180,7 @@ struct jobs {
 	sd_bus_slot *slots[4];
 };
 
-/* --- jobs.c ------------------------------------------------------------ */
+/* --- jobs*.c ----------------------------------------------------------- */
 
 const char *job_state_name(enum job_state s);
 /* The job failed: its device is probed again (its capabilities may have
