@@ -204,11 +204,7 @@ void jobs_free(struct jobs *j)
 		return;
 	atomic_store(&j->shutting_down, true);
 	/* Pre-processing threads end after their current upload. */
-	for (struct scan_req *req = j->reqs; req; req = req->next) {
-		pthread_join(req->thread, NULL);
-		req->joined = true;	/* scan_req_done() frees it */
-	}
-	j->reqs = NULL;
+	scan_req_join_all(j);
 	for (job = j->jobs; job; job = job->next)
 		if (!job->finished)
 			pipeline_cancel(job, JOB_CANCEL_SHUTDOWN);

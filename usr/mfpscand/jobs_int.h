@@ -1,34 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * jobs_int: what the files of the job and spool-entry tables share (see
- * jobs.h): the Scan request being pre-processed and the calls from one
- * file to another. Not for anything outside usr/mfpscand/jobs*.c.
+ * jobs.h): the calls from one file to another. Not for anything outside
+ * usr/mfpscand/jobs*.c.
  */
 #ifndef MFPSCAND_JOBS_INT_H
 #define MFPSCAND_JOBS_INT_H
 
-#include <stdbool.h>
-#include <stddef.h>
-
 #include "jobs.h"
-
-#define SCAN_PENDING_MAX 32	/* entries tried before one scan */
-
-struct scan_req {
-	struct scan_req *next;		/* jobs->reqs */
-	bool joined;
-	struct jobs *j;
-	uid_t caller;
-	char account[TICKET_PATH_MAX];
-	struct job *job;		/* not yet on the bus */
-	struct attempt_job pending[SCAN_PENDING_MAX];
-	size_t n_pending;
-	/* upload_check() of the destination (S502-S503) */
-	int check_r;
-	struct err check_e;
-	struct upload_space space;
-	pthread_t thread;
-};
 
 /* jobs.c */
 void job_end(struct job *job, enum job_state state,
@@ -50,5 +29,11 @@ int device_caps(struct jobs *j, struct jobs_device *dev,
 		struct mfpscan_caps *caps, struct err *e);
 void job_start_scan(struct job *job);
 void job_acquire_device(struct job *job);
+
+/*
+ * jobs_scan.c, at shutdown: wait for every Scan being pre-processed (each
+ * thread ends after its current upload); the result each posted frees it.
+ */
+void scan_req_join_all(struct jobs *j);
 
 #endif

@@ -25,6 +25,24 @@
 #include "scan_params.h"
 #include "spool.h"
 
+#define SCAN_PENDING_MAX 32	/* entries tried before one scan */
+
+struct scan_req {
+	struct scan_req *next;		/* jobs->reqs */
+	bool joined;
+	struct jobs *j;
+	uid_t caller;
+	char account[TICKET_PATH_MAX];
+	struct job *job;		/* not yet on the bus */
+	struct attempt_job pending[SCAN_PENDING_MAX];
+	size_t n_pending;
+	/* upload_check() of the destination (S502-S503) */
+	int check_r;
+	struct err check_e;
+	struct upload_space space;
+	pthread_t thread;
+};
+
 /* Put @job on the bus (state preparing) and answer Scan call @m with it. */
 static void job_publish(struct jobs *j, struct job *job, sd_bus_message *m)
 {
@@ -340,6 +358,15 @@ static void scan_req_done(struct daemon *d, void *arg)
 	if (!req->job->finished)
 		scan_req_decide(req);
 	scan_req_free(req, false);
+}
+
+void scan_req_join_all(struct jobs *j)
+{
+	for (struct scan_req *req = j->reqs; req; req = req->next) {
+		pthread_join(req->thread, NULL);
+		req->joined = true;	/* scan_req_done() frees it */
+	}
+	j->reqs = NULL;
 }
 
 /*
