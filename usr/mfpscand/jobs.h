@@ -240,6 +240,10 @@ void jobs_describe(const struct err *e, char *out, size_t len);
 /* What the user can do about a failure of class @cls (one sentence). */
 const char *jobs_advice(enum err_class cls);
 
+/* @n bytes for a person: "12 MB", "25 kB" or "900 bytes" (whole units,
+ * rounded down; the larger unit from 10 of it on). */
+void jobs_human_size(uint64_t n, char *buf, size_t len);
+
 /* MIME type and extension for a format name ("pdf" -> application/pdf). */
 const char *jobs_mime_type(const char *format);
 

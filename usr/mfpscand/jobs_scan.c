@@ -203,16 +203,6 @@ static void *scan_req_worker(void *arg)
 	return NULL;
 }
 
-static void human_size(uint64_t n, char *buf, size_t len)
-{
-	if (n >= 10ULL << 20)
-		snprintf(buf, len, "%" PRIu64 " MB", n >> 20);
-	else if (n >= 10ULL << 10)
-		snprintf(buf, len, "%" PRIu64 " kB", n >> 10);
-	else
-		snprintf(buf, len, "%" PRIu64 " bytes", n);
-}
-
 /* PendingUploads naming the first entry that blocks the scan. */
 static void refuse_pending(struct job *job, const struct attempt_job *a,
 			   size_t n_blocking)
@@ -292,8 +282,8 @@ static void refuse_full(struct scan_req *req)
 			req->check_e.msg);
 		return;
 	}
-	human_size(job->expected_low, need, sizeof(need));
-	human_size(req->space.free_bytes, have, sizeof(have));
+	jobs_human_size(job->expected_low, need, sizeof(need));
+	jobs_human_size(req->space.free_bytes, have, sizeof(have));
 	job_end(job, JOB_FAILED, BUS_ERROR_STORAGE_FULL,
 		"Your storage '%s' has %s free, but this scan needs at least %s. Free some space and scan again.",
 		job->account_name, have, need);

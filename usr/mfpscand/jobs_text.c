@@ -4,6 +4,7 @@
  * mail): what a failure class means, what the user can do about it, and
  * the MIME type of a document's format.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,4 +78,14 @@ void jobs_describe(const struct err *e, char *out, size_t len)
 	else
 		snprintf(out, len, "%s (%.*s)", jobs_class_summary(e->cls), n,
 			 e->msg);
+}
+
+void jobs_human_size(uint64_t n, char *buf, size_t len)
+{
+	if (n >= 10ULL << 20)
+		snprintf(buf, len, "%" PRIu64 " MB", n >> 20);
+	else if (n >= 10ULL << 10)
+		snprintf(buf, len, "%" PRIu64 " kB", n >> 10);
+	else
+		snprintf(buf, len, "%" PRIu64 " bytes", n);
 }

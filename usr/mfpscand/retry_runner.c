@@ -75,16 +75,6 @@ static void runner_dispatch(struct retry_runner *r);
 
 /* --- one attempt (any thread) ----------------------------------------- */
 
-static void human_bytes(uint64_t n, char *buf, size_t len)
-{
-	if (n >= 10ULL << 20)
-		snprintf(buf, len, "%" PRIu64 " MB", n >> 20);
-	else if (n >= 10ULL << 10)
-		snprintf(buf, len, "%" PRIu64 " kB", n >> 10);
-	else
-		snprintf(buf, len, "%" PRIu64 " bytes", n);
-}
-
 /*
  * Is the document on the server already, whole? A crash between "server
  * accepted" and "entry removed" leaves it there; the server may be full
@@ -137,8 +127,8 @@ void attempt_upload(const struct dest *dest, struct ticket *t, int fd,
 		return;
 	if (space.known && space.free_bytes < t->size &&
 	    !already_there(dest, t)) {
-		human_bytes(space.free_bytes, have, sizeof(have));
-		human_bytes(t->size, need, sizeof(need));
+		jobs_human_size(space.free_bytes, have, sizeof(have));
+		jobs_human_size(t->size, need, sizeof(need));
 		err_set(&out->e, ERR_STORAGE_FULL, 0, ENOSPC,
 			"your storage is full: it has %s free and the document needs %s",
 			have, need);
