@@ -21,6 +21,8 @@
 # KVER=NAME boots another kernel (a series such as 6.12 or a release, see
 # scripts/kernel.sh); the default is Debian 12's 6.1. A kernel unpacked in
 # build/kernels/ gets its /lib/modules linked into the guest.
+# VM_CPU=MODEL sets QEMU's -cpu (default max; the kernel benchmark turns
+# ERMS/FSRM off, see tests/vm/run-bench-kernel.sh).
 # The guest boots with slub_debug=FZPU page_poison=1: SLUB checks red zones,
 # poisons freed objects and pages, and any report it makes fails the run.
 # --iommu: a q35 machine with an Intel IOMMU (intel-iommu, no interrupt
@@ -97,7 +99,7 @@ fi
 # TCG only: KVM is present on these machines but hangs at boot.
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp "$smp" -m "$mem" "${machine[@]}" \
+	-accel tcg -cpu "${VM_CPU:-max}" -smp "$smp" -m "$mem" "${machine[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check slub_debug=FZPU page_poison=1$append mfpscan.top=$top mfpscan.run=$run mfpscan.share=$vmdir/share mfpscan.kroot=$kroot$init" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
