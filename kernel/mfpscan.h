@@ -122,8 +122,14 @@ struct mfpscan_panel {
  * @set_panel: optional: show @panel on the engine's panel (its message and
  *	lamps). Called with the I/O mutex held, whenever the message or a
  *	lamp changes (sysfs panel_message, the LED class devices), with the
- *	whole panel state. Returns 0 or a negative errno (the sysfs write
- *	fails with it; the core keeps the new state).
+ *	whole panel state, never while an earlier call is still pending.
+ *	Must not sleep for long. Returns 0 or a negative errno (the sysfs
+ *	write fails with it; the core keeps the new state), or
+ *	MFPSCAN_PANEL_PENDING when the engine must ask its device: the core
+ *	then drops its locks and the write waits for the engine's
+ *	mfpscan_panel_done(), which the engine calls exactly once, from
+ *	process context (after mfpscan_dev_unregister() it may still call
+ *	it, until its last mfpscan_dev_put(); the core then ignores it).
  * @stop: stop producing, synchronously: when it returns, the engine makes
  *	no further mfpscan_band_*()/mfpscan_job_end() calls for the job.
  *	Called with the I/O mutex held (ABORT, close of the owning file,
@@ -137,6 +143,8 @@ struct mfpscan_panel {
  */
 /* @start's answer: the device is being asked, mfpscan_start_done() follows */
 #define MFPSCAN_START_PENDING	1
+/* @set_panel's answer: the device is being told, mfpscan_panel_done() follows */
+#define MFPSCAN_PANEL_PENDING	1
 
 struct mfpscan_engine_ops {
 	struct module *owner;
@@ -187,5 +195,6 @@ int mfpscan_job_end(struct mfpscan_dev *mdev,
 		    const struct mfpscan_band_desc *desc);
 int mfpscan_emit_button(struct mfpscan_dev *mdev, u32 profile);
 void mfpscan_start_done(struct mfpscan_dev *mdev, u32 job, int result);
+void mfpscan_panel_done(struct mfpscan_dev *mdev, int result);
 
 #endif /* _MFPSCAN_H */

@@ -412,6 +412,7 @@ void mfpscan_dev_unregister(struct mfpscan_dev *mdev)
 	}
 	mdev->registered = false;
 	mfpscan_stop_engine(mdev);
+	mfpscan_panel_answer(mdev, -ENODEV);	/* a pending panel write */
 	/* The engine stopped: nothing writes into the ring any more. */
 	mfpscan_ring_dma_unmap(&mdev->ring);
 	spin_lock(&mdev->lock);

@@ -109,6 +109,11 @@ struct mfpscan_lamp {
  * @status: the status page (read-only mapping)
  * @control: the control page (read-write mapping)
  * @panel: what the engine's panel shows, guarded by @io_mutex
+ * @panel_pending: the engine's answer to @panel_seq's set_panel call is
+ *	awaited (MFPSCAN_PANEL_PENDING), without @io_mutex; no other call is
+ *	made until it comes (mfpscan_panel_done(), or -ENODEV at unregister)
+ * @panel_seq: number of the last set_panel call, under @io_mutex and @lock
+ * @panel_result: the engine's answer, once @panel_pending is cleared
  * @lamps: the LED class devices of the panel's lamps
  * @lamps_registered: how many of @lamps are registered
  * @event_wq: one entry per open file (mfpscan_file.relay), woken by
@@ -162,6 +167,9 @@ struct mfpscan_dev {
 	struct mfpscan_mmap_control *control;
 
 	struct mfpscan_panel panel;
+	bool panel_pending;
+	u32 panel_seq;
+	int panel_result;
 	struct mfpscan_lamp lamps[MFPSCAN_LAMP_COUNT];
 	u32 lamps_registered;
 
@@ -213,6 +221,7 @@ void mfpscan_debugfs_init(void);
 void mfpscan_debugfs_exit(void);
 
 int mfpscan_panel_register(struct mfpscan_dev *mdev);
+void mfpscan_panel_answer(struct mfpscan_dev *mdev, int result);
 void mfpscan_panel_unregister(struct mfpscan_dev *mdev);
 extern const struct attribute_group mfpscan_panel_group;
 extern const struct attribute_group mfpscan_leds_group;

@@ -12,14 +12,18 @@
  *    contract's path mfpscanN/leds/<name> is a "leds" group of links.
  *
  * Every change reaches the engine through its optional set_panel
- * operation, with the whole panel state, under the device's I/O mutex.
- * See Documentation/uapi.rst ("The panel").
+ * operation, with the whole panel state, under the device's I/O mutex;
+ * an engine that must ask its device answers later, and the write waits
+ * for that answer without the core's locks. See Documentation/uapi.rst
+ * ("The panel").
  */
 #include <linux/device.h>
 #include <linux/leds.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
+#include <linux/spinlock.h>
 #include <linux/sysfs.h>
+#include <linux/wait_bit.h>
 
 #include "mfpscan.h"
 #include "mfpscan_dev.h"
@@ -29,18 +33,136 @@ static const char * const mfpscan_lamp_names[MFPSCAN_LAMP_COUNT] = {
 	[MFPSCAN_LAMP_ATTENTION]	= "amber:attention",
 };
 
-/* Tell the engine; @io_mutex held. 0 when it has no panel. */
-static int mfpscan_panel_push(struct mfpscan_dev *mdev)
+/*
+ * A panel change and the engine's answer
+ *
+ * The core does not hold its locks while the engine tells its device
+ * (MFPSCAN_PANEL_PENDING): a device that does not answer would hold
+ * @io_mutex, and with it every other file's ioctls, for the whole timeout
+ * of its request. A change is made in three steps: mfpscan_panel_lock()
+ * waits until the engine answered the previous change and takes
+ * @io_mutex, the caller changes @panel, mfpscan_panel_push_unlock() calls
+ * the engine, drops @io_mutex and waits for the answer. At most one call
+ * is pending per device; each carries the whole state, so a change that
+ * follows one whose writer was killed shows both.
+ */
+
+/*
+ * The engine answered call @seq (or a later one, whose state included
+ * ours), or the device went.
+ */
+static bool mfpscan_panel_answered(struct mfpscan_dev *mdev, u32 seq)
 {
+	bool answered;
+
+	spin_lock(&mdev->lock);
+	answered = !mdev->panel_pending || mdev->panel_seq != seq;
+	spin_unlock(&mdev->lock);
+	return answered;
+}
+
+/**
+ * mfpscan_panel_answer() - end the pending set_panel call with @result
+ * @mdev: the device
+ * @result: 0 or a negative errno, what the write returns
+ *
+ * Wakes the writer waiting in mfpscan_panel_push_unlock() and the next
+ * writer waiting in mfpscan_panel_lock(). Nothing when no call is pending.
+ */
+void mfpscan_panel_answer(struct mfpscan_dev *mdev, int result)
+{
+	spin_lock(&mdev->lock);
+	if (mdev->panel_pending) {
+		mdev->panel_pending = false;
+		mdev->panel_result = result;
+	}
+	spin_unlock(&mdev->lock);
+	/* pairs with the barrier in wait_var_event()'s set_current_state() */
+	smp_mb();
+	wake_up_var(&mdev->panel_pending);
+}
+
+/**
+ * mfpscan_panel_done() - the engine's answer to a pending set_panel call
+ * @mdev: the device
+ * @result: 0 if the device shows the panel, else a negative errno (the
+ *	write fails with it; the state is kept)
+ *
+ * For an engine whose @set_panel returned MFPSCAN_PANEL_PENDING; called
+ * once, from process context, without any lock of the core held. Does
+ * nothing once the device was unregistered (the write got -ENODEV).
+ */
+void mfpscan_panel_done(struct mfpscan_dev *mdev, int result)
+{
+	mfpscan_panel_answer(mdev, result);
+}
+EXPORT_SYMBOL_GPL(mfpscan_panel_done);
+
+/*
+ * Wait until no set_panel call is pending, then take @io_mutex: 0, or
+ * -EINTR for a fatal signal, -ENODEV once the device is gone (unlocked).
+ */
+static int mfpscan_panel_lock(struct mfpscan_dev *mdev)
+{
+	u32 seq;
+
+	for (;;) {
+		spin_lock(&mdev->lock);
+		seq = mdev->panel_seq;
+		spin_unlock(&mdev->lock);
+		if (wait_var_event_killable(&mdev->panel_pending,
+					    mfpscan_panel_answered(mdev, seq)))
+			return -EINTR;
+		mutex_lock(&mdev->io_mutex);
+		if (!mdev->registered) {
+			mutex_unlock(&mdev->io_mutex);
+			return -ENODEV;
+		}
+		if (!mdev->panel_pending)
+			return 0;
+		/* another writer's call came first: wait for that one */
+		mutex_unlock(&mdev->io_mutex);
+	}
+}
+
+/*
+ * Tell the engine the whole state, @io_mutex held (dropped here), and wait
+ * for its answer without the core's locks. 0 when it has no panel; -EINTR
+ * for a fatal signal (the call stays pending: the next change waits for
+ * its answer), -ENODEV when the device goes meanwhile.
+ */
+static int mfpscan_panel_push_unlock(struct mfpscan_dev *mdev)
+{
+	u32 seq;
 	int ret;
 
 	lockdep_assert_held(&mdev->io_mutex);
-	if (!mdev->ops->set_panel)
+	if (!mdev->ops->set_panel) {
+		mutex_unlock(&mdev->io_mutex);
 		return 0;
-	if (!mfpscan_engine_get(mdev))
+	}
+	if (!mfpscan_engine_get(mdev)) {
+		mutex_unlock(&mdev->io_mutex);
 		return -ENODEV;	/* the engine's module is going away */
+	}
+	spin_lock(&mdev->lock);
+	seq = ++mdev->panel_seq;
+	mdev->panel_pending = true;
+	spin_unlock(&mdev->lock);
 	ret = mdev->ops->set_panel(mdev, &mdev->panel);
 	mfpscan_engine_put(mdev);
+	if (ret != MFPSCAN_PANEL_PENDING)
+		mfpscan_panel_answer(mdev, ret);
+	mutex_unlock(&mdev->io_mutex);
+	if (ret != MFPSCAN_PANEL_PENDING)
+		return ret;
+
+	if (wait_var_event_killable(&mdev->panel_pending,
+				    mfpscan_panel_answered(mdev, seq)))
+		return -EINTR;
+	spin_lock(&mdev->lock);
+	ret = mdev->panel_result;
+	spin_unlock(&mdev->lock);
 	return ret;
 }
 
@@ -119,17 +241,13 @@ static ssize_t panel_message_store(struct device *dev,
 	if (len > MFPSCAN_PANEL_MAX || !mfpscan_panel_text_valid(buf, len))
 		return -EINVAL;
 
-	mutex_lock(&mdev->io_mutex);
-	if (!mdev->registered) {
-		ret = -ENODEV;
-		goto out_unlock;
-	}
+	ret = mfpscan_panel_lock(mdev);
+	if (ret)
+		return ret;
 	memcpy(mdev->panel.text, buf, len);
 	mdev->panel.text[len] = '\0';
 	mdev->panel.len = len;
-	ret = mfpscan_panel_push(mdev);
-out_unlock:
-	mutex_unlock(&mdev->io_mutex);
+	ret = mfpscan_panel_push_unlock(mdev);
 	return ret ? ret : count;
 }
 
@@ -167,19 +285,19 @@ static int mfpscan_lamp_set(struct led_classdev *cdev,
 						 cdev);
 	struct mfpscan_dev *mdev = lamp->mdev;
 	u32 bit = BIT(lamp->index);
-	int ret = 0;
+	int ret;
 
-	mutex_lock(&mdev->io_mutex);
+	ret = mfpscan_panel_lock(mdev);
 	/* gone: the lamp is as off as the engine; the LED core turns it off */
-	if (mdev->registered) {
-		if (brightness)
-			mdev->panel.lamps |= bit;
-		else
-			mdev->panel.lamps &= ~bit;
-		ret = mfpscan_panel_push(mdev);
-	}
-	mutex_unlock(&mdev->io_mutex);
-	return ret;
+	if (ret == -ENODEV)
+		return 0;
+	if (ret)
+		return ret;
+	if (brightness)
+		mdev->panel.lamps |= bit;
+	else
+		mdev->panel.lamps &= ~bit;
+	return mfpscan_panel_push_unlock(mdev);
 }
 
 /**

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mfpscan_usb control: the control requests (anchored, killable URBs),
- * the job control that ctrl_work sends through them (START, ABORT) and
- * the engine operations the core calls (start, stop, set_panel).
+ * the device I/O that ctrl_work sends through them (START, ABORT, and
+ * the panel's SET_PANEL) and the engine operations the core calls (start,
+ * stop, set_panel).
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
@@ -35,10 +36,9 @@ static void mfpscan_usb_ctrl_complete(struct urb *urb)
 	complete(&mu->ctrl_done);
 }
 
-int mfpscan_usb_ctrl(struct mfpscan_usb *mu, bool in, u8 req,
-		     u16 value, u16 len)
+static int mfpscan_usb_ctrl_on(struct mfpscan_usb *mu, struct urb *urb,
+			       bool in, u8 req, u16 value, u16 len)
 {
-	struct urb *urb = mu->ctrl_urb;
 	long left;
 	int ret;
 
@@ -77,6 +77,12 @@ int mfpscan_usb_ctrl(struct mfpscan_usb *mu, bool in, u8 req,
 	if (!left)
 		return -ETIMEDOUT;
 	return urb->status ? urb->status : urb->actual_length;
+}
+
+int mfpscan_usb_ctrl(struct mfpscan_usb *mu, bool in, u8 req,
+		     u16 value, u16 len)
+{
+	return mfpscan_usb_ctrl_on(mu, mu->ctrl_urb, in, req, value, len);
 }
 
 /* GET_STATUS: state and request_error. */
@@ -166,19 +172,60 @@ static int mfpscan_usb_start_device(struct mfpscan_usb *mu,
 }
 
 /*
+ * SET_PANEL: the message as data, the lamps in wValue; an autosuspended
+ * device is resumed to show it. 0 or -errno.
+ */
+static int mfpscan_usb_panel_device(struct mfpscan_usb *mu,
+				    const struct mfpscan_panel *panel)
+{
+	int ret;
+
+	lockdep_assert_held(&mu->io_mutex);
+	if (READ_ONCE(mu->disconnected))
+		return -ENODEV;
+	ret = usb_autopm_get_interface(mu->intf);
+	if (ret)
+		return ret;
+	memcpy(mu->ctrl_buf, panel->text, panel->len);
+	/* panel_urb: a stop's cancel of a START poisons only ctrl_urb */
+	ret = mfpscan_usb_ctrl_on(mu, mu->panel_urb, false, MU_REQ_SET_PANEL,
+				  panel->lamps, panel->len);
+	usb_autopm_put_interface_async(mu->intf);
+	return ret < 0 ? ret : 0;
+}
+
+/* ctrl_work: the panel change the core waits for, if one is wanted. */
+static bool mfpscan_usb_panel_work(struct mfpscan_usb *mu)
+{
+	struct mfpscan_panel panel;
+	bool wanted;
+
+	spin_lock_irq(&mu->lock);
+	wanted = mu->panel_wanted;
+	mu->panel_wanted = false;
+	panel = mu->panel;
+	spin_unlock_irq(&mu->lock);
+	if (wanted)
+		mfpscan_panel_done(mu->mdev,
+				   mfpscan_usb_panel_device(mu, &panel));
+	return wanted;
+}
+
+/*
  * The ABORT a stop or a protocol error asked for, then the START the core
  * is waiting for, whose answer goes to mfpscan_start_done() unless the
  * core stopped the job meanwhile (mfpscan_usb_cancel_start()). Both
  * requests are taken at once: an ABORT wanted together with a START was
  * asked for before it (a stop cancels the START it follows), and sent
- * after the START it would end the new job.
+ * after the START it would end the new job. A panel change follows, its
+ * answer to mfpscan_panel_done(); a disconnect ends its request at once.
  */
 void mfpscan_usb_ctrl_work(struct work_struct *work)
 {
 	struct mfpscan_usb *mu = container_of(work, struct mfpscan_usb,
 					      ctrl_work);
 	struct mfpscan_job job;
-	bool abort, start, answer;
+	bool abort, start, answer = true;
 	int ret;
 
 	mutex_lock(&mu->io_mutex);
@@ -192,8 +239,11 @@ void mfpscan_usb_ctrl_work(struct work_struct *work)
 		mu->start_cancel = false;
 		job = mu->start_job;
 		spin_unlock_irq(&mu->lock);
-		if (!abort && !start)
-			break;
+		if (!abort && !start) {
+			if (!mfpscan_usb_panel_work(mu))
+				break;
+			continue;
+		}
 		if (abort)
 			mfpscan_usb_abort_device(mu);
 		if (!start)
@@ -210,8 +260,17 @@ void mfpscan_usb_ctrl_work(struct work_struct *work)
 		spin_unlock_irq(&mu->lock);
 		if (answer)
 			mfpscan_start_done(mu->mdev, job.job, ret);
+		else
+			break;
 	}
 	mutex_unlock(&mu->io_mutex);
+	/*
+	 * A cancelled START: the stop that cancelled it waits for this run
+	 * (flush_work()) with the core's I/O mutex held; what else is wanted
+	 * (a panel change) is sent by the next run, not while it waits.
+	 */
+	if (start && !answer)
+		queue_work(mfpscan_usb_wq, &mu->ctrl_work);
 }
 
 /*
@@ -274,28 +333,25 @@ static void mfpscan_usb_stop(struct mfpscan_dev *mdev)
 }
 
 /*
- * SET_PANEL: the message as data, the lamps in wValue. A device without
+ * SET_PANEL is sent by ctrl_work, not here: a device that does not answer
+ * would hold the core's I/O mutex for the whole timeout. A device without
  * MU_CAP_PANEL has no panel to show it on: nothing to do.
  */
 static int mfpscan_usb_set_panel(struct mfpscan_dev *mdev,
 				 const struct mfpscan_panel *panel)
 {
 	struct mfpscan_usb *mu = mfpscan_dev_priv(mdev);
-	int ret;
 
 	if (!(mu->capabilities & MU_CAP_PANEL))
 		return 0;
-	/* an autosuspended device is resumed to show it */
-	ret = usb_autopm_get_interface(mu->intf);
-	if (ret)
-		return ret;
-	mutex_lock(&mu->io_mutex);
-	memcpy(mu->ctrl_buf, panel->text, panel->len);
-	ret = mfpscan_usb_ctrl(mu, false, MU_REQ_SET_PANEL, panel->lamps,
-			       panel->len);
-	mutex_unlock(&mu->io_mutex);
-	usb_autopm_put_interface_async(mu->intf);
-	return ret < 0 ? ret : 0;
+	if (READ_ONCE(mu->disconnected))
+		return -ENODEV;
+	spin_lock_irq(&mu->lock);
+	mu->panel = *panel;
+	mu->panel_wanted = true;
+	spin_unlock_irq(&mu->lock);
+	queue_work(mfpscan_usb_wq, &mu->ctrl_work);
+	return MFPSCAN_PANEL_PENDING;
 }
 
 const struct mfpscan_engine_ops mfpscan_usb_ops = {

@@ -42,6 +42,7 @@ static void mfpscan_usb_delete(struct kref *kref)
 	usb_free_urb(mu->int_urb);
 	kfree(mu->int_buf);
 	usb_free_urb(mu->ctrl_urb);
+	usb_free_urb(mu->panel_urb);
 	kfree(mu->ctrl_setup);
 	kfree(mu->ctrl_buf);
 	usb_put_intf(mu->intf);
@@ -215,7 +216,9 @@ static int mfpscan_usb_probe(struct usb_interface *intf,
 	mu->ctrl_buf = kmalloc(MU_INFO_BYTES, GFP_KERNEL);
 	mu->ctrl_setup = kmalloc(MU_SETUP_BYTES, GFP_KERNEL);
 	mu->ctrl_urb = usb_alloc_urb(0, GFP_KERNEL);
-	if (!mu->ctrl_buf || !mu->ctrl_setup || !mu->ctrl_urb)
+	mu->panel_urb = usb_alloc_urb(0, GFP_KERNEL);
+	if (!mu->ctrl_buf || !mu->ctrl_setup || !mu->ctrl_urb ||
+	    !mu->panel_urb)
 		goto out_put_mu;
 	mutex_lock(&mu->io_mutex);
 	ret = mfpscan_usb_get_info(mu, &caps);

@@ -94,6 +94,8 @@ struct mfpscan_usb {
 	 */
 	bool device_running;
 	struct urb *ctrl_urb;		/* the one control request */
+	/* SET_PANEL's request, io_mutex too: one request at a time */
+	struct urb *panel_urb;
 	u8 *ctrl_setup;			/* its setup packet, MU_SETUP_BYTES */
 	u8 *ctrl_buf;			/* its data stage, DMA-able */
 	struct completion ctrl_done;	/* ctrl_urb given back */
@@ -107,7 +109,7 @@ struct mfpscan_usb {
 	/*
 	 * The device I/O of job control, outside the core's I/O mutex: a
 	 * START's requests and the ABORT of a stopped job, in that order
-	 * (abort first), under io_mutex.
+	 * (abort first), then a panel change's SET_PANEL, under io_mutex.
 	 */
 	struct work_struct ctrl_work;
 
@@ -122,6 +124,8 @@ struct mfpscan_usb {
 	bool start_cancel;		/* the core stopped: no answer for it */
 	bool pm_held;			/* a job keeps the device resumed */
 	struct mfpscan_job start_job;
+	bool panel_wanted;		/* ctrl_work: SET_PANEL @panel */
+	struct mfpscan_panel panel;
 	struct list_head rx_done;	/* completed URBs, in order */
 	bool rx_stopped;		/* disconnect, reset, suspend: resubmit nothing */
 	bool stream_lost;		/* reset or suspend: the job's bytes are gone */

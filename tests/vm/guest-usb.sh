@@ -753,6 +753,11 @@ group_control() {
 	check "control: device stops answering, START pending: other files answered, unbind completes, START gets ENODEV" \
 		"$top/build/usb/usb_hang" "$node" \
 		"$(basename "$(readlink -f "/sys/class/mfpscan/${node##*/}/device")")"
+	emu_start --mute-control || return
+	node=$(usb_node) || { notok "control: node"; return; }
+	check "control: device stops answering, panel write pending: other files answered, unbind ends it with ENODEV" \
+		"$top/build/usb/usb_panel_hang" "$node" \
+		"$(basename "$(readlink -f "/sys/class/mfpscan/${node##*/}/device")")"
 	# 100 lines/s: the 3 pages would take 50 s, the reset comes first
 	emu_start --line-rate 100 || return
 	node=$(usb_node) || { notok "control: node"; return; }

@@ -58,6 +58,9 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude/uapi -Iinclude \
 cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude/uapi -Iinclude \
 	-Itests/kselftest -o build/usb/usb_hang tests/kselftest/usb_hang.c \
 	tests/kselftest/mfpscan_util.c -lz -lpthread
+cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude/uapi -Iinclude \
+	-Itests/kselftest -o build/usb/usb_panel_hang tests/kselftest/usb_panel_hang.c \
+	tests/kselftest/mfpscan_util.c -lz -lpthread
 cc -O2 -std=c11 -Wall -Wextra -Werror -o build/usb/usb_reset tests/kselftest/usb_reset.c
 
 # run_bed BED GROUP...: one VM; its output in build/usb/last-run-BED.txt,
