@@ -17,7 +17,12 @@
 # both beds passed, else the first failing bed's (the guest's, or
 # vm-run's: 125 dirty dmesg or a DMAR fault, 124 timeout).
 #
-#   run-usb.sh [--bed ffs|xhci|both] [GROUP...]
+#   [KVERS="6.1 6.12"] run-usb.sh [--bed ffs|xhci|both] [GROUP...]
+#
+# KVERS names the kernels the beds boot, one after the other (as for
+# tests/vm/run-kselftest.sh: series or releases, scripts/kernel.sh;
+# default 6.1); the modules are built for each (scripts/build-module.sh).
+# The results of a kernel other than 6.1 go to build/usb/*-BED-SERIES.
 #
 # Groups: kernel control hostile plug libusb diff daemon (default all); "bench" is
 # the benchmark: throughput of kernel read/mmap and libusb against a raw
@@ -38,8 +43,7 @@ if [ "${1:-}" = --bed ]; then
 fi
 
 mkdir -p build/usb
-make -s modules >/dev/null
-[ -f kernel/mfpscan_usb.ko ] || { echo "run-usb: kernel/mfpscan_usb.ko missing" >&2; exit 2; }
+kvers=${KVERS:-6.1}
 # Only what the suite runs (the default target of usr/ is one program).
 make -s -j2 -C usr ../build/usr/mfpscan-usbemu ../build/usr/tools/mfpscan-read \
 	../build/usr/tools/mfpscan-verify ../build/usr/mfpscand ../build/usr/mfpscanctl
@@ -63,11 +67,12 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude/uapi -Iinclude \
 	tests/kselftest/mfpscan_util.c -lz -lpthread
 cc -O2 -std=c11 -Wall -Wextra -Werror -o build/usb/usb_reset tests/kselftest/usb_reset.c
 
-# run_bed BED GROUP...: one VM; its output in build/usb/last-run-BED.txt,
-# its exit status in build/usb/rc-BED, its wall time in build/usb/wall-BED
+# run_bed BED TAG GROUP...: one VM booting $kver with the modules of
+# $kodir; its output in build/usb/last-run-TAG.txt, its exit status in
+# build/usb/rc-TAG, its wall time in build/usb/wall-TAG
 run_bed() {
-	local bed=$1 t0=$(date +%s) rc ctl= host= vmargs=()
-	shift
+	local bed=$1 tag=$2 t0=$(date +%s) rc ctl= host= vmargs=()
+	shift 2
 	if [ "$bed" = xhci ]; then
 		# sockets outside the 9p share; the request directory inside it
 		ctl=$(mktemp -d "$top/build/vm/share/usbredir.XXXXXX")
@@ -79,9 +84,10 @@ run_bed() {
 		vmargs=(--iommu --usbredir "$sock-0" --usbredir "$sock-1")
 	fi
 	set +e
-	bash tests/vm/vm-run.sh --timeout 1500 "${vmargs[@]}" \
-		-- env USB_BED=$bed BED_CTL=$ctl bash tests/vm/guest-usb.sh "$@" 2>&1 |
-		grep --line-buffered -v '^\[ *[0-9.]*\]' >build/usb/last-run-$bed.txt
+	KVER=$kver bash tests/vm/vm-run.sh --timeout 1500 "${vmargs[@]}" \
+		-- env USB_BED=$bed BED_CTL=$ctl MFPSCAN_KO=$kodir/mfpscan.ko \
+		MFPSCAN_USB_KO=$kodir/mfpscan_usb.ko bash tests/vm/guest-usb.sh "$@" 2>&1 |
+		grep --line-buffered -v '^\[ *[0-9.]*\]' >build/usb/last-run-$tag.txt
 	rc=${PIPESTATUS[0]}
 	set -e
 	if [ -n "$host" ]; then
@@ -90,33 +96,38 @@ run_bed() {
 		cp -f "$ctl"/emu*.log build/usb/ 2>/dev/null || true
 		rm -rf "$ctl" "$top/build/usb/redir-$$"-*
 	fi
-	echo "$rc" >build/usb/rc-$bed
-	echo "$(($(date +%s) - t0))" >build/usb/wall-$bed
+	echo "$rc" >build/usb/rc-$tag
+	echo "$(($(date +%s) - t0))" >build/usb/wall-$tag
 }
 
 t0=$(date +%s)
-pids=()
-for bed in $beds; do
-	run_bed "$bed" "$@" &
-	pids+=($!)
-done
-for p in "${pids[@]}"; do
-	wait "$p" || true
-done
-
 rc=0
 : >build/usb/last-run.txt
-for bed in $beds; do
-	r=$(cat build/usb/rc-$bed 2>/dev/null || echo 126)
-	{
-		echo "== bed $bed"
-		cat build/usb/last-run-$bed.txt
-		echo "run-usb: bed $bed: exit $r, $(cat build/usb/wall-$bed 2>/dev/null) s wall (boot included)"
-	} | tee -a build/usb/last-run.txt
-	if [ "$r" = 125 ]; then
-		echo "run-usb: bed $bed: the kernel log was dirty (or a DMAR fault); see build/vm/last-dmesg.txt" >&2
-	fi
-	[ "$rc" != 0 ] || rc=$r
+for name in $kvers; do
+	kver=$(bash scripts/kernel.sh "$name" kver)
+	kodir=$(bash scripts/build-module.sh "$kver")
+	[ -f "$kodir/mfpscan_usb.ko" ] || { echo "run-usb: $kodir/mfpscan_usb.ko missing" >&2; exit 2; }
+	case $kver in 6.1.*) sfx= ;; *) sfx=-$(echo "$kver" | cut -d. -f1-2) ;; esac
+	pids=()
+	for bed in $beds; do
+		run_bed "$bed" "$bed$sfx" "$@" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || true
+	done
+	for bed in $beds; do
+		r=$(cat build/usb/rc-$bed$sfx 2>/dev/null || echo 126)
+		{
+			echo "== bed $bed, kernel $kver"
+			cat build/usb/last-run-$bed$sfx.txt
+			echo "run-usb: bed $bed ($kver): exit $r, $(cat build/usb/wall-$bed$sfx 2>/dev/null) s wall (boot included)"
+		} | tee -a build/usb/last-run.txt
+		if [ "$r" = 125 ]; then
+			echo "run-usb: bed $bed ($kver): the kernel log was dirty (or a DMAR fault); see build/vm/last-dmesg.txt" >&2
+		fi
+		[ "$rc" != 0 ] || rc=$r
+	done
 done
-echo "run-usb: beds $beds: $(($(date +%s) - t0)) s wall in all"
+echo "run-usb: beds $beds, kernels $kvers: $(($(date +%s) - t0)) s wall in all"
 exit "$rc"
