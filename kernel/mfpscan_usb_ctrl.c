@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/usb.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include "mfpscan.h"
@@ -225,7 +226,7 @@ void mfpscan_usb_ctrl_work(struct work_struct *work)
 	struct mfpscan_usb *mu = container_of(work, struct mfpscan_usb,
 					      ctrl_work);
 	struct mfpscan_job job;
-	bool abort, start, answer = true;
+	bool abort, start, answer;
 	int ret;
 
 	mutex_lock(&mu->io_mutex);
@@ -258,25 +259,33 @@ void mfpscan_usb_ctrl_work(struct work_struct *work)
 		mu->starting = false;
 		answer = !mu->start_cancel;
 		spin_unlock_irq(&mu->lock);
+		/* mfpscan_usb_cancel_start() waits for this; pairs with the
+		 * barrier in wait_var_event()'s set_current_state()
+		 */
+		smp_mb();
+		wake_up_var(&mu->starting);
 		if (answer)
 			mfpscan_start_done(mu->mdev, job.job, ret);
-		else
-			break;
 	}
 	mutex_unlock(&mu->io_mutex);
-	/*
-	 * A cancelled START: the stop that cancelled it waits for this run
-	 * (flush_work()) with the core's I/O mutex held; what else is wanted
-	 * (a panel change) is sent by the next run, not while it waits.
-	 */
-	if (start && !answer)
-		queue_work(mfpscan_usb_wq, &mu->ctrl_work);
+}
+
+static bool mfpscan_usb_starting(struct mfpscan_usb *mu)
+{
+	bool starting;
+
+	spin_lock_irq(&mu->lock);
+	starting = mu->starting;
+	spin_unlock_irq(&mu->lock);
+	return starting;
 }
 
 /*
  * A START the core no longer waits for: not begun, it never is; being
  * sent, its request in flight is killed and the rest refused (the URB
- * poisoned until ctrl_work is done), and it gets no answer.
+ * poisoned until ctrl_work is done with the START), and it gets no
+ * answer. Not flush_work(): that would also wait for a queued run's
+ * SET_PANEL, up to its timeout, with the core's I/O mutex held.
  */
 static void mfpscan_usb_cancel_start(struct mfpscan_usb *mu)
 {
@@ -290,7 +299,7 @@ static void mfpscan_usb_cancel_start(struct mfpscan_usb *mu)
 	if (!busy)
 		return;
 	usb_poison_urb(mu->ctrl_urb);
-	flush_work(&mu->ctrl_work);
+	wait_var_event(&mu->starting, !mfpscan_usb_starting(mu));
 	usb_unpoison_urb(mu->ctrl_urb);
 }
 

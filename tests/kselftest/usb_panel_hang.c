@@ -14,15 +14,21 @@
  *     opens, G_PARAMS and S_PARAMS answer, its START gets EBUSY (the
  *     first job runs), it closes; both the panel write and the START are
  *     seen still pending afterwards;
- *  4. the driver is unbound from INTERFACE (the disconnect path of an
+ *  4. the owner's ABORT answers and ends the pending START (START returns
+ *     0, the job is ABORTED) but not the panel write, seen still pending
+ *     after it: the panel belongs to no job;
+ *  5. the driver is unbound from INTERFACE (the disconnect path of an
  *     unplug, the device still there and mute): the unbind returns, the
- *     panel write fails with ENODEV and the START with ENODEV (not with
- *     their requests' timeout), the node is gone.
+ *     panel write fails with ENODEV (not with its request's timeout), the
+ *     node is gone.
  *
  * Step 3 fails when the panel write holds the core's I/O mutex across the
  * device I/O: the third file's open() waits until the SET_PANEL request
  * times out (5 s after the START's own request timed out), and by then
  * the START (ETIMEDOUT) and the panel write (ETIMEDOUT) have returned.
+ * Step 4 fails when the ABORT's stop waits for the driver's control work
+ * to send the panel's request after the cancelled START's (the ABORT
+ * then returns with the request's timeout, and the write with it).
  * Exit status 0 only if all of the above held.
  */
 #define _GNU_SOURCE
@@ -154,6 +160,29 @@ static int others_go_on(const char *dev, int other, struct caller *start,
 	return 0;
 }
 
+/* Step 4: the owner's ABORT ends the START, not the panel write. */
+static int abort_start(struct caller *start, pthread_t ts,
+		       struct caller *panel)
+{
+	struct mfpscan_status st;
+	int r;
+
+	r = mfp_ioctl(start->fd, MFPSCAN_IOC_ABORT, NULL);
+	if (r)
+		return fail("the owner's ABORT while START is pending", -r);
+	pthread_join(ts, NULL);
+	if (start->ret)
+		return fail("START ended by ABORT, expected 0", -start->ret);
+	r = mfp_status(start->fd, &st);
+	if (r || st.state != MFPSCAN_STATE_ABORTED)
+		return fail("state ABORTED after the ABORT", -r);
+	if (!pending(panel))
+		return fail("panel write still pending after the ABORT, it returned",
+			    panel->ret ? -panel->ret : 0);
+	printf("the owner's ABORT ended the START (0, ABORTED); the panel write still pending\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct caller start = { .nr = SYS_ioctl }, panel = { .nr = SYS_write };
@@ -183,18 +212,18 @@ int main(int argc, char **argv)
 	    others_go_on(argv[1], other, &start, &panel))
 		return 1;
 
+	if (abort_start(&start, ts, &panel))
+		return 1;
+
 	r = file_write(UNBIND, argv[2]);
 	if (r)
 		return fail("unbind", -r);
 	printf("unbind of %s returned\n", argv[2]);
 	pthread_join(tp, NULL);
-	pthread_join(ts, NULL);
 	if (panel.ret != -ENODEV)
 		return fail("the panel write, expected ENODEV",
 			    panel.ret ? -panel.ret : 0);
-	if (start.ret != -ENODEV)
-		return fail("START, expected ENODEV", start.ret ? -start.ret : 0);
-	printf("the panel write and the START failed with ENODEV\n");
+	printf("the panel write failed with ENODEV\n");
 	if (access(argv[1], F_OK) == 0 || errno != ENOENT)
 		return fail("the node is still there", 0);
 	printf("the node is gone\n");

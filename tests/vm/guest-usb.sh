@@ -755,7 +755,7 @@ group_control() {
 		"$(basename "$(readlink -f "/sys/class/mfpscan/${node##*/}/device")")"
 	emu_start --mute-control || return
 	node=$(usb_node) || { notok "control: node"; return; }
-	check "control: device stops answering, panel write pending: other files answered, unbind ends it with ENODEV" \
+	check "control: device stops answering, panel write pending: other files answered, ABORT ends only the START, unbind ends the write with ENODEV" \
 		"$top/build/usb/usb_panel_hang" "$node" \
 		"$(basename "$(readlink -f "/sys/class/mfpscan/${node##*/}/device")")"
 	# 100 lines/s: the 3 pages would take 50 s, the reset comes first
