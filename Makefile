@@ -114,6 +114,7 @@ check-udev: deps modules usr
 check-usb: deps modules usr testpages
 	bash tests/vm/run-usb.sh
 	KVERS=6.12 bash tests/vm/run-usb.sh --bed xhci kernel control hostile
+	bash tests/vm/run-usb-sleep.sh
 
 # The installed unit, bus files, udev rules, sysusers and tmpfiles files in
 # a guest booting systemd as PID 1: local, WebDAV and SFTP scans under the
