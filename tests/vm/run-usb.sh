@@ -42,7 +42,7 @@ if [ "${1:-}" = --bed ]; then
 	shift 2
 fi
 
-mkdir -p build/usb
+mkdir -p build/usb build/vm/share
 kvers=${KVERS:-6.1}
 # Only what the suite runs (the default target of usr/ is one program).
 make -s -j2 -C usr ../build/usr/mfpscan-usbemu ../build/usr/tools/mfpscan-read \
