@@ -205,6 +205,14 @@ static void lu_abort_and_drain(struct lu_dev *d)
 					 LU_DRAIN_TIMEOUT_MS);
 	} while ((r == 0 || (r == LIBUSB_ERROR_TIMEOUT && got > 0)) &&
 		 ++rounds < 100000);
+	/*
+	 * The kernel driver may have left the engine in split framing
+	 * (usb-protocol.rst); this reader keeps the stream framing. Once the
+	 * stream is quiet, so that no job is running to refuse it.
+	 */
+	if (d->capabilities & USB_CAP_SPLIT)
+		lu_ctrl(d, USB_RT_OUT, MFPU_REQ_SET_FRAMING, USB_FRAMING_STREAM,
+			NULL, 0);
 	d->dirty = false;
 }
 

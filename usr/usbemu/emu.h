@@ -64,6 +64,11 @@ struct emu_opts {
 
 struct emu;
 
+/* bulk_send()'s @end */
+#define EMU_SEND_MORE	0
+#define EMU_SEND_END	1
+#define EMU_SEND_SHORT	2
+
 /*
  * How the core reaches a host. Called from the core's threads; each
  * transport serialises its own I/O.
@@ -72,12 +77,15 @@ struct emu_transport {
 	const char *name;
 	/*
 	 * Put @len bytes of the bulk IN stream on the wire; blocks until the
-	 * host has taken them. @end: a record ends here, so the transfer is
-	 * terminated as the protocol says (a short packet, or a zero-length
-	 * packet after a multiple of 64 bytes). false: the device is gone.
+	 * host has taken them. @end: EMU_SEND_END, a record ends here, so the
+	 * transfer is terminated as the protocol says (a short packet, or a
+	 * zero-length packet after a multiple of 64 bytes); EMU_SEND_SHORT,
+	 * the transfer ends in the short packet that @len (less than a
+	 * packet) is, no ZLP (a split-framing header); EMU_SEND_MORE, the
+	 * stretch ends nothing. false: the device is gone.
 	 */
 	bool (*bulk_send)(struct emu *em, const uint8_t *buf, size_t len,
-			  bool end);
+			  int end);
 	/* One event on the interrupt IN endpoint; blocks until taken. */
 	bool (*event_send)(struct emu *em, const uint8_t *ev, size_t len);
 	/* Pull the cable (--disconnect-at). */
@@ -105,6 +113,7 @@ struct emu {
 	bool abort_req;
 	bool holding;			/* --straggle: a record held back */
 	bool muted;			/* --mute-control: answers no more */
+	bool split;			/* SET_FRAMING split: header alone */
 	volatile sig_atomic_t quit;	/* SIGTERM/SIGINT */
 	uint32_t hostile_left;		/* flood records still to send */
 	volatile sig_atomic_t press;	/* SIGUSR1: the button was pressed */

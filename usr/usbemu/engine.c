@@ -225,7 +225,9 @@ static size_t emu_get_info(struct emu *em, uint8_t *buf)
 	usb_put16(buf + 4, (uint16_t)em->o.proto_major);
 	usb_put16(buf + 6, (uint16_t)em->o.proto_minor);
 	usb_put32(buf + 8, USB_CAP_CAN_STALL | USB_CAP_CRC | USB_CAP_PANEL |
-		  (em->o.events ? USB_CAP_EVENTS : 0) | em->o.extra_caps);
+		  (em->o.events ? USB_CAP_EVENTS : 0) |
+		  (em->o.proto_minor >= 1 ? USB_CAP_SPLIT : 0) |
+		  em->o.extra_caps);
 	usb_put32(buf + 12, USB_CAPS_BYTES);
 	usb_caps_to_wire(buf + 16, &em->caps);
 	emu_vlog("GET_INFO");
@@ -263,6 +265,34 @@ static int emu_start_job(struct emu *em, const struct usb_ctrlrequest *c)
 	if (why)
 		return emu_stall(em, c, why);
 	emu_vlog("START job %u", le16toh(c->wValue));
+	return 0;
+}
+
+/*
+ * SET_FRAMING (minor 1): how the records of the jobs that follow go on
+ * the wire. Held until the next SET_FRAMING (across resets, which a host
+ * driver survives without asking again); a host that wants the stream
+ * framing asks for it. Refused while a job runs, so that no record is cut
+ * between two framings.
+ */
+static int emu_set_framing(struct emu *em, const struct usb_ctrlrequest *c)
+{
+	uint16_t v = le16toh(c->wValue);
+	uint32_t why = USB_RQERR_NONE;
+
+	pthread_mutex_lock(&em->lock);
+	if (em->o.proto_minor < 1)
+		why = USB_RQERR_UNKNOWN;
+	else if (v != USB_FRAMING_STREAM && v != USB_FRAMING_SPLIT)
+		why = USB_RQERR_INVALID;
+	else if (em->running)
+		why = USB_RQERR_BUSY;
+	else
+		em->split = v == USB_FRAMING_SPLIT;
+	pthread_mutex_unlock(&em->lock);
+	if (why)
+		return emu_stall(em, c, why);
+	emu_vlog("SET_FRAMING %s", v ? "split" : "stream");
 	return 0;
 }
 
@@ -316,6 +346,8 @@ int emu_control(struct emu *em, const struct usb_ctrlrequest *c,
 		return 0;
 	case MFPU_REQ_START:
 		return emu_start_job(em, c);
+	case MFPU_REQ_SET_FRAMING:
+		return emu_set_framing(em, c);
 	case MFPU_REQ_ABORT:
 		pthread_mutex_lock(&em->lock);
 		if (em->running)

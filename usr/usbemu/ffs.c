@@ -89,15 +89,17 @@ static bool ffs_write(int fd, const uint8_t *buf, size_t len)
 }
 
 /* Each write is a request: one that is not a multiple of the packet size
- * ends in a short packet; after a multiple of 64 a ZLP ends the record. */
+ * ends in a short packet; after a multiple of 64 a ZLP ends the record
+ * (not after a split-framing header, EMU_SEND_SHORT). */
 static bool ffs_bulk_send(struct emu *em, const uint8_t *buf, size_t len,
-			  bool end)
+			  int end)
 {
 	struct ffs *f = em->t->priv;
 
 	if (!ffs_write(f->ep_bulk, buf, len))
 		return false;
-	if (end && len % 64 == 0 && write(f->ep_bulk, buf, 0) < 0) {
+	if (end == EMU_SEND_END && len % 64 == 0 &&
+	    write(f->ep_bulk, buf, 0) < 0) {
 		emu_vlog("zlp: %s", strerror(errno));
 		return false;
 	}

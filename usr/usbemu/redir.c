@@ -101,7 +101,7 @@ static bool redir_usable(const struct redir *r)
  * cannot end a guest packet: it waits a moment, then the cable goes.
  */
 static bool redir_bulk_send(struct emu *em, const uint8_t *buf, size_t len,
-			    bool end)
+			    int end)
 {
 	struct redir *r = redir_of(em);
 	struct timespec until;
@@ -113,8 +113,8 @@ static bool redir_bulk_send(struct emu *em, const uint8_t *buf, size_t len,
 	r->tx = buf;
 	r->tx_len = len;
 	r->tx_off = 0;
-	r->tx_end = end;
-	r->tx_zlp = end && len % 64 == 0;
+	r->tx_end = end != EMU_SEND_MORE;
+	r->tx_zlp = end == EMU_SEND_END && len % 64 == 0;
 	r->tx_fail = r->closed;
 	redir_wake(r);
 	clock_gettime(CLOCK_REALTIME, &until);

@@ -34,10 +34,26 @@ struct emu_job {
 	bool straggled;			/* the previous job did */
 };
 
-/* One record, ended by a short packet (a ZLP when a multiple of 64). */
+/*
+ * One record, ended by a short packet (a ZLP when a multiple of 64). In
+ * split framing (SET_FRAMING) its header goes alone first, in a short
+ * packet without a ZLP, so that a host can place the payload before it
+ * arrives; then the payload, ended the same way.
+ */
 static bool emu_send(struct emu *em, const uint8_t *rec, size_t len)
 {
-	return em->t->bulk_send(em, rec, len, true);
+	bool split;
+
+	pthread_mutex_lock(&em->lock);
+	split = em->split;
+	pthread_mutex_unlock(&em->lock);
+	if (!split)
+		return em->t->bulk_send(em, rec, len, EMU_SEND_END);
+	if (len <= USB_HEADER_BYTES)
+		return em->t->bulk_send(em, rec, len, EMU_SEND_SHORT);
+	return em->t->bulk_send(em, rec, USB_HEADER_BYTES, EMU_SEND_SHORT) &&
+	       em->t->bulk_send(em, rec + USB_HEADER_BYTES,
+				len - USB_HEADER_BYTES, EMU_SEND_END);
 }
 
 static void emu_header(struct emu_job *j, struct mfpscan_band *h,
@@ -199,7 +215,7 @@ static enum emu_band_result emu_straggle(struct emu *em, struct emu_job *j,
 	pthread_mutex_lock(&em->lock);
 	em->holding = true;
 	pthread_mutex_unlock(&em->lock);
-	if (!em->t->bulk_send(em, w, part, true)) {
+	if (!em->t->bulk_send(em, w, part, EMU_SEND_END)) {
 		pthread_mutex_lock(&em->lock);
 		em->holding = false;
 		pthread_mutex_unlock(&em->lock);
@@ -213,7 +229,7 @@ static enum emu_band_result emu_straggle(struct emu *em, struct emu_job *j,
 	go = em->start_req;
 	em->holding = false;
 	pthread_mutex_unlock(&em->lock);
-	if (!go || !em->t->bulk_send(em, w + part, len - part, true))
+	if (!go || !em->t->bulk_send(em, w + part, len - part, EMU_SEND_END))
 		return BAND_UNPLUGGED;
 	emu_advance(j, usb_get32(w + offsetof(struct mfpscan_band, lines)),
 		    usb_get32(w + offsetof(struct mfpscan_band, flags)));
@@ -223,6 +239,30 @@ static enum emu_band_result emu_straggle(struct emu *em, struct emu_job *j,
 	fprintf(stderr, "mfpscan-usbemu: straggle: job %u: the rest and page %u band %u sent after the next START\n",
 		j->job, j->page, j->band);
 	return BAND_STRAGGLED;
+}
+
+/*
+ * --disconnect-at: half the record in full packets, then the cable goes.
+ * In split framing the header first, alone as ever: the payload's half is
+ * then in the host's payload transfers, DMA into its ring.
+ */
+static void emu_cut(struct emu *em, const uint8_t *rec, size_t len)
+{
+	size_t half = (len / 2) & ~(size_t)511;
+	bool split;
+
+	pthread_mutex_lock(&em->lock);
+	split = em->split;
+	pthread_mutex_unlock(&em->lock);
+	if (split && len > USB_HEADER_BYTES) {
+		half = ((len - USB_HEADER_BYTES) / 2) & ~(size_t)511;
+		if (em->t->bulk_send(em, rec, USB_HEADER_BYTES, EMU_SEND_SHORT))
+			em->t->bulk_send(em, rec + USB_HEADER_BYTES,
+					 half ? half : 512, EMU_SEND_MORE);
+	} else {
+		em->t->bulk_send(em, rec, half ? half : 512, EMU_SEND_MORE);
+	}
+	em->t->unplug(em);
 }
 
 static enum emu_band_result emu_band(struct emu *em, struct emu_job *j)
@@ -293,11 +333,7 @@ static enum emu_band_result emu_band(struct emu *em, struct emu_job *j)
 	    em->o.straggle.line == j->band && !extra && !em->o.bad_header)
 		return emu_straggle(em, j, len);
 	if (emu_fault_hit(&em->o.disconnect, j->page, j->line, lines)) {
-		/* Half the record in full packets, then the cable goes. */
-		size_t half = (len / 2) & ~(size_t)511;
-
-		em->t->bulk_send(em, j->buf, half ? half : 512, false);
-		em->t->unplug(em);
+		emu_cut(em, j->buf, len);
 		return BAND_UNPLUGGED;
 	}
 	if (flags & MFPSCAN_BAND_JOB_END)

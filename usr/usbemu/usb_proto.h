@@ -24,13 +24,14 @@
 
 #define USB_PROTO_MAGIC			0x5553464dU	/* "MFSU" */
 #define USB_PROTO_MAJOR			1
-#define USB_PROTO_MINOR			0
+#define USB_PROTO_MINOR			1	/* 1: SET_FRAMING */
 
 /* Capability word */
 #define USB_CAP_CAN_STALL		(1U << 0)
 #define USB_CAP_EVENTS			(1U << 1)
 #define USB_CAP_CRC			(1U << 2)
 #define USB_CAP_PANEL			(1U << 3)	/* SET_PANEL */
+#define USB_CAP_SPLIT			(1U << 4)	/* SET_FRAMING, minor 1 */
 
 /* bRequest values; bmRequestType 0xc1 (IN) / 0x41 (OUT) */
 #define MFPU_REQ_GET_INFO		0x01
@@ -39,6 +40,9 @@
 #define MFPU_REQ_ABORT			0x04
 #define MFPU_REQ_GET_STATUS		0x05
 #define MFPU_REQ_SET_PANEL		0x06	/* wValue lamps, data text */
+#define MFPU_REQ_SET_FRAMING		0x07	/* wValue USB_FRAMING_* */
+#define USB_FRAMING_STREAM		0	/* records back to back */
+#define USB_FRAMING_SPLIT		1	/* header, payload: own transfers */
 #define USB_PANEL_MAX			64
 #define USB_LAMP_STATUS			(1U << 0)	/* green */
 #define USB_LAMP_ATTENTION		(1U << 1)	/* amber */
