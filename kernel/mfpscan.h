@@ -189,6 +189,7 @@ bool mfpscan_dev_dma_mapped(struct mfpscan_dev *mdev);
 void *mfpscan_band_begin(struct mfpscan_dev *mdev, u32 payload_bytes);
 int mfpscan_band_begin_dma(struct mfpscan_dev *mdev, u32 payload_bytes,
 			   struct mfpscan_band_dma *band);
+void mfpscan_band_sync_dma(struct mfpscan_dev *mdev);
 void mfpscan_band_commit(struct mfpscan_dev *mdev,
 			 const struct mfpscan_band_desc *desc);
 int mfpscan_job_end(struct mfpscan_dev *mdev,

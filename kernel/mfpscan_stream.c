@@ -360,6 +360,28 @@ int mfpscan_band_begin_dma(struct mfpscan_dev *mdev, u32 payload_bytes,
 EXPORT_SYMBOL_GPL(mfpscan_band_begin_dma);
 
 /**
+ * mfpscan_band_sync_dma() - take a DMA band back before checking it
+ * @mdev: the device, a band of mfpscan_band_begin_dma() reserved and
+ *	written by the device
+ *
+ * Syncs the payload for the CPU, so that the engine can check it (its
+ * CRC, through &mfpscan_band_dma.payload) before it commits or drops it.
+ * mfpscan_band_commit() syncs again, which is harmless. Process context,
+ * the producer's.
+ */
+void mfpscan_band_sync_dma(struct mfpscan_dev *mdev)
+{
+	struct mfpscan_ring *ring = &mdev->ring;
+
+	if (!mdev->resv_dma || !ring->resv)
+		return;
+	mfpscan_ring_sync_for_cpu(ring, ring->head + ring->pad +
+				  sizeof(struct mfpscan_band),
+				  mdev->resv_payload);
+}
+EXPORT_SYMBOL_GPL(mfpscan_band_sync_dma);
+
+/**
  * mfpscan_band_commit() - publish the band reserved by mfpscan_band_begin()
  * @mdev: the device
  * @desc: the band; a band with MFPSCAN_BAND_JOB_END ends the job (state

@@ -39,6 +39,7 @@ static void mfpscan_usb_delete(struct kref *kref)
 		kfree(mu->rx[i].urb->transfer_buffer);
 		usb_free_urb(mu->rx[i].urb);
 	}
+	mfpscan_usb_dma_free(mu);
 	usb_free_urb(mu->int_urb);
 	kfree(mu->int_buf);
 	usb_free_urb(mu->ctrl_urb);
@@ -245,8 +246,12 @@ static int mfpscan_usb_probe(struct usb_interface *intf,
 	}
 	mu->mdev = mdev;
 	usb_set_intfdata(intf, mu);
+	ret = mfpscan_usb_dma_setup(mu);
+	if (ret)
+		goto out_kill_urbs;
 
-	for (i = 0; i < MU_RX_URBS; i++) {
+	/* zero-copy: one bounce URB, so that a payload waits for its own */
+	for (i = 0; i < (mu->dma_rx ? 1 : MU_RX_URBS); i++) {
 		ret = mfpscan_usb_rx_submit(mu, &mu->rx[i], GFP_KERNEL);
 		if (ret)
 			goto out_kill_urbs;

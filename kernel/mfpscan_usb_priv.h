@@ -29,6 +29,7 @@
 #define MU_CAP_EVENTS		BIT(1)
 #define MU_CAP_CRC		BIT(2)
 #define MU_CAP_PANEL		BIT(3)
+#define MU_CAP_SPLIT		BIT(4)	/* minor 1: SET_FRAMING */
 
 #define MU_REQ_GET_INFO		0x01
 #define MU_REQ_SET_PARAMS	0x02
@@ -36,6 +37,8 @@
 #define MU_REQ_ABORT		0x04
 #define MU_REQ_GET_STATUS	0x05
 #define MU_REQ_SET_PANEL	0x06
+#define MU_REQ_SET_FRAMING	0x07
+#define MU_FRAMING_SPLIT	1	/* SET_FRAMING's wValue */
 
 #define MU_RQERR_BUSY		2
 
@@ -51,6 +54,7 @@
 
 #define MU_RX_URBS		4
 #define MU_RX_BYTES		(64 * 1024)
+#define MU_DMA_URBS		4	/* payload URBs of a zero-copy record */
 #define MU_CTRL_TIMEOUT_MS	USB_CTRL_GET_TIMEOUT
 #define MU_DEFAULT_RING		(4U << 20)
 #define MU_ABORT_WAIT_MS	2000
@@ -68,6 +72,8 @@ struct mfpscan_usb_rx {
 	struct urb *urb;
 	struct mfpscan_usb *mu;
 	bool parked;	/* neither in flight nor queued; under mu->lock */
+	struct scatterlist *sg;	/* a payload URB's entries; NULL: bounce */
+	u32 want;		/* a payload URB's length */
 };
 
 struct mfpscan_usb {
@@ -105,6 +111,18 @@ struct mfpscan_usb {
 	struct usb_anchor rx_anchor;	/* bulk URBs in flight */
 	struct mfpscan_usb_rx rx[MU_RX_URBS];
 	struct work_struct rx_work;
+
+	/* zero-copy receive (mfpscan_usb_dma.c), chosen once at probe */
+	bool dma_rx;
+	u16 dma_maxp;			/* the bulk endpoint's packet size */
+	unsigned int dma_max_sgs;	/* entries of each payload URB's sg */
+	struct mfpscan_usb_rx dma[MU_DMA_URBS];
+	/*
+	 * Guards the submission of the payload URBs against their kill in
+	 * mfpscan_usb_deactivate(): once a job is stopped, none of its
+	 * payload URBs is in flight or submitted afterwards.
+	 */
+	struct mutex dma_mutex;
 
 	/*
 	 * The device I/O of job control, outside the core's I/O mutex: a
@@ -147,6 +165,11 @@ struct mfpscan_usb {
 	bool deliver;			/* this record goes to the ring */
 	u32 deliver_job;		/* ... as a record of this job */
 	u8 *payload;			/* ring space of a delivered record */
+	struct mfpscan_band_dma band;	/* ... of a zero-copy record */
+	bool dma_record;		/* its payload comes by DMA */
+	bool dma_submit;		/* ... whose URBs are to be submitted */
+	unsigned int dma_out;		/* its URBs not yet given back */
+	int dma_status;			/* the first of them that failed */
 	u32 crc;
 	u32 page, next_band, line;	/* delivered position */
 	bool page_open;
@@ -175,6 +198,12 @@ int mfpscan_usb_rx_submit(struct mfpscan_usb *mu, struct mfpscan_usb_rx *rx,
 void mfpscan_usb_send_abort(struct mfpscan_usb *mu);
 bool mfpscan_usb_deactivate(struct mfpscan_usb *mu);
 void mfpscan_usb_rx_work(struct work_struct *work);
+
+/* mfpscan_usb_dma.c: zero-copy bulk IN into the ring */
+int mfpscan_usb_dma_setup(struct mfpscan_usb *mu);
+void mfpscan_usb_dma_free(struct mfpscan_usb *mu);
+void mfpscan_usb_dma_submit(struct mfpscan_usb *mu);
+void mfpscan_usb_dma_kill(struct mfpscan_usb *mu);
 
 /* mfpscan_usb_event.c: interrupt IN */
 void mfpscan_usb_int_complete(struct urb *urb);

@@ -15,6 +15,11 @@
  * band (counted by the core); the device is told to ABORT and the rest of
  * the job is dropped. Records of a job that is not running (aborted, or
  * left from before the driver bound) are dropped.
+ *
+ * Zero-copy (mfpscan_usb_dma.c): where the controller can DMA into the
+ * ring, a header that ends its transfer has its payload received by
+ * payload URBs straight into the ring; rx_work then only checks the CRC
+ * and commits (mfpscan_usb_dma_done()).
  */
 #include <linux/crc32.h>
 #include <linux/delay.h>
@@ -110,6 +115,8 @@ bool mfpscan_usb_deactivate(struct mfpscan_usb *mu)
 	was = mu->active;
 	mu->active = false;
 	spin_unlock_irq(&mu->lock);
+	/* before the core takes a DMA reservation back: no DMA into it */
+	mfpscan_usb_dma_kill(mu);
 	mfpscan_usb_pm_release(mu);
 	return was;
 }
@@ -230,13 +237,38 @@ static void mfpscan_usb_decode_header(struct mfpscan_usb *mu)
 
 static void mfpscan_usb_record_end(struct mfpscan_usb *mu);
 
-static void mfpscan_usb_header(struct mfpscan_usb *mu)
+/*
+ * Reserve the payload's ring space: for the controller's DMA when the
+ * header ended its transfer (@at_end) on the zero-copy path, else for the
+ * parser's copies. 0 or the core's error.
+ */
+static int mfpscan_usb_reserve(struct mfpscan_usb *mu, bool at_end)
+{
+	u32 bytes = mu->hdr.payload_bytes;
+	void *payload;
+	int ret;
+
+	if (mu->dma_rx && at_end) {
+		ret = mfpscan_band_begin_dma(mu->mdev, bytes, &mu->band);
+		if (!ret) {
+			mu->dma_record = true;
+			mu->dma_submit = true;
+		}
+		return ret;
+	}
+	payload = mfpscan_band_begin(mu->mdev, bytes);
+	if (IS_ERR(payload))
+		return PTR_ERR(payload);
+	mu->payload = payload;
+	return 0;
+}
+
+static void mfpscan_usb_header(struct mfpscan_usb *mu, bool at_end)
 {
 	const struct mfpscan_band *h = &mu->hdr;
 	const char *bad;
 	bool active, mine;
 	u32 bpl, band_lines, lpp, pages, job;
-	void *payload;
 
 	mfpscan_usb_decode_header(mu);
 	bad = mfpscan_usb_framing(mu);
@@ -274,16 +306,11 @@ static void mfpscan_usb_header(struct mfpscan_usb *mu)
 	}
 	mu->deliver = true;
 	mu->deliver_job = job;
-	if (h->payload_bytes) {
-		payload = mfpscan_band_begin(mu->mdev, h->payload_bytes);
-		if (IS_ERR(payload)) {
-			/* overrun or stopping: the core ended the job */
-			mu->deliver = false;
-			if (mfpscan_usb_deactivate(mu))
-				mfpscan_usb_send_abort(mu);
-		} else {
-			mu->payload = payload;
-		}
+	if (h->payload_bytes && mfpscan_usb_reserve(mu, at_end)) {
+		/* overrun or stopping: the core ended the job */
+		mu->deliver = false;
+		if (mfpscan_usb_deactivate(mu))
+			mfpscan_usb_send_abort(mu);
 	}
 body:
 	if (!h->payload_bytes)
@@ -370,7 +397,7 @@ static void mfpscan_usb_parse(struct mfpscan_usb *mu, const u8 *buf, u32 len)
 			memcpy(mu->hdr_raw + mu->hdr_have, buf, n);
 			mu->hdr_have += n;
 			if (mu->hdr_have == MU_HDR_BYTES)
-				mfpscan_usb_header(mu);
+				mfpscan_usb_header(mu, n == len);
 		} else {
 			n = min(len, mu->hdr.payload_bytes - mu->pay_have);
 			if (mfpscan_usb_delivering(mu) && mu->payload) {
@@ -446,6 +473,69 @@ static void mfpscan_usb_stream_lost(struct mfpscan_usb *mu)
 	mfpscan_usb_pm_release(mu);
 }
 
+/*
+ * All payload URBs of a zero-copy record are back. Complete: take the
+ * bytes back from the device, check them, commit. Otherwise the record is
+ * lost: killed (stop, unplug, reset: those report it) or cut short by the
+ * device (a protocol error); the parser looks for the next header.
+ */
+static void mfpscan_usb_dma_record_done(struct mfpscan_usb *mu)
+{
+	int status = mu->dma_status;
+	u32 bytes = mu->hdr.payload_bytes;
+
+	mu->dma_record = false;
+	mu->dma_status = 0;
+	if (!status) {
+		if (mfpscan_usb_delivering(mu)) {
+			mfpscan_band_sync_dma(mu->mdev);
+			mu->crc = crc32_le(~0U, mu->band.payload, bytes);
+		}
+		mu->pay_have = bytes;
+		mfpscan_usb_record_end(mu);
+		return;
+	}
+	mu->deliver = false;
+	mu->hunting = true;
+	mu->hdr_have = 0;
+	if (mfpscan_usb_unplugged(status) || status == -ECANCELED ||
+	    mfpscan_usb_leaving(mu, status))
+		return;
+	if (status == -EPIPE)
+		usb_clear_halt(mu->udev, mu->dma[0].urb->pipe);
+	mfpscan_usb_protocol_error(mu, status == -EREMOTEIO ?
+				   "payload shorter than its header" :
+				   "payload transfer error");
+}
+
+/* A payload URB is back: counted; the first failure stops the others. */
+static void mfpscan_usb_dma_done(struct mfpscan_usb *mu,
+				 struct mfpscan_usb_rx *rx)
+{
+	struct urb *urb = rx->urb;
+
+	if (WARN_ON_ONCE(!mu->dma_out))
+		return;
+	mu->dma_out--;
+	if (!mu->dma_status && (urb->status || urb->actual_length != rx->want)) {
+		mu->dma_status = urb->status ? urb->status : -EREMOTEIO;
+		/* the rest of the stream must not land in the reservation */
+		if (mu->dma_out)
+			mfpscan_usb_dma_kill(mu);
+	}
+	if (!mu->dma_out)
+		mfpscan_usb_dma_record_done(mu);
+}
+
+/* After a header began a zero-copy record: its URBs, then the bounce one. */
+static void mfpscan_usb_dma_start(struct mfpscan_usb *mu)
+{
+	mu->dma_submit = false;
+	mfpscan_usb_dma_submit(mu);
+	if (!mu->dma_out)
+		mfpscan_usb_dma_record_done(mu);
+}
+
 void mfpscan_usb_rx_work(struct work_struct *work)
 {
 	struct mfpscan_usb *mu = container_of(work, struct mfpscan_usb,
@@ -469,6 +559,10 @@ void mfpscan_usb_rx_work(struct work_struct *work)
 		if (!rx)
 			return;
 		urb = rx->urb;
+		if (rx->sg) {
+			mfpscan_usb_dma_done(mu, rx);
+			continue;
+		}
 		if (mfpscan_usb_unplugged(urb->status)) {
 			/* Killed or unplugged: disconnect() reports it. */
 			mfpscan_usb_rx_park(mu, rx);
@@ -476,6 +570,8 @@ void mfpscan_usb_rx_work(struct work_struct *work)
 		} else if (!urb->status) {
 			mfpscan_usb_parse(mu, urb->transfer_buffer,
 					  urb->actual_length);
+			if (mu->dma_submit)
+				mfpscan_usb_dma_start(mu);
 		} else if (mfpscan_usb_leaving(mu, urb->status)) {
 			mfpscan_usb_rx_park(mu, rx);
 			continue;	/* disconnect() reports it */

@@ -217,6 +217,35 @@ counter() {
 	cat "/sys/class/mfpscan/$(basename "$1")/$2"
 }
 
+# dbg NODE NAME: the core's debugfs counter NAME of NODE
+dbg() {
+	cat "/sys/kernel/debug/mfpscan-core/$(basename "$1")/$2"
+}
+
+# copy_path NODE: a whole job's payload went the bed's way into the ring:
+# on xhci by the controller's DMA (cpu_copied_bytes unchanged, dma_bytes
+# grown by exactly the job's payload bytes), on ffs (dummy_hcd, no DMA)
+# copied by the CPU from bounce buffers (the reverse). The figures go to
+# $out/copy.txt.
+copy_path() {
+	local node=$1 c0 d0 b0 c b d
+	c0=$(dbg "$node" cpu_copied_bytes) && d0=$(dbg "$node" dma_bytes) &&
+		b0=$(counter "$node" bytes) || return 1
+	read_expect "$node" 0 "" --source adf --pages 2 --mode gray \
+		--resolution 150 --check || return 1
+	c=$(($(dbg "$node" cpu_copied_bytes) - c0))
+	d=$(($(dbg "$node" dma_bytes) - d0))
+	b=$(($(counter "$node" bytes) - b0))
+	echo "# [$USB_BED] a 2-page job, $b payload bytes: cpu_copied_bytes +$c, dma_bytes +$d" |
+		tee $out/copy.txt
+	[ "$b" -gt 0 ] || return 1
+	if [ "$USB_BED" = xhci ]; then
+		[ "$c" = 0 ] && [ "$d" = "$b" ]
+	else
+		[ "$d" = 0 ] && [ "$c" = "$b" ]
+	fi
+}
+
 # unplug_reported RC LOG NODE: the reader failed (exit 1) saying the scanner
 # was removed (-ENODEV; also when the host controller completed the
 # transfer cut by the unplug with -EPROTO before the disconnect arrived),
@@ -474,6 +503,9 @@ group_kernel() {
 		--resolution 150 --check
 	check "kernel: duplex 4 pages" read_expect "$node" 0 "" \
 		--source adf-duplex --pages 4 --mode gray --resolution 75 --check
+	check "kernel: a whole job into the ring by DMA (xhci) or CPU copies (ffs)" \
+		copy_path "$node"
+	cat $out/copy.txt 2>/dev/null
 	# 11.7 MB page through a 4 MiB ring read at ~3 MB/s: the ring fills
 	check "kernel: slow reader, ring full, no data lost" read_expect "$node" 0 "" \
 		--source flatbed --mode color --resolution 300 --width-mm 100 \
