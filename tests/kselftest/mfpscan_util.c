@@ -869,3 +869,38 @@ bool thread_in_syscall(int tid, long nr)
 	fclose(f);
 	return cur == nr;
 }
+
+/* ---- other files while an engine call is pending ---- */
+
+#define OTHERS_FAIL(w, e) do { *what = (w); *err = (e); return -1; } while (0)
+
+int others_answer(const char *dev, int other, const char **what, int *err)
+{
+	struct mfpscan_params p;
+	struct mfpscan_status st;
+	int third, r;
+
+	r = mfp_status(other, &st);
+	if (r)
+		OTHERS_FAIL("G_STATUS of another file", -r);
+	if (st.state != MFPSCAN_STATE_SCANNING)
+		OTHERS_FAIL("state SCANNING while the call is pending", 0);
+	third = open(dev, O_RDWR);
+	if (third < 0)
+		OTHERS_FAIL("open() of a third file", errno);
+	r = mfp_ioctl(third, MFPSCAN_IOC_G_PARAMS, &p);
+	if (!r)
+		r = params_set(third, &p);
+	if (r) {
+		close(third);
+		OTHERS_FAIL("G_PARAMS/S_PARAMS of the third file", -r);
+	}
+	r = mfp_ioctl(third, MFPSCAN_IOC_START, NULL);
+	if (r != -EBUSY) {
+		close(third);
+		OTHERS_FAIL("the third file's START, expected EBUSY", -r);
+	}
+	if (close(third))
+		OTHERS_FAIL("close() of the third file", errno);
+	return 0;
+}

@@ -140,6 +140,14 @@ int mmap_job(struct ring_map *m, struct stream_exp *e, bool use_sync);
 /* The same with no system call at all: spins on the status page head. */
 int mmap_job_spin(struct ring_map *m, struct stream_exp *e);
 
+/*
+ * While @other's job is SCANNING and its engine busy with a pending call:
+ * @other's G_STATUS says SCANNING, and a third file of @dev opens, gets
+ * and sets the parameters, gets EBUSY on START and closes. 0, or -1 with
+ * the step that failed in *@what and its errno in *@err (0: wrong answer).
+ */
+int others_answer(const char *dev, int other, const char **what, int *err);
+
 /* Thread @tid of this process is inside system call @nr (e.g. SYS_read). */
 bool thread_in_syscall(int tid, long nr);
 

@@ -98,29 +98,11 @@ static int start_thread(struct starter *s, pthread_t *t)
 /* Step 2: other files go on while the START waits for the device. */
 static int others_go_on(const char *dev, int other, struct starter *s)
 {
-	struct mfpscan_params p;
-	struct mfpscan_status st;
-	int third, r;
+	const char *what;
+	int err;
 
-	r = mfp_status(other, &st);
-	if (r)
-		return fail("G_STATUS of another file while START is pending", -r);
-	if (st.state != MFPSCAN_STATE_SCANNING)
-		return fail("state SCANNING while START is pending", 0);
-	third = open(dev, O_RDWR);
-	if (third < 0)
-		return fail("open() of a third file while START is pending", errno);
-	r = mfp_ioctl(third, MFPSCAN_IOC_G_PARAMS, &p);
-	if (r)
-		return fail("G_PARAMS of the third file", -r);
-	r = params_set(third, &p);
-	if (r)
-		return fail("S_PARAMS of the third file", -r);
-	r = mfp_ioctl(third, MFPSCAN_IOC_START, NULL);
-	if (r != -EBUSY)
-		return fail("the third file's START, expected EBUSY", -r);
-	if (close(third))
-		return fail("close() of the third file", errno);
+	if (others_answer(dev, other, &what, &err))
+		return fail(what, err);
 	if (!start_pending(s))
 		return fail("START still pending after the other files' calls", 0);
 	printf("other files meanwhile: G_STATUS SCANNING, open, G_PARAMS, S_PARAMS, START EBUSY, close\n");

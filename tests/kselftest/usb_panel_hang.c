@@ -129,29 +129,11 @@ static int spawn(struct caller *c, void *(*fn)(void *), pthread_t *t,
 static int others_go_on(const char *dev, int other, struct caller *start,
 			struct caller *panel)
 {
-	struct mfpscan_params p;
-	struct mfpscan_status st;
-	int third, r;
+	const char *what;
+	int err;
 
-	r = mfp_status(other, &st);
-	if (r)
-		return fail("G_STATUS of another file", -r);
-	if (st.state != MFPSCAN_STATE_SCANNING)
-		return fail("state SCANNING while START is pending", 0);
-	third = open(dev, O_RDWR);
-	if (third < 0)
-		return fail("open() of a third file", errno);
-	r = mfp_ioctl(third, MFPSCAN_IOC_G_PARAMS, &p);
-	if (r)
-		return fail("G_PARAMS of the third file", -r);
-	r = params_set(third, &p);
-	if (r)
-		return fail("S_PARAMS of the third file", -r);
-	r = mfp_ioctl(third, MFPSCAN_IOC_START, NULL);
-	if (r != -EBUSY)
-		return fail("the third file's START, expected EBUSY", -r);
-	if (close(third))
-		return fail("close() of the third file", errno);
+	if (others_answer(dev, other, &what, &err))
+		return fail(what, err);
 	if (!pending(panel))
 		return fail("panel write still pending after the other files' calls", 0);
 	if (!pending(start))
