@@ -236,8 +236,6 @@ void mfpscan_usb_dma_submit(struct mfpscan_usb *mu)
  */
 void mfpscan_usb_dma_kill(struct mfpscan_usb *mu)
 {
-	struct mfpscan_usb_rx *rx = &mu->rx[0];
-	bool parked;
 	int i;
 
 	if (!mu->dma_rx)
@@ -245,20 +243,5 @@ void mfpscan_usb_dma_kill(struct mfpscan_usb *mu)
 	mutex_lock(&mu->dma_mutex);
 	for (i = 0; i < MU_DMA_URBS; i++)
 		usb_kill_urb(mu->dma[i].urb);
-	/*
-	 * The header URB queued behind them may be lost with them: a
-	 * controller that has the endpoint's next transfer in flight too
-	 * stops it with the cancelled ones (QEMU's xHCI with a usb-redir
-	 * device: the device was never asked for data again). Restart it.
-	 * What it held belongs to the record given up: the parser hunts
-	 * for the next header anyway.
-	 */
-	usb_kill_urb(rx->urb);
-	spin_lock_irq(&mu->lock);
-	parked = rx->parked;
-	rx->parked = false;
-	spin_unlock_irq(&mu->lock);
-	if (parked)
-		mfpscan_usb_rx_submit(mu, rx, GFP_KERNEL);
 	mutex_unlock(&mu->dma_mutex);
 }
