@@ -162,12 +162,15 @@ static int mfpscan_usb_dma_prepare(struct mfpscan_usb *mu)
 	int i;
 
 	for (i = 0, done = 0; done < total; i++, done += len) {
-		struct mfpscan_usb_rx *rx = &mu->dma[i];
+		struct mfpscan_usb_rx *rx;
 
+		if (i == MU_DMA_URBS)
+			return -EINVAL;
+		rx = &mu->dma[i];
 		len = min(chunk, total - done);
 		n = mfpscan_usb_dma_sg(rx->sg, mu->dma_max_sgs, &src, &skip,
 				       len);
-		if (!n || i == MU_DMA_URBS)
+		if (!n)
 			return -EINVAL;
 		rx->want = len;
 		rx->urb->sg = rx->sg;
